@@ -1,0 +1,76 @@
+/**
+ * Hash helpers: SHA-256, SHA-256d and HASH160 (RIPEMD-160 of SHA-256), from @noble/hashes.
+ * @module
+ */
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+
+/** SHA-256 (FIPS 180-4). */
+export function sha256(data: Uint8Array): Uint8Array {
+  return nobleSha256(data);
+}
+
+/** SHA-256d: SHA-256 applied twice, as Bitcoin uses for txids and checksums. */
+export function sha256d(data: Uint8Array): Uint8Array {
+  return nobleSha256(nobleSha256(data));
+}
+
+/**
+ * HASH160 = RIPEMD-160(SHA-256(data)), Bitcoin's public-key hash.
+ *
+ * @example
+ * ```ts
+ * import { hash160 } from "./hash.ts";
+ * if (hash160(new Uint8Array(33)).length !== 20) throw new Error("length");
+ * ```
+ */
+export function hash160(data: Uint8Array): Uint8Array {
+  return ripemd160(nobleSha256(data));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+  return s;
+}
+
+/**
+ * Bytes from hex (either case). Throws TypeError on odd length or a non-hex character.
+ *
+ * @example
+ * ```ts
+ * import { fromHex, toHex } from "./hash.ts";
+ * if (toHex(fromHex("00FF")) !== "00ff") throw new Error("round trip");
+ * ```
+ */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0) {
+    throw new TypeError(`"hex" expected an even length, got length=${hex.length}`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const byte = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    if (!/^[0-9a-fA-F]{2}$/.test(hex.slice(2 * i, 2 * i + 2))) {
+      throw new TypeError(`"hex" expected hex digits, got "${hex.slice(2 * i, 2 * i + 2)}"`);
+    }
+    out[i] = byte;
+  }
+  return out;
+}
+
+/** True when two byte arrays are equal. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic byte comparison: negative, zero or positive. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}

@@ -1,0 +1,70 @@
+/**
+ * secp256k1 keys (SEC1). Public keys travel compressed: 33 bytes, 0x02/0x03 ‖ X.
+ * Randomness is injected so this module stays pure.
+ * @module
+ */
+import * as secp from "@noble/secp256k1";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+
+// noble-secp256k1 needs sync hash functions for RFC 6979 (sign) and prehashing.
+secp.hashes.sha256 = sha256;
+secp.hashes.hmacSha256 = (key, msg) => hmac(sha256, key, msg);
+
+/** Length of a secret key in bytes. */
+export const SECRET_KEY_BYTES = 32;
+/** Length of a compressed SEC1 public key in bytes. */
+export const PUBLIC_KEY_BYTES = 33;
+
+/** A source of random bytes, such as `crypto.getRandomValues` wrapped. */
+export type RandomBytes = (n: number) => Uint8Array;
+
+/** A key pair. `secretKey` is 32 bytes, `publicKey` is compressed (33 bytes). */
+export interface KeyPair {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * A key pair from a 32-byte secret key. Throws RangeError when the key is not in [1, n-1].
+ *
+ * @example
+ * ```ts
+ * import { keyPairFromSecret } from "./keys.ts";
+ * const kp = keyPairFromSecret(new Uint8Array(32).fill(1));
+ * if (kp.publicKey.length !== 33) throw new Error("compressed");
+ * ```
+ */
+export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== SECRET_KEY_BYTES) {
+    throw new RangeError(
+      `"secret key" expected Uint8Array of length 32, got length=${secretKey?.length}`,
+    );
+  }
+  if (!secp.utils.isValidSecretKey(secretKey)) {
+    throw new RangeError(`"secret key" expected a scalar in [1, n-1]`);
+  }
+  return Object.freeze({
+    secretKey: Uint8Array.from(secretKey),
+    publicKey: secp.getPublicKey(secretKey, true),
+  });
+}
+
+/** A new random key pair, using the injected random source (retries the ~2^-128 invalid case). */
+export function randomKeyPair(random: RandomBytes): KeyPair {
+  for (;;) {
+    const sk = random(SECRET_KEY_BYTES);
+    if (secp.utils.isValidSecretKey(sk)) return keyPairFromSecret(sk);
+  }
+}
+
+/** True when `pk` is a valid compressed SEC1 point on secp256k1 (SEC1 2.3.4). */
+export function isValidPublicKey(pk: Uint8Array): boolean {
+  if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false;
+  try {
+    secp.Point.fromBytes(pk);
+    return true;
+  } catch {
+    return false;
+  }
+}

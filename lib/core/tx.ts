@@ -1,0 +1,192 @@
+/**
+ * The transaction model and its canonical binary codec (docs/PROTOCOL.md §4).
+ * Fixed-width fields and one-byte counts give exactly one encoding per transaction.
+ * @module
+ */
+import { ByteReader, ByteWriter } from "./bytes.ts";
+import { WireError } from "./errors.ts";
+import { sha256, sha256d, toHex } from "./hash.ts";
+
+/** The only transaction version this code produces and accepts. */
+export const TX_VERSION = 1;
+/** Most inputs in one transaction (fits one datagram, see PROTOCOL.md §9). */
+export const MAX_INPUTS = 50;
+/** Most outputs in one transaction. */
+export const MAX_OUTPUTS = 16;
+/** Bytes of one encoded input: txid 32, index 1, public key 33, signature 64. */
+export const INPUT_BYTES = 130;
+/** Bytes of one encoded output: amount 8, address hash 20. */
+export const OUTPUT_BYTES = 28;
+/** Bytes of the fixed fields: version 1, timestamp 8, two counts. */
+export const TX_FIXED_BYTES = 11;
+/** Largest possible encoded transaction. */
+export const MAX_TX_BYTES = TX_FIXED_BYTES + MAX_INPUTS * INPUT_BYTES +
+  MAX_OUTPUTS * OUTPUT_BYTES;
+/** Bytes of a txid. */
+export const TXID_BYTES = 32;
+/** Bytes of a compact r‖s signature. */
+export const SIGNATURE_BYTES = 64;
+
+/** Domain tag that separates signature digests from every other hash. */
+const SIGHASH_TAG = new TextEncoder().encode("crackcoin/sighash/v1");
+
+/** An input: the outpoint it spends, the spender's public key and signature. */
+export interface TxInput {
+  readonly txid: Uint8Array;
+  readonly index: number;
+  readonly publicKey: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** An output: an amount in base units paid to a 20-byte address hash. */
+export interface TxOutput {
+  readonly amount: bigint;
+  readonly address: Uint8Array;
+}
+
+/** A transaction. `timestamp` is milliseconds since the Unix epoch. */
+export interface Tx {
+  readonly version: number;
+  readonly timestamp: number;
+  readonly inputs: readonly TxInput[];
+  readonly outputs: readonly TxOutput[];
+}
+
+function writeBody(w: ByteWriter, tx: Tx, withSignatures: boolean): void {
+  if (tx.inputs.length > 255 || tx.outputs.length > 255) {
+    throw new RangeError(
+      `"tx" expected at most 255 inputs and outputs, got ${tx.inputs.length}/${tx.outputs.length}`,
+    );
+  }
+  if (!Number.isSafeInteger(tx.timestamp) || tx.timestamp < 0) {
+    throw new RangeError(`"timestamp" expected a non-negative safe integer, got ${tx.timestamp}`);
+  }
+  w.u8(tx.version).u64(BigInt(tx.timestamp)).u8(tx.inputs.length);
+  for (const inp of tx.inputs) {
+    fixed(inp.txid, TXID_BYTES, "input txid");
+    fixed(inp.publicKey, 33, "public key");
+    if (!Number.isInteger(inp.index) || inp.index < 0 || inp.index > 255) {
+      throw new RangeError(`"input index" expected 0..255, got ${inp.index}`);
+    }
+    w.bytes(inp.txid).u8(inp.index).bytes(inp.publicKey);
+    if (withSignatures) w.bytes(fixed(inp.signature, SIGNATURE_BYTES, "signature"));
+  }
+  w.u8(tx.outputs.length);
+  for (const out of tx.outputs) {
+    if (typeof out.amount !== "bigint" || out.amount < 0n || out.amount >= 1n << 64n) {
+      throw new RangeError(`"amount" expected a bigint in [0, 2^64), got ${out.amount}`);
+    }
+    w.u64(out.amount).bytes(fixed(out.address, 20, "address hash"));
+  }
+}
+
+function fixed(b: Uint8Array, n: number, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array) || b.length !== n) {
+    throw new RangeError(`"${what}" expected Uint8Array of length ${n}, got length=${b?.length}`);
+  }
+  return b;
+}
+
+/**
+ * Canonical encoding of a transaction. Throws RangeError on fields that cannot be encoded.
+ *
+ * @example
+ * ```ts
+ * import { decodeTx, encodeTx } from "./tx.ts";
+ * const tx = { version: 1, timestamp: 0, inputs: [], outputs: [{ amount: 5n, address: new Uint8Array(20) }] };
+ * if (decodeTx(encodeTx(tx)).outputs[0].amount !== 5n) throw new Error("round trip");
+ * ```
+ */
+export function encodeTx(tx: Tx): Uint8Array {
+  const w = new ByteWriter(
+    TX_FIXED_BYTES + tx.inputs.length * INPUT_BYTES +
+      tx.outputs.length * OUTPUT_BYTES,
+  );
+  writeBody(w, tx, true);
+  return w.finish();
+}
+
+/** Read one transaction from a reader (used by the wire codec for batches). */
+export function readTx(r: ByteReader): Tx {
+  const version = r.u8("tx version");
+  if (version !== TX_VERSION) throw new WireError(`Unknown tx version ${version}`);
+  const ts = r.u64("tx timestamp");
+  if (ts > BigInt(Number.MAX_SAFE_INTEGER)) throw new WireError(`Tx timestamp ${ts} too large`);
+  const nIn = r.u8("input count");
+  if (nIn > MAX_INPUTS) throw new WireError(`Tx has ${nIn} inputs, limit ${MAX_INPUTS}`);
+  if (r.remaining < nIn * INPUT_BYTES + 1) {
+    throw new WireError(`Truncated tx: ${nIn} inputs need ${nIn * INPUT_BYTES} bytes`);
+  }
+  const inputs: TxInput[] = [];
+  for (let i = 0; i < nIn; i++) {
+    inputs.push(Object.freeze({
+      txid: r.bytes(TXID_BYTES, "input txid"),
+      index: r.u8("input index"),
+      publicKey: r.bytes(33, "public key"),
+      signature: r.bytes(SIGNATURE_BYTES, "signature"),
+    }));
+  }
+  const nOut = r.u8("output count");
+  if (nOut > MAX_OUTPUTS) throw new WireError(`Tx has ${nOut} outputs, limit ${MAX_OUTPUTS}`);
+  if (r.remaining < nOut * OUTPUT_BYTES) {
+    throw new WireError(`Truncated tx: ${nOut} outputs need ${nOut * OUTPUT_BYTES} bytes`);
+  }
+  const outputs: TxOutput[] = [];
+  for (let i = 0; i < nOut; i++) {
+    outputs.push(Object.freeze({ amount: r.u64("amount"), address: r.bytes(20, "address") }));
+  }
+  return Object.freeze({
+    version,
+    timestamp: Number(ts),
+    inputs: Object.freeze(inputs),
+    outputs: Object.freeze(outputs),
+  });
+}
+
+/** Write one transaction to a writer (used by the wire codec for batches). */
+export function writeTx(w: ByteWriter, tx: Tx): void {
+  writeBody(w, tx, true);
+}
+
+/** Decode exactly one transaction; throws WireError on malformed or left-over bytes. */
+export function decodeTx(bytes: Uint8Array): Tx {
+  if (bytes.length > MAX_TX_BYTES) {
+    throw new WireError(`Tx of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`);
+  }
+  const r = new ByteReader(bytes);
+  const tx = readTx(r);
+  r.end("tx");
+  return tx;
+}
+
+/** The txid: SHA-256d of the canonical encoding. */
+export function txid(tx: Tx): Uint8Array {
+  return sha256d(encodeTx(tx));
+}
+
+/** The txid of an already-encoded transaction. */
+export function txidOfEncoding(encoded: Uint8Array): Uint8Array {
+  return sha256d(encoded);
+}
+
+/** Lowercase hex txid. */
+export function txidHex(tx: Tx): string {
+  return toHex(txid(tx));
+}
+
+/**
+ * The message every input signs: SHA-256(tag ‖ encoding without signatures). It commits to
+ * the version, timestamp, every outpoint, every public key and every output. ECDSA then
+ * hashes it once more with SHA-256 (docs/PROTOCOL.md §5).
+ */
+export function sighashMessage(tx: Tx): Uint8Array {
+  const w = new ByteWriter();
+  w.bytes(SIGHASH_TAG);
+  writeBody(w, tx, false);
+  return sha256(w.finish());
+}
+
+/** Outpoint key "txidhex:index", for maps and the database. */
+export function outpointKey(txidBytes: Uint8Array, index: number): string {
+  return `${toHex(txidBytes)}:${index}`;
+}
