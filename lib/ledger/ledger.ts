@@ -1,0 +1,631 @@
+/**
+ * The ledger: transactions, outputs, best confirmations and statuses in SQLite. Validation
+ * uses lib/core; statuses are kept equal to `computeState` by incremental updates (§8 and
+ * §11 of docs/PROTOCOL.md). Every applied change is one database transaction.
+ * @module
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { encodeAddress } from "../core/address.ts";
+import { RuleError } from "../core/errors.ts";
+import { WireError } from "../core/errors.ts";
+import type { Genesis } from "../core/genesis.ts";
+import { fromHex, sha256, toHex } from "../core/hash.ts";
+import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
+import { isLive, type TxStatus } from "../core/state.ts";
+import { decodeTx, encodeTx, type Tx, txidOfEncoding, type TxOutput } from "../core/tx.ts";
+import {
+  checkTxInputs,
+  checkTxSanity,
+  missingParents,
+  type ParentLookup,
+  type VerifyFn,
+} from "../core/validate.ts";
+import { verifyMessageNative } from "../core/verify_native.ts";
+import { openDatabase } from "./db.ts";
+import { LedgerError } from "./errors.ts";
+import { OrphanPool } from "./orphans.ts";
+import { loadDefaultGenesis } from "./genesis_file.ts";
+
+/** What happened to an offered transaction. */
+export type AddResult =
+  | { readonly kind: "accepted"; readonly txid: string }
+  | { readonly kind: "duplicate"; readonly txid: string }
+  | { readonly kind: "orphan"; readonly txid: string; readonly missing: readonly string[] }
+  | {
+    readonly kind: "rejected";
+    readonly txid: string;
+    readonly code: RuleError["code"] | "malformed";
+    readonly message: string;
+  };
+
+/** What happened to an offered confirmation. */
+export type ConfResult =
+  | { readonly kind: "improved"; readonly txid: string; readonly work: number }
+  | { readonly kind: "not-better"; readonly txid: string; readonly work: number }
+  | { readonly kind: "unknown"; readonly txid: string; readonly work: number };
+
+/** A status change, reported to `onStatusChange` after its commit. */
+export interface StatusChange {
+  readonly txid: string;
+  readonly from: TxStatus | null;
+  readonly to: TxStatus;
+}
+
+/** A stored transaction with its state. */
+export interface TxRecord {
+  readonly txid: string;
+  readonly tx: Tx;
+  readonly raw: Uint8Array;
+  readonly work: number;
+  readonly nonce: bigint | null;
+  readonly status: TxStatus;
+  readonly seq: number;
+}
+
+/** An unspent output of a live transaction. */
+export interface Coin {
+  readonly txid: string;
+  readonly index: number;
+  readonly amount: bigint;
+  readonly address: string;
+  readonly status: TxStatus;
+}
+
+/** Options of `openLedger`. */
+export interface LedgerOptions {
+  /** The network's genesis; the default network's when omitted. */
+  genesis?: Genesis;
+  /** Milliseconds since the epoch; injected for tests. */
+  clock?: () => number;
+  /** Signature check; node:crypto's by default. */
+  verify?: VerifyFn;
+  /** Called after each commit with the statuses that changed. */
+  onStatusChange?: (changes: readonly StatusChange[]) => void;
+  /** Work at which a winning transaction is confirmed; the protocol's constant by default. */
+  confirmWork?: number;
+  /** Open read-only (for `export` while a node runs). */
+  readOnly?: boolean;
+  /** Orphan pool bounds. */
+  orphans?: ConstructorParameters<typeof OrphanPool>[0];
+}
+
+/** Most confirmations for unknown txids kept until the tx arrives. */
+const MAX_EARLY_CONFS = 4096;
+
+type Row = Record<string, unknown>;
+
+/** Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new. */
+export async function openLedger(path: string, options: LedgerOptions = {}): Promise<Ledger> {
+  const genesis = options.genesis ?? await loadDefaultGenesis();
+  const db = await openDatabase(path, { readOnly: options.readOnly });
+  try {
+    return new Ledger(db, path, genesis, options);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Min-heap of txids by height, so parents are settled before their children. */
+class HeightQueue {
+  #items: { h: number; id: string }[] = [];
+  #queued = new Set<string>();
+  push(h: number, id: string): void {
+    if (this.#queued.has(id)) return;
+    this.#queued.add(id);
+    const a = this.#items;
+    a.push({ h, id });
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p].h <= a[i].h) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): string | undefined {
+    const a = this.#items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && a[l].h < a[m].h) m = l;
+        if (r < a.length && a[r].h < a[m].h) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    this.#queued.delete(top.id);
+    return top.id;
+  }
+}
+
+/** The ledger. Create it with `openLedger`. */
+export class Ledger {
+  readonly genesis: Genesis;
+  readonly path: string;
+  readonly orphans: OrphanPool;
+  readonly #db: DatabaseSync;
+  readonly #clock: () => number;
+  readonly #verify: VerifyFn;
+  readonly #confirmWork: number;
+  readonly #onChange?: (changes: readonly StatusChange[]) => void;
+  readonly #s: Record<string, StatementSync>;
+  #seq = 0;
+  #count = 0;
+  #digest = new Uint8Array(32);
+  #changes: StatusChange[] = [];
+  #earlyConfs = new Map<string, bigint>();
+  #inTx = false;
+  #closed = false;
+
+  constructor(db: DatabaseSync, path: string, genesis: Genesis, options: LedgerOptions) {
+    this.#db = db;
+    this.path = path;
+    this.genesis = genesis;
+    this.#clock = options.clock ?? Date.now;
+    this.#verify = options.verify ?? verifyMessageNative;
+    this.#confirmWork = options.confirmWork ?? CONFIRM_WORK_BITS;
+    this.#onChange = options.onStatusChange;
+    this.orphans = new OrphanPool(options.orphans);
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      getMeta: p("SELECT value FROM meta WHERE key = ?"),
+      putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
+      has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
+      getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
+      head: p("SELECT status, height, work FROM txs WHERE txid = ?"),
+      outputs: p("SELECT idx, amount, hash FROM outputs WHERE txid = ? ORDER BY idx"),
+      insTx: p(
+        "INSERT INTO txs (txid, raw, seq, height, timestamp, work, nonce, status) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+      ),
+      insOut: p("INSERT INTO outputs (txid, idx, address, hash, amount) VALUES (?, ?, ?, ?, ?)"),
+      insSpend: p("INSERT INTO spends (prev_txid, prev_idx, txid) VALUES (?, ?, ?)"),
+      inputsOf: p(
+        "SELECT s.prev_txid, s.prev_idx, p.status FROM spends s " +
+          "JOIN txs p ON p.txid = s.prev_txid WHERE s.txid = ?",
+      ),
+      winner: p(
+        "SELECT s.txid FROM spends s JOIN txs t ON t.txid = s.txid " +
+          "WHERE s.prev_txid = ? AND s.prev_idx = ? ORDER BY t.work DESC, s.txid ASC LIMIT 1",
+      ),
+      coSpenders: p(
+        "SELECT DISTINCT s2.txid, t.height FROM spends s1 JOIN spends s2 " +
+          "ON s2.prev_txid = s1.prev_txid AND s2.prev_idx = s1.prev_idx " +
+          "JOIN txs t ON t.txid = s2.txid WHERE s1.txid = ?",
+      ),
+      children: p(
+        "SELECT DISTINCT s.txid, t.height FROM spends s JOIN txs t ON t.txid = s.txid " +
+          "WHERE s.prev_txid = ?",
+      ),
+      setStatus: p("UPDATE txs SET status = ? WHERE txid = ?"),
+      setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE txid = ?"),
+      balance: p(
+        "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
+          "JOIN txs t ON t.txid = o.txid WHERE o.address = ? " +
+          "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
+          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
+          "AND st.status IN ('pending', 'confirmed')) GROUP BY t.status",
+      ),
+      unspent: p(
+        "SELECT o.txid, o.idx, o.amount, o.address, t.status FROM outputs o " +
+          "JOIN txs t ON t.txid = o.txid WHERE o.address = ? " +
+          "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
+          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
+          "AND st.status IN ('pending', 'confirmed')) ORDER BY t.status DESC, o.amount DESC",
+      ),
+      allUnspent: p(
+        "SELECT o.address, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.txid = o.txid " +
+          "WHERE t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
+          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
+          "AND st.status IN ('pending', 'confirmed')) GROUP BY o.address ORDER BY o.address",
+      ),
+      history: p(
+        "SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq DESC LIMIT ? OFFSET ?",
+      ),
+      all: p("SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq"),
+      least: p(
+        "SELECT txid, work FROM txs WHERE status IN ('pending', 'confirmed') AND work < ? " +
+          "ORDER BY work ASC, txid ASC LIMIT 1",
+      ),
+      inventory: p("SELECT txid, work FROM txs WHERE txid > ? ORDER BY txid LIMIT ?"),
+      digestRows: p("SELECT txid, work FROM txs"),
+      count: p("SELECT count(*) AS n, max(seq) AS seq FROM txs"),
+      statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),
+    };
+    this.#init();
+  }
+
+  #init(): void {
+    const net = this.#s.getMeta.get("network") as Row | undefined;
+    const gid = toHex(this.genesis.txid);
+    if (net === undefined) {
+      if (this.#db.isTransaction) throw new LedgerError("unexpected open transaction");
+      this.#write(() => {
+        this.#s.putMeta.run("network", toHex(this.genesis.network));
+        this.#s.putMeta.run("genesis", gid);
+        this.#insert(gid, encodeTx(this.genesis.tx), this.genesis.tx, 0);
+        this.#applyWork(gid, this.genesis.work, this.genesis.nonce);
+      });
+    } else {
+      const stored = (this.#s.getMeta.get("genesis") as Row | undefined)?.value;
+      if (stored !== gid) {
+        throw new LedgerError(
+          `The ledger file ${this.path} belongs to network ${net.value} (genesis ${stored}), ` +
+            `not to ${toHex(this.genesis.network)}; use its --genesis or another --data.`,
+        );
+      }
+    }
+    this.#reloadCounters();
+    this.#changes = [];
+  }
+
+  /** The network id (first 8 bytes of the genesis txid). */
+  get network(): Uint8Array {
+    return this.genesis.network;
+  }
+
+  /** Number of stored transactions (orphans excluded). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Runs `fn` in one database transaction (nested calls join the outer one). */
+  #write<T>(fn: () => T): T {
+    if (this.#closed) throw new LedgerError(`The ledger ${this.path} is closed`);
+    if (this.#inTx) return fn();
+    this.#inTx = true;
+    this.#db.exec("BEGIN IMMEDIATE");
+    let result: T;
+    try {
+      result = fn();
+      this.#db.exec("COMMIT");
+    } catch (e) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch { /* the rollback error would hide the cause */ }
+      this.#changes = [];
+      this.#inTx = false;
+      this.#reloadCounters();
+      if (e instanceof LedgerError || e instanceof RuleError) throw e;
+      throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
+    this.#inTx = false;
+    const changes = this.#changes;
+    this.#changes = [];
+    if (changes.length > 0 && this.#onChange) this.#onChange(changes);
+    return result;
+  }
+
+  #reloadCounters(): void {
+    const c = this.#s.count.get() as Row;
+    this.#count = Number(c.n);
+    this.#seq = Number(c.seq ?? 0);
+    this.#digest = new Uint8Array(32);
+    for (const r of this.#s.digestRows.iterate() as Iterable<Row>) {
+      xorInto(this.#digest, entryHash(r.txid as Uint8Array, Number(r.work)));
+    }
+  }
+
+  /** Offers one transaction (decoded, or raw bytes from the network). One commit. */
+  addTx(tx: Tx | Uint8Array): AddResult {
+    return this.#write(() => this.#add(tx));
+  }
+
+  /** Offers many transactions in one commit (sync batches). */
+  addTxs(txs: readonly (Tx | Uint8Array)[]): AddResult[] {
+    return this.#write(() => txs.map((t) => this.#add(t)));
+  }
+
+  #add(input: Tx | Uint8Array): AddResult {
+    let raw: Uint8Array;
+    let tx: Tx;
+    try {
+      if (input instanceof Uint8Array) {
+        raw = input;
+        tx = decodeTx(raw);
+      } else {
+        tx = input;
+        raw = encodeTx(tx);
+      }
+    } catch (e) {
+      if (e instanceof WireError || e instanceof RangeError) {
+        return { kind: "rejected", txid: "", code: "malformed", message: e.message };
+      }
+      throw e;
+    }
+    const idBytes = txidOfEncoding(raw);
+    const id = toHex(idBytes);
+    if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
+    const now = this.#clock();
+    const lookup: ParentLookup = (pid) => this.#outputsOf(pid);
+    try {
+      checkTxSanity(tx, now);
+      const missing = missingParents(tx, lookup);
+      if (missing.length > 0) {
+        if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
+        this.orphans.add(id, raw, missing, now);
+        return { kind: "orphan", txid: id, missing };
+      }
+      checkTxInputs(tx, lookup, this.#verify);
+    } catch (e) {
+      if (e instanceof RuleError) {
+        return { kind: "rejected", txid: id, code: e.code, message: e.message };
+      }
+      throw e;
+    }
+    let height = 0;
+    for (const inp of tx.inputs) {
+      const h = Number((this.#s.head.get(inp.txid) as Row).height);
+      if (h >= height) height = h + 1;
+    }
+    this.#insert(id, raw, tx, height);
+    const early = this.#earlyConfs.get(id);
+    if (early !== undefined) {
+      this.#earlyConfs.delete(id);
+      this.#applyWork(id, confirmationWork(idBytes, early), early);
+    } else {
+      this.#refresh([id]);
+    }
+    // Orphans that waited for this transaction get another try.
+    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw);
+    return { kind: "accepted", txid: id };
+  }
+
+  #outputsOf(txid: Uint8Array): TxOutput[] | undefined {
+    const rows = this.#s.outputs.all(txid) as Row[];
+    if (rows.length === 0) return undefined;
+    const out: TxOutput[] = [];
+    for (const r of rows) {
+      out[Number(r.idx)] = { amount: BigInt(r.amount as number), address: r.hash as Uint8Array };
+    }
+    return out;
+  }
+
+  #insert(id: string, raw: Uint8Array, tx: Tx, height: number): void {
+    const idBytes = fromHex(id);
+    this.#seq++;
+    this.#s.insTx.run(idBytes, raw, this.#seq, height, tx.timestamp, 0, null);
+    tx.outputs.forEach((o, i) => {
+      this.#s.insOut.run(idBytes, i, encodeAddress(o.address), o.address, o.amount);
+    });
+    for (const inp of tx.inputs) this.#s.insSpend.run(inp.txid, inp.index, idBytes);
+    this.#count++;
+    xorInto(this.#digest, entryHash(idBytes, 0));
+    this.#changes.push({ txid: id, from: null, to: "pending" });
+  }
+
+  /**
+   * Offers a confirmation. It is kept only with strictly more work than the best one
+   * (PROTOCOL.md §6). Confirmations of unknown txids wait, bounded, for the tx.
+   */
+  addConfirmation(txid: Uint8Array, nonce: bigint): ConfResult {
+    return this.#write(() => this.#addConf(txid, nonce));
+  }
+
+  /** Offers many confirmations in one commit. */
+  addConfirmations(list: readonly { txid: Uint8Array; nonce: bigint }[]): ConfResult[] {
+    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
+  }
+
+  #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
+    const id = toHex(txid);
+    const work = confirmationWork(txid, nonce);
+    const head = this.#s.head.get(txid) as Row | undefined;
+    if (head === undefined) {
+      const prev = this.#earlyConfs.get(id);
+      if (prev === undefined || confirmationWork(txid, prev) < work) {
+        if (prev === undefined && this.#earlyConfs.size >= MAX_EARLY_CONFS) {
+          this.#earlyConfs.delete(this.#earlyConfs.keys().next().value!);
+        }
+        this.#earlyConfs.set(id, nonce);
+      }
+      return { kind: "unknown", txid: id, work };
+    }
+    if (work <= Number(head.work)) return { kind: "not-better", txid: id, work };
+    this.#applyWork(id, work, nonce);
+    return { kind: "improved", txid: id, work };
+  }
+
+  #applyWork(id: string, work: number, nonce: bigint): void {
+    const idBytes = fromHex(id);
+    const old = Number((this.#s.head.get(idBytes) as Row).work);
+    const nb = new Uint8Array(8);
+    new DataView(nb.buffer).setBigUint64(0, nonce);
+    this.#s.setWork.run(work, nb, idBytes);
+    xorInto(this.#digest, entryHash(idBytes, old));
+    xorInto(this.#digest, entryHash(idBytes, work));
+    this.#refresh([id]);
+  }
+
+  /**
+   * Recomputes statuses from `seeds` outward: the seeds' co-spenders (a winner may change)
+   * and then, in height order, the children of every transaction whose status changed.
+   */
+  #refresh(seeds: readonly string[]): void {
+    const q = new HeightQueue();
+    for (const id of seeds) {
+      for (const r of this.#s.coSpenders.all(fromHex(id)) as Row[]) {
+        q.push(Number(r.height), toHex(r.txid as Uint8Array));
+      }
+      const head = this.#s.head.get(fromHex(id)) as Row;
+      q.push(Number(head.height), id);
+    }
+    for (let id = q.pop(); id !== undefined; id = q.pop()) {
+      const idBytes = fromHex(id);
+      const head = this.#s.head.get(idBytes) as Row;
+      const before = head.status as TxStatus;
+      const after = this.#statusOf(idBytes, Number(head.work));
+      if (after === before) continue;
+      this.#s.setStatus.run(after, idBytes);
+      const last = this.#changes.findLast((c) => c.txid === id);
+      if (last && last.from === null) {
+        this.#changes[this.#changes.lastIndexOf(last)] = { txid: id, from: null, to: after };
+      } else this.#changes.push({ txid: id, from: before, to: after });
+      for (const r of this.#s.children.all(idBytes) as Row[]) {
+        q.push(Number(r.height), toHex(r.txid as Uint8Array));
+      }
+    }
+  }
+
+  /** The status rule of core/state.ts, evaluated for one stored transaction. */
+  #statusOf(idBytes: Uint8Array, work: number): TxStatus {
+    let live = true;
+    let parentsConfirmed = true;
+    for (const r of this.#s.inputsOf.all(idBytes) as Row[]) {
+      const ps = r.status as TxStatus;
+      if (!isLive(ps)) live = false;
+      if (ps !== "confirmed") parentsConfirmed = false;
+      const w = this.#s.winner.get(r.prev_txid as Uint8Array, r.prev_idx as number) as Row;
+      if (toHex(w.txid as Uint8Array) !== toHex(idBytes)) live = false;
+    }
+    if (!live) return "conflicted";
+    return work >= this.#confirmWork && parentsConfirmed ? "confirmed" : "pending";
+  }
+
+  /** True when the txid is stored. */
+  hasTx(txid: Uint8Array | string): boolean {
+    const b = typeof txid === "string" ? fromHex(txid) : txid;
+    return this.#s.has.get(b) !== undefined;
+  }
+
+  /** A stored transaction with its state, or undefined. */
+  getTx(txid: Uint8Array | string): TxRecord | undefined {
+    const b = typeof txid === "string" ? fromHex(txid) : txid;
+    const r = this.#s.getTx.get(b) as Row | undefined;
+    return r === undefined ? undefined : toRecord(r);
+  }
+
+  /** Confirmed and pending balance of an address (unspent outputs of live transactions). */
+  balance(address: string): { confirmed: bigint; pending: bigint } {
+    let confirmed = 0n, pending = 0n;
+    for (const r of this.#s.balance.all(address) as Row[]) {
+      if (r.status === "confirmed") confirmed = BigInt(r.total as number);
+      else pending = BigInt(r.total as number);
+    }
+    return { confirmed, pending };
+  }
+
+  /** Unspent outputs of an address, confirmed first, larger first. */
+  unspent(address: string): Coin[] {
+    return (this.#s.unspent.all(address) as Row[]).map((r) => ({
+      txid: toHex(r.txid as Uint8Array),
+      index: Number(r.idx),
+      amount: BigInt(r.amount as number),
+      address: r.address as string,
+      status: r.status as TxStatus,
+    }));
+  }
+
+  /** Balances of every address with live unspent outputs. */
+  balances(): Map<string, bigint> {
+    const m = new Map<string, bigint>();
+    for (const r of this.#s.allUnspent.all() as Row[]) {
+      m.set(r.address as string, BigInt(r.total as number));
+    }
+    return m;
+  }
+
+  /** Most recent transactions first. */
+  history(limit = 20, offset = 0): TxRecord[] {
+    return (this.#s.history.all(limit, offset) as Row[]).map(toRecord);
+  }
+
+  /** Every stored transaction in arrival order. */
+  *all(): Generator<TxRecord> {
+    for (const r of this.#s.all.iterate() as Iterable<Row>) yield toRecord(r);
+  }
+
+  /** Status counts. */
+  statusCounts(): Record<TxStatus, number> {
+    const out: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
+    for (const r of this.#s.statusCounts.all() as Row[]) {
+      out[r.status as TxStatus] = Number(r.n);
+    }
+    out.orphan = this.orphans.size;
+    return out;
+  }
+
+  /**
+   * The live transaction with the least work below `capBits` (ties: lower txid), for miners.
+   * Losers of a conflict are never returned, so mining hardens winners (PROTOCOL.md §12).
+   */
+  leastConfirmed(capBits: number): { txid: Uint8Array; work: number } | null {
+    const r = this.#s.least.get(capBits) as Row | undefined;
+    return r === undefined ? null : { txid: r.txid as Uint8Array, work: Number(r.work) };
+  }
+
+  /** Up to `limit` (txid, work) pairs with txid > `after`, ascending (sync inventory). */
+  inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
+    return (this.#s.inventory.all(after, limit) as Row[]).map((r) => ({
+      txid: r.txid as Uint8Array,
+      work: Number(r.work),
+    }));
+  }
+
+  /**
+   * Anti-entropy summary: count and the XOR of SHA-256(txid ‖ work u16) over stored
+   * transactions. Equal sets with equal work give equal summaries in any arrival order.
+   */
+  summary(): { count: number; digest: Uint8Array } {
+    return { count: this.#count, digest: this.#digest.slice() };
+  }
+
+  /** The supply invariant: live unspent outputs add up to the genesis supply. */
+  supply(): { genesis: bigint; unspent: bigint; ok: boolean } {
+    let unspent = 0n;
+    for (const v of this.balances().values()) unspent += v;
+    return { genesis: this.genesis.supply, unspent, ok: unspent === this.genesis.supply };
+  }
+
+  /** Runs PRAGMA integrity_check; "ok" when healthy. */
+  integrityCheck(): string {
+    const rows = this.#db.prepare("PRAGMA integrity_check").all() as Row[];
+    return rows.map((r) => String(r.integrity_check)).join("; ");
+  }
+
+  /** Checkpoints the WAL and closes the database. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.path !== ":memory:") this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // read-only or busy: the WAL is replayed on next open, nothing is lost
+    }
+    this.#db.close();
+  }
+}
+
+function toRecord(r: Row): TxRecord {
+  const raw = r.raw as Uint8Array;
+  const nb = r.nonce as Uint8Array | null;
+  return {
+    txid: toHex(r.txid as Uint8Array),
+    tx: decodeTx(raw),
+    raw,
+    work: Number(r.work),
+    nonce: nb === null ? null : new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0),
+    status: r.status as TxStatus,
+    seq: Number(r.seq),
+  };
+}
+
+function entryHash(txid: Uint8Array, work: number): Uint8Array {
+  const m = new Uint8Array(34);
+  m.set(txid);
+  m[32] = work >> 8;
+  m[33] = work & 0xff;
+  return sha256(m);
+}
+
+function xorInto(acc: Uint8Array, h: Uint8Array): void {
+  for (let i = 0; i < 32; i++) acc[i] ^= h[i];
+}
