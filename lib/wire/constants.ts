@@ -1,0 +1,95 @@
+/**
+ * Datagram sizes, header fields, message type codes and the per-type maxima derived from
+ * them (docs/PROTOCOL.md §9). Every limit here is computed, never typed in twice.
+ * @module
+ */
+import { TX_FIXED_BYTES, TXID_BYTES } from "../core/tx.ts";
+import { NONCE_BYTES } from "../core/pow.ts";
+
+/**
+ * Largest datagram we send or accept. It carries the largest transaction (MAX_TX_BYTES plus
+ * header and count), stays far below UDP's 65,507-byte limit and default socket buffers, and
+ * needs 6 IP fragments on a 1500-byte MTU instead of 45 for a 64 KiB datagram
+ * (docs/PROTOCOL.md §9.1).
+ */
+export const MAX_DATAGRAM_BYTES = 8192;
+
+/** The magic "CRKC" (0x43 0x52 0x4b 0x43) that opens every datagram. */
+export const MAGIC: readonly number[] = Object.freeze([0x43, 0x52, 0x4b, 0x43]);
+/** Bytes of the magic. */
+export const MAGIC_BYTES = 4;
+/** The only protocol version this code speaks. */
+export const PROTOCOL_VERSION = 1;
+/** Bytes of a network id: the first 8 bytes of the genesis txid. */
+export const NETWORK_ID_BYTES = 8;
+/** Bytes of a node id: random for each run of a node. */
+export const NODE_ID_BYTES = 8;
+/** Header: magic 4, version 1, network id 8, sender node id 8, message type 1. */
+export const HEADER_BYTES = MAGIC_BYTES + 1 + NETWORK_ID_BYTES + NODE_ID_BYTES + 1;
+/** Largest message body: what the header leaves of a datagram. */
+export const MAX_BODY_BYTES = MAX_DATAGRAM_BYTES - HEADER_BYTES;
+
+/** Message type names and their one-byte codes. */
+export const MESSAGE_TYPE_CODES = Object.freeze(
+  {
+    "tx": 1,
+    "conf": 2,
+    "sync-req": 3,
+    "summary": 4,
+    "get-inv": 5,
+    "inv": 6,
+    "get-data": 7,
+  } as const,
+);
+
+/** A message type name. */
+export type MessageType = keyof typeof MESSAGE_TYPE_CODES;
+
+/** Message type names by code; index 0 and codes above 7 are unknown. */
+export const MESSAGE_TYPES: readonly (MessageType | undefined)[] = Object.freeze([
+  undefined,
+  "tx",
+  "conf",
+  "sync-req",
+  "summary",
+  "get-inv",
+  "inv",
+  "get-data",
+]);
+
+/** Bytes of one confirmation entry: txid 32, nonce u64. */
+export const CONF_ENTRY_BYTES = TXID_BYTES + NONCE_BYTES;
+/** Bytes of one inventory entry: txid 32, work u16. */
+export const INV_ENTRY_BYTES = TXID_BYTES + 2;
+/** Bytes of an inventory's fixed part: cursor 32, more flag 1, count u16. */
+export const INV_FIXED_BYTES = TXID_BYTES + 1 + 2;
+/** Bytes of a summary body: transaction count u32, digest 32. */
+export const SUMMARY_BYTES = 4 + 32;
+/** Bytes of a get-inv body: cursor 32, limit u16. */
+export const GET_INV_BYTES = TXID_BYTES + 2;
+/** Bytes of a digest in a summary. */
+export const DIGEST_BYTES = 32;
+/** Largest work value: every bit of SHA-256 zero. */
+export const MAX_WORK = 256;
+
+/** Most transactions in one `tx` datagram (the count is one byte). */
+export const MAX_TX_ENTRIES = 255;
+/** Smallest encoded transaction: the fixed fields with no inputs and no outputs. */
+export const MIN_TX_BYTES = TX_FIXED_BYTES;
+/** Most confirmations in one `conf` datagram: (8170 - 2) / 40 = 204. */
+export const MAX_CONF_ENTRIES = Math.floor((MAX_BODY_BYTES - 2) / CONF_ENTRY_BYTES);
+/** Most entries in one `inv` datagram: (8170 - 35) / 34 = 239. */
+export const MAX_INV_ENTRIES = Math.floor((MAX_BODY_BYTES - INV_FIXED_BYTES) / INV_ENTRY_BYTES);
+/** Most txids in one `get-data` datagram: (8170 - 2) / 32 = 255. */
+export const MAX_GET_DATA_ENTRIES = Math.floor((MAX_BODY_BYTES - 2) / TXID_BYTES);
+
+/** Largest body of each message type: decoder check 5 (docs/PROTOCOL.md §9.4). */
+export const MAX_BODY_BYTES_BY_TYPE: Readonly<Record<MessageType, number>> = Object.freeze({
+  "tx": MAX_BODY_BYTES,
+  "conf": 2 + MAX_CONF_ENTRIES * CONF_ENTRY_BYTES,
+  "sync-req": 0,
+  "summary": SUMMARY_BYTES,
+  "get-inv": GET_INV_BYTES,
+  "inv": INV_FIXED_BYTES + MAX_INV_ENTRIES * INV_ENTRY_BYTES,
+  "get-data": 2 + MAX_GET_DATA_ENTRIES * TXID_BYTES,
+});

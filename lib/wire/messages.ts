@@ -1,0 +1,241 @@
+/**
+ * The seven message types and their body codecs (docs/PROTOCOL.md §9.3). Bodies follow the
+ * 22-byte header; this module never sees the header. Decoders check every count against its
+ * maximum and against the bytes present before they allocate (DESIGN §3, check 6).
+ * @module
+ */
+import type { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { compareBytes } from "../core/hash.ts";
+import type { Confirmation } from "../core/pow.ts";
+import {
+  MAX_INPUTS,
+  MAX_OUTPUTS,
+  readTx,
+  type Tx,
+  TX_VERSION,
+  TXID_BYTES,
+  writeTx,
+} from "../core/tx.ts";
+import {
+  CONF_ENTRY_BYTES,
+  DIGEST_BYTES,
+  INV_ENTRY_BYTES,
+  MAX_CONF_ENTRIES,
+  MAX_GET_DATA_ENTRIES,
+  MAX_INV_ENTRIES,
+  MAX_TX_ENTRIES,
+  MAX_WORK,
+  type MessageType,
+  MIN_TX_BYTES,
+} from "./constants.ts";
+import { DatagramError } from "./errors.ts";
+
+/** One inventory entry: a txid and the work of its best confirmation (0..256). */
+export interface InvEntry {
+  readonly txid: Uint8Array;
+  readonly work: number;
+}
+
+/** A decoded message body. Plain readonly data; the decoder returns it frozen. */
+export type Message =
+  | { readonly type: "tx"; readonly txs: readonly Tx[] }
+  | { readonly type: "conf"; readonly confs: readonly Confirmation[] }
+  | { readonly type: "sync-req" }
+  | { readonly type: "summary"; readonly count: number; readonly digest: Uint8Array }
+  | { readonly type: "get-inv"; readonly after: Uint8Array; readonly limit: number }
+  | {
+    readonly type: "inv";
+    readonly after: Uint8Array;
+    readonly more: boolean;
+    readonly entries: readonly InvEntry[];
+  }
+  | { readonly type: "get-data"; readonly txids: readonly Uint8Array[] };
+
+/** Throws RangeError unless `b` is a Uint8Array of exactly `n` bytes. */
+export function fixedBytes(b: Uint8Array, n: number, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array) || b.length !== n) {
+    throw new RangeError(`"${what}" expected Uint8Array of length ${n}, got length=${b?.length}`);
+  }
+  return b;
+}
+
+function countInRange(n: number, min: number, max: number, what: string): void {
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new RangeError(`"${what}" expected ${min}..${max} entries, got ${n}`);
+  }
+}
+
+/** Throws RangeError unless the transaction is one the decoder would accept. */
+export function checkTxEncodable(tx: Tx): void {
+  if (tx.version !== TX_VERSION) {
+    throw new RangeError(`"tx version" expected ${TX_VERSION}, got ${tx.version}`);
+  }
+  if (tx.inputs.length > MAX_INPUTS || tx.outputs.length > MAX_OUTPUTS) {
+    throw new RangeError(
+      `"tx" expected at most ${MAX_INPUTS} inputs and ${MAX_OUTPUTS} outputs, ` +
+        `got ${tx.inputs.length}/${tx.outputs.length}`,
+    );
+  }
+}
+
+/** True when every txid is strictly greater than the one before it, starting from `after`. */
+function isStrictlyAscending(after: Uint8Array, entries: readonly InvEntry[]): boolean {
+  let prev = after;
+  for (const e of entries) {
+    if (compareBytes(prev, e.txid) >= 0) return false;
+    prev = e.txid;
+  }
+  return true;
+}
+
+/** Writes the body of `m`. Throws RangeError on a field or count the decoder would refuse. */
+export function writeMessageBody(w: ByteWriter, m: Message): void {
+  switch (m.type) {
+    case "tx":
+      countInRange(m.txs.length, 1, MAX_TX_ENTRIES, "txs");
+      w.u8(m.txs.length);
+      for (const tx of m.txs) {
+        checkTxEncodable(tx);
+        writeTx(w, tx);
+      }
+      return;
+    case "conf":
+      countInRange(m.confs.length, 1, MAX_CONF_ENTRIES, "confs");
+      w.u16(m.confs.length);
+      for (const c of m.confs) {
+        if (typeof c.nonce !== "bigint" || c.nonce < 0n || c.nonce >= 1n << 64n) {
+          throw new RangeError(`"nonce" expected a bigint in [0, 2^64), got ${c.nonce}`);
+        }
+        w.bytes(fixedBytes(c.txid, TXID_BYTES, "conf txid")).u64(c.nonce);
+      }
+      return;
+    case "sync-req":
+      return;
+    case "summary":
+      if (!Number.isInteger(m.count) || m.count < 0 || m.count > 0xffffffff) {
+        throw new RangeError(`"summary count" expected an integer in [0, 2^32), got ${m.count}`);
+      }
+      w.u32(m.count).bytes(fixedBytes(m.digest, DIGEST_BYTES, "summary digest"));
+      return;
+    case "get-inv":
+      countInRange(m.limit, 1, MAX_INV_ENTRIES, "get-inv limit");
+      w.bytes(fixedBytes(m.after, TXID_BYTES, "get-inv after")).u16(m.limit);
+      return;
+    case "inv":
+      countInRange(m.entries.length, m.more ? 1 : 0, MAX_INV_ENTRIES, "inv entries");
+      fixedBytes(m.after, TXID_BYTES, "inv after");
+      for (const e of m.entries) {
+        fixedBytes(e.txid, TXID_BYTES, "inv txid");
+        if (!Number.isInteger(e.work) || e.work < 0 || e.work > MAX_WORK) {
+          throw new RangeError(`"inv work" expected 0..${MAX_WORK}, got ${e.work}`);
+        }
+      }
+      if (!isStrictlyAscending(m.after, m.entries)) {
+        throw new RangeError(`"inv entries" expected txids strictly ascending after the cursor`);
+      }
+      w.bytes(m.after).u8(m.more ? 1 : 0).u16(m.entries.length);
+      for (const e of m.entries) w.bytes(e.txid).u16(e.work);
+      return;
+    case "get-data":
+      countInRange(m.txids.length, 1, MAX_GET_DATA_ENTRIES, "get-data txids");
+      w.u16(m.txids.length);
+      for (const t of m.txids) w.bytes(fixedBytes(t, TXID_BYTES, "get-data txid"));
+      return;
+    default:
+      throw new TypeError(`"message type" expected a known type, got ${(m as Message).type}`);
+  }
+}
+
+/**
+ * Check 6: a count within [min, max] whose entries, at `entryBytes` each at least, fit the
+ * bytes left. Runs before any entry is read, so a hostile count allocates nothing.
+ */
+function checkCount(
+  r: ByteReader,
+  n: number,
+  min: number,
+  max: number,
+  entryBytes: number,
+  what: string,
+): void {
+  if (n < min || n > max) {
+    throw new DatagramError("count", `${what} count ${n} is outside ${min}..${max}`);
+  }
+  if (n * entryBytes > r.remaining) {
+    throw new DatagramError(
+      "count",
+      `${what} count ${n} needs at least ${n * entryBytes} bytes, ${r.remaining} left`,
+    );
+  }
+}
+
+/**
+ * Reads the body of a message of type `type`. Count checks throw DatagramError "count";
+ * other malformed fields throw WireError, which the datagram decoder reports as "decode".
+ */
+export function readMessageBody(r: ByteReader, type: MessageType): Message {
+  switch (type) {
+    case "tx": {
+      const n = r.u8("tx count");
+      checkCount(r, n, 1, MAX_TX_ENTRIES, MIN_TX_BYTES, "tx");
+      const txs: Tx[] = [];
+      for (let i = 0; i < n; i++) txs.push(readTx(r));
+      return Object.freeze({ type, txs: Object.freeze(txs) });
+    }
+    case "conf": {
+      const n = r.u16("conf count");
+      checkCount(r, n, 1, MAX_CONF_ENTRIES, CONF_ENTRY_BYTES, "conf");
+      const confs: Confirmation[] = [];
+      for (let i = 0; i < n; i++) {
+        confs.push(
+          Object.freeze({ txid: r.bytes(TXID_BYTES, "conf txid"), nonce: r.u64("nonce") }),
+        );
+      }
+      return Object.freeze({ type, confs: Object.freeze(confs) });
+    }
+    case "sync-req":
+      return Object.freeze({ type });
+    case "summary": {
+      const count = r.u32("summary count");
+      return Object.freeze({ type, count, digest: r.bytes(DIGEST_BYTES, "summary digest") });
+    }
+    case "get-inv": {
+      const after = r.bytes(TXID_BYTES, "get-inv after");
+      const limit = r.u16("get-inv limit");
+      if (limit < 1 || limit > MAX_INV_ENTRIES) {
+        throw new DatagramError("count", `get-inv limit ${limit} is outside 1..${MAX_INV_ENTRIES}`);
+      }
+      return Object.freeze({ type, after, limit });
+    }
+    case "inv":
+      return readInv(r);
+    case "get-data": {
+      const n = r.u16("get-data count");
+      checkCount(r, n, 1, MAX_GET_DATA_ENTRIES, TXID_BYTES, "get-data");
+      const txids: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) txids.push(r.bytes(TXID_BYTES, "get-data txid"));
+      return Object.freeze({ type, txids: Object.freeze(txids) });
+    }
+  }
+}
+
+function readInv(r: ByteReader): Message {
+  const after = r.bytes(TXID_BYTES, "inv after");
+  const flag = r.u8("inv more");
+  const n = r.u16("inv count");
+  checkCount(r, n, 0, MAX_INV_ENTRIES, INV_ENTRY_BYTES, "inv");
+  if (flag > 1) throw new DatagramError("decode", `Inv more flag ${flag} is neither 0 nor 1`);
+  // A page that promises more must advance the cursor, or a requester would loop forever.
+  if (flag === 1 && n === 0) throw new DatagramError("decode", "Inv says more but has no entries");
+  const entries: InvEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const txid = r.bytes(TXID_BYTES, "inv txid");
+    const work = r.u16("inv work");
+    if (work > MAX_WORK) throw new DatagramError("decode", `Inv work ${work} exceeds ${MAX_WORK}`);
+    entries.push(Object.freeze({ txid, work }));
+  }
+  if (!isStrictlyAscending(after, entries)) {
+    throw new DatagramError("decode", "Inv txids are not strictly ascending after the cursor");
+  }
+  return Object.freeze({ type: "inv", after, more: flag === 1, entries: Object.freeze(entries) });
+}
