@@ -235,7 +235,10 @@ export class Ledger {
         "SELECT txid, work FROM txs WHERE status IN ('pending', 'confirmed') AND work < ? " +
           "ORDER BY work ASC, txid ASC LIMIT 1",
       ),
-      inventory: p("SELECT txid, work FROM txs WHERE txid > ? ORDER BY txid LIMIT ?"),
+      inventory: p(
+        "SELECT txid, work FROM txs WHERE seq > coalesce((SELECT seq FROM txs WHERE txid = ?), 0) " +
+          "ORDER BY seq LIMIT ?",
+      ),
       digestRows: p("SELECT txid, work FROM txs"),
       count: p("SELECT count(*) AS n, max(seq) AS seq FROM txs"),
       statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),
@@ -562,7 +565,11 @@ export class Ledger {
     return r === undefined ? null : { txid: r.txid as Uint8Array, work: Number(r.work) };
   }
 
-  /** Up to `limit` (txid, work) pairs with txid > `after`, ascending (sync inventory). */
+  /**
+   * Sync inventory: up to `limit` (txid, work) pairs stored after the tx `after` (all zeros =
+   * from the start), in storage order. Storage order is topological (a tx is stored only after
+   * its parents), so a node that fetches in this order receives no orphans.
+   */
   inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
     return (this.#s.inventory.all(after, limit) as Row[]).map((r) => ({
       txid: r.txid as Uint8Array,

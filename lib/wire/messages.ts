@@ -5,7 +5,7 @@
  * @module
  */
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
-import { compareBytes } from "../core/hash.ts";
+
 import type { Confirmation } from "../core/pow.ts";
 import {
   MAX_INPUTS,
@@ -79,11 +79,17 @@ export function checkTxEncodable(tx: Tx): void {
 }
 
 /** True when every txid is strictly greater than the one before it, starting from `after`. */
-function isStrictlyAscending(after: Uint8Array, entries: readonly InvEntry[]): boolean {
-  let prev = after;
+/**
+ * Inventory entries come in the sender's storage order (topological, see PROTOCOL.md §10),
+ * so they are not sorted; they must be distinct and differ from the cursor, so that every
+ * page names new txids.
+ */
+function isDistinctFromCursor(after: Uint8Array, entries: readonly InvEntry[]): boolean {
+  const seen = new Set<string>([after.join(",")]);
   for (const e of entries) {
-    if (compareBytes(prev, e.txid) >= 0) return false;
-    prev = e.txid;
+    const k = e.txid.join(",");
+    if (seen.has(k)) return false;
+    seen.add(k);
   }
   return true;
 }
@@ -130,8 +136,8 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
           throw new RangeError(`"inv work" expected 0..${MAX_WORK}, got ${e.work}`);
         }
       }
-      if (!isStrictlyAscending(m.after, m.entries)) {
-        throw new RangeError(`"inv entries" expected txids strictly ascending after the cursor`);
+      if (!isDistinctFromCursor(m.after, m.entries)) {
+        throw new RangeError(`"inv entries" expected distinct txids that differ from the cursor`);
       }
       w.bytes(m.after).u8(m.more ? 1 : 0).u16(m.entries.length);
       for (const e of m.entries) w.bytes(e.txid).u16(e.work);
@@ -234,8 +240,8 @@ function readInv(r: ByteReader): Message {
     if (work > MAX_WORK) throw new DatagramError("decode", `Inv work ${work} exceeds ${MAX_WORK}`);
     entries.push(Object.freeze({ txid, work }));
   }
-  if (!isStrictlyAscending(after, entries)) {
-    throw new DatagramError("decode", "Inv txids are not strictly ascending after the cursor");
+  if (!isDistinctFromCursor(after, entries)) {
+    throw new DatagramError("decode", "Inv txids repeat, or repeat the cursor");
   }
   return Object.freeze({ type: "inv", after, more: flag === 1, entries: Object.freeze(entries) });
 }

@@ -188,9 +188,9 @@ Deno.test("decodeDatagram() runs its checks in DESIGN §3 order", () => {
   expectReason(withHeader(6, [...new Uint8Array(32), 2, 0, 0, 7]), "decode");
   // conf count 0xffff with unsorted garbage and trailing bytes: count.
   expectReason(withHeader(2, [0xff, 0xff, ...new Uint8Array(50)]), "count");
-  // inv with unsorted entries and a trailing byte: decode before trailing.
-  const unsorted = [...new Uint8Array(32), 0, 0, 2, ...new Uint8Array(32).fill(9), 0, 1];
-  expectReason(withHeader(6, [...unsorted, ...new Uint8Array(32).fill(8), 0, 1, 7]), "decode");
+  // inv with a repeated entry and a trailing byte: decode before trailing.
+  const repeated = [...new Uint8Array(32), 0, 0, 2, ...new Uint8Array(32).fill(9), 0, 1];
+  expectReason(withHeader(6, [...repeated, ...new Uint8Array(32).fill(9), 0, 1, 7]), "decode");
 });
 
 Deno.test("decodeDatagram() refuses a datagram of another network with reason network", () => {

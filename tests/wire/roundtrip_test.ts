@@ -116,7 +116,7 @@ Deno.test("encodeDatagram() throws RangeError on every limit the decoder enforce
       type: "inv",
       after: txid(0),
       more: false,
-      entries: [{ txid: txid(2), work: 0 }, { txid: txid(1), work: 0 }],
+      entries: [{ txid: txid(2), work: 0 }, { txid: txid(2), work: 0 }],
     },
     {
       type: "inv",
