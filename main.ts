@@ -1,1 +1,147 @@
-if (import.meta.main) console.log("crackcoin: work in progress");
+/**
+ * crackcoin's entry point: parses flags, wires the parts together, handles signals. It is
+ * the only place that exits the process (DESIGN §4).
+ * @module
+ */
+import {
+  type ArgsEnv,
+  EXPORT_HELP,
+  NODE_HELP,
+  parseCommand,
+  UsageError,
+  VERSION,
+  WALLET_HELP,
+} from "./lib/cli/args.ts";
+import { exportLedger, walletCommand } from "./lib/cli/export.ts";
+import { makeLogger } from "./lib/cli/log.ts";
+import { CommandLoop } from "./lib/cli/loop.ts";
+import { Node } from "./lib/cli/node.ts";
+import { Output } from "./lib/cli/output.ts";
+import type { NodeOptions } from "./lib/cli/args.ts";
+import { toHex } from "./lib/core/hash.ts";
+import { RuleError } from "./lib/core/errors.ts";
+import { LedgerError } from "./lib/ledger/errors.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+}
+
+const stdout = (text: string) => writeAll(Deno.stdout, text);
+const stderr = (text: string) => writeAll(Deno.stderr, text);
+
+/** Lines of standard input, without their line ends. */
+async function* stdinLines(): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i).replace(/\r$/, "");
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf.length > 0) yield buf;
+}
+
+function onSignals(handler: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, handler);
+}
+
+async function runNode(options: NodeOptions): Promise<number> {
+  const log = makeLogger(stderr, { quiet: options.quiet, json: options.jsonLog });
+  const node = await Node.open(options, log);
+  const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const colour = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const out = new Output(stdout, { interactive, colour });
+  out.line(`crackcoin ${VERSION}, network ${toHex(node.ledger.network)}`);
+  out.line(`Data directory: ${node.paths.dir}`);
+  out.line(`Wallet: ${node.paths.wallet} (${node.walletCreated ? "created" : "loaded"})`);
+  out.line(`Ledger: ${node.paths.ledger} (${node.ledger.count} transactions)`);
+  out.line(`Address: ${node.wallet.address}`);
+  node.start();
+  out.line(
+    `Listening on UDP ${options.bind}:${options.port}, broadcasting to ${options.broadcast}; ` +
+      `${options.miners === 0 ? "mining off" : `${options.miners} miners`}. Type h for help.`,
+  );
+
+  const stop = new AbortController();
+  let signals = 0;
+  onSignals(() => {
+    signals++;
+    if (signals === 1) {
+      stderr("\nStopping (press Ctrl-C again to exit at once)...\n");
+      stop.abort();
+    } else {
+      // SQLite's WAL keeps every committed transaction; nothing half-written survives.
+      Deno.exit(130);
+    }
+  });
+
+  const loop = new CommandLoop(node, out, stdinLines());
+  const end = await loop.run(stop.signal);
+  if (end === "eof" && options.daemon) {
+    log("info", "stdin closed; running until SIGINT or SIGTERM");
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      stop.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+  await node.stop();
+  out.line("Stopped.");
+  return 0;
+}
+
+/** Runs the program for `argv`; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const env: ArgsEnv = {
+    get: (name) => Deno.env.get(name),
+    cpus: navigator.hardwareConcurrency ?? 1,
+  };
+  try {
+    const cmd = parseCommand(argv, env);
+    switch (cmd.kind) {
+      case "help":
+        stdout(
+          (cmd.topic === "export"
+            ? EXPORT_HELP
+            : cmd.topic === "wallet"
+            ? WALLET_HELP
+            : NODE_HELP) +
+            "\n",
+        );
+        return 0;
+      case "version":
+        stdout(`crackcoin ${VERSION}\n`);
+        return 0;
+      case "export":
+        stdout(JSON.stringify(await exportLedger(cmd.data, cmd.genesis), null, 2) + "\n");
+        return 0;
+      case "wallet":
+        stdout((await walletCommand(cmd.data, cmd.import)) + "\n");
+        return 0;
+      case "node":
+        return await runNode(cmd.options);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr(`crackcoin: ${e.message}\nRun 'crackcoin --help' for the flags.\n`);
+      return 2;
+    }
+    if (e instanceof LedgerError || e instanceof RuleError) {
+      stderr(`crackcoin: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      stderr(`crackcoin: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

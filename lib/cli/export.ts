@@ -1,0 +1,91 @@
+/**
+ * `crackcoin export` and `crackcoin wallet`: one-shot commands that read a data directory,
+ * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
+ * @module
+ */
+import { encodeAddress } from "../core/address.ts";
+import { toHex } from "../core/hash.ts";
+import { LedgerError } from "../ledger/errors.ts";
+import { openLedger } from "../ledger/ledger.ts";
+import { loadWallet, walletFromJson, writeWallet } from "../ledger/wallet.ts";
+import { dataPaths, resolveGenesis } from "./node.ts";
+
+/** The export document (DESIGN §5). */
+export interface ExportJson {
+  network: string;
+  wallet: { address: string | null };
+  transactions: {
+    txid: string;
+    status: string;
+    work: number;
+    timestamp: number;
+    inputs: { txid: string; index: number }[];
+    outputs: { amount: string; address: string }[];
+  }[];
+  balances: Record<string, string>;
+  supply: { genesis: string; unspent: string; ok: boolean };
+}
+
+/** Builds the export of a data directory. */
+export async function exportLedger(dir: string, genesisFlag: string | null): Promise<ExportJson> {
+  const paths = dataPaths(dir);
+  try {
+    await Deno.stat(paths.ledger);
+  } catch {
+    throw new LedgerError(`No ledger in ${dir} (expected ${paths.ledger}); run a node there first`);
+  }
+  const genesis = await resolveGenesis(genesisFlag, paths);
+  let address: string | null = null;
+  try {
+    address = (await loadWallet(paths.wallet)).address;
+  } catch (e) {
+    if (!(e instanceof LedgerError && e.cause instanceof Deno.errors.NotFound)) throw e;
+  }
+  const ledger = await openLedger(paths.ledger, { genesis, readOnly: true });
+  try {
+    const transactions = [];
+    for (const r of ledger.all()) {
+      transactions.push({
+        txid: r.txid,
+        status: r.status,
+        work: r.work,
+        timestamp: r.tx.timestamp,
+        inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
+        outputs: r.tx.outputs.map((o) => ({
+          amount: o.amount.toString(),
+          address: encodeAddress(o.address),
+        })),
+      });
+    }
+    const balances: Record<string, string> = {};
+    for (const [a, v] of ledger.balances()) balances[a] = v.toString();
+    const s = ledger.supply();
+    return {
+      network: toHex(ledger.network),
+      wallet: { address },
+      transactions,
+      balances,
+      supply: { genesis: s.genesis.toString(), unspent: s.unspent.toString(), ok: s.ok },
+    };
+  } finally {
+    ledger.close();
+  }
+}
+
+/** `crackcoin wallet`: the address, after importing FILE when asked. */
+export async function walletCommand(dir: string, importFile: string | null): Promise<string> {
+  const paths = dataPaths(dir);
+  if (importFile !== null) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(importFile);
+    } catch (e) {
+      throw new LedgerError(`Cannot read wallet file ${importFile}: ${(e as Error).message}`);
+    }
+    const w = walletFromJson(text, importFile);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeWallet(paths.wallet, w.keys);
+    return w.address;
+  }
+  return (await loadWallet(paths.wallet)).address;
+}
