@@ -122,15 +122,16 @@ export class Node {
     }
     const genesis = await resolveGenesis(options.genesis, paths);
     const { wallet, created } = await loadOrCreateWallet(paths.wallet);
-    let node: Node | undefined;
+    // The ledger reports changes to the node, which exists only once the ledger is open.
+    const late: { node?: Node } = {};
     const ledger = await openLedger(paths.ledger, {
       genesis,
       onStatusChange: (changes) => {
-        if (node) node.#onChanges(changes);
+        if (late.node) late.node.#onChanges(changes);
       },
     });
-    node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
-    return node;
+    late.node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    return late.node;
   }
 
   /** Starts the network and the miners. */
