@@ -1,0 +1,53 @@
+/**
+ * Hash helpers against NIST CAVP (SHA-256), the RIPEMD-160 reference set and bitcoinjs-lib's
+ * hash160/hash256 fixtures. Vector files live in tests/vectors/ (see SOURCES.md).
+ */
+import assert from "node:assert/strict";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+import { fromHex, hash160, sha256, sha256d, toHex } from "../../lib/core/hash.ts";
+import { parseRsp, readVectorJson, readVectorText } from "./vectors.ts";
+
+Deno.test("sha256() matches all 65 NIST SHAVS SHA-256 ShortMsg vectors", () => {
+  const records = parseRsp(readVectorText("SHA256ShortMsg.rsp"));
+  assert.equal(records.length, 65);
+  // Lengths run 0..64 bytes in single-byte steps, so the empty message is included.
+  assert.deepEqual(records.map((r) => r.msg.length), Array.from({ length: 65 }, (_, i) => i));
+  for (const { msg, md } of records) assert.equal(toHex(sha256(msg)), toHex(md), toHex(msg));
+});
+
+Deno.test("ripemd160 (the primitive under hash160()) matches the 8 RIPEMD-160 reference vectors", () => {
+  const records = parseRsp(readVectorText("ripevectors.txt"));
+  assert.equal(records.length, 8);
+  for (const { msg, md } of records) assert.equal(toHex(ripemd160(msg)), toHex(md), toHex(msg));
+});
+
+Deno.test("hash160() and sha256d() match bitcoinjs-lib's crypto fixtures", () => {
+  const data = readVectorJson<{
+    hashes: { hex: string; hash160: string; hash256: string }[];
+    taggedHash: { tag: string; hex: string; result: string }[];
+  }>("bitcoinjs_crypto_hashes.json");
+  assert.equal(data.hashes.length, 4);
+  for (const c of data.hashes) {
+    const input = fromHex(c.hex);
+    assert.equal(toHex(hash160(input)), c.hash160, c.hex);
+    assert.equal(toHex(sha256d(input)), c.hash256, c.hex);
+  }
+  // BIP 340 tagged hash, SHA-256(SHA-256(tag) ‖ SHA-256(tag) ‖ x): one more sha256 check.
+  assert.equal(data.taggedHash.length, 1);
+  for (const c of data.taggedHash) {
+    const tagHash = sha256(new TextEncoder().encode(c.tag));
+    const x = fromHex(c.hex);
+    const buf = new Uint8Array(64 + x.length);
+    buf.set(tagHash, 0);
+    buf.set(tagHash, 32);
+    buf.set(x, 64);
+    assert.equal(toHex(sha256(buf)), c.result);
+  }
+});
+
+Deno.test("fromHex() accepts either case and throws TypeError on bad input", () => {
+  assert.equal(toHex(fromHex("00aAfF")), "00aaff");
+  for (const bad of ["0", "zz", "0g", " 00", "+1"]) {
+    assert.throws(() => fromHex(bad), TypeError, bad);
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * Drives the real main.ts as a subprocess through pipes, for end-to-end tests.
+ * @module
+ */
+
+/** Path of main.ts. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The permission flags of `deno task start`, read from deno.json so they cannot drift. */
+export async function startFlags(): Promise<string[]> {
+  const cfg = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const task: string = cfg.tasks.start;
+  return task.split(/\s+/).filter((w) => w.startsWith("--allow-"));
+}
+
+/** Runs main.ts to completion with `args` and optional stdin text. */
+export async function runMain(
+  args: string[],
+  stdin = "",
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...(await startFlags()), MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  });
+  const child = cmd.spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(stdin));
+  await w.close();
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** A long-running node process. */
+export class NodeProc {
+  readonly child: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  readonly errLines: string[] = [];
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #done: Promise<void>[];
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#done = [collect(child.stdout, this.lines), collect(child.stderr, this.errLines)];
+  }
+
+  /** Starts main.ts with `args`. */
+  static async start(args: string[], env: Record<string, string> = {}): Promise<NodeProc> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...(await startFlags()), MAIN, ...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...env },
+    }).spawn();
+    return new NodeProc(child);
+  }
+
+  /** Types one command line. */
+  async send(line: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Waits for an output line matching `re` at or after line `from`; returns its match. */
+  async waitFor(re: RegExp, ms = 15_000, from = 0): Promise<RegExpMatchArray> {
+    const t0 = Date.now();
+    for (;;) {
+      for (let i = from; i < this.lines.length; i++) {
+        const m = this.lines[i].match(re);
+        if (m) return m;
+      }
+      if (Date.now() - t0 > ms) {
+        throw new Error(
+          `Timed out waiting for ${re}; stdout:\n${this.lines.join("\n")}\nstderr:\n${
+            this.errLines.join("\n")
+          }`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Sends a command and waits for a line matching `re` printed after it. */
+  async ask(line: string, re: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
+    const from = this.lines.length;
+    await this.send(line);
+    return await this.waitFor(re, ms, from);
+  }
+
+  /** Closes stdin and waits for the exit status. */
+  async close(): Promise<Deno.CommandStatus> {
+    try {
+      await this.#writer.close();
+    } catch { /* already closed */ }
+    const status = await this.child.status;
+    await Promise.all(this.#done);
+    return status;
+  }
+
+  /** Sends a signal and waits for the exit status. */
+  async kill(signal: Deno.Signal): Promise<Deno.CommandStatus> {
+    this.child.kill(signal);
+    const status = await this.child.status;
+    try {
+      await this.#writer.close();
+    } catch { /* the pipe is gone */ }
+    await Promise.all(this.#done);
+    return status;
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      into.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) into.push(buf);
+}
