@@ -1,0 +1,464 @@
+/**
+ * A private LAN in Linux network namespaces (DESIGN §7): one namespace holding a bridge, and
+ * N host namespaces each joined to it by a veth pair, on a random 10.77.X.0/24. Broadcasts,
+ * 255.255.255.255 included, stay inside. Random inbound loss comes from nftables
+ * (`numgen random mod 100 < N drop`). The real node (main.ts) runs in each host namespace
+ * through `ip netns exec`.
+ *
+ * Namespace names carry the creating process id, so a later run deletes what a crashed run
+ * left behind (and only that). Nothing here ever sends a packet from the machine's own
+ * namespace.
+ * @module
+ */
+
+/** Prefix of every namespace this helper creates: `cc-<pid>-<rand>-<role>`. */
+export const NS_PREFIX = "cc-";
+const NAME_RE = /^cc-(\d+)-[0-9a-f]{4}-(br|h\d+)$/;
+
+/** Result of a command. */
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion (no shell). */
+export async function run(cmd: string, args: string[], stdin?: string): Promise<RunResult> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** Runs a command and throws with its output when it fails. */
+export async function must(cmd: string, args: string[], stdin?: string): Promise<string> {
+  const r = await run(cmd, args, stdin);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr || r.stdout}`);
+  }
+  return r.stdout;
+}
+
+async function which(name: string): Promise<boolean> {
+  try {
+    return (await run("sh", ["-c", `command -v ${name}`])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why namespace tests cannot run here, or null when they can: they need root and `ip`.
+ */
+export async function netnsUnavailable(): Promise<string | null> {
+  if (Deno.build.os !== "linux") return `not Linux (${Deno.build.os})`;
+  if (Deno.uid() !== 0) return `not running as root (uid ${Deno.uid()})`;
+  if (!(await which("ip"))) return "the ip command (iproute2) is missing";
+  return null;
+}
+
+/**
+ * Makes sure `nft` exists, installing Debian's nftables package when it is missing. Throws
+ * with the reason when that is impossible.
+ */
+export async function ensureNft(): Promise<void> {
+  if (await which("nft")) return;
+  if (!(await which("apt-get"))) {
+    throw new Error("nft is missing and apt-get is not available to install nftables");
+  }
+  let r = await run("apt-get", ["install", "-y", "-q", "nftables"]);
+  if (r.code !== 0) {
+    await run("apt-get", ["update", "-q"]);
+    r = await run("apt-get", ["install", "-y", "-q", "nftables"]);
+  }
+  if (r.code !== 0 || !(await which("nft"))) {
+    throw new Error(`Cannot install nftables with apt-get (${r.code}): ${r.stderr.slice(-2000)}`);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Namespaces that exist now. */
+export async function listNamespaces(): Promise<string[]> {
+  const out = await must("ip", ["netns", "list"]);
+  return out.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter((n) => n);
+}
+
+/** LANs not yet destroyed, deleted at process exit if a test forgot or crashed. */
+const live = new Set<Lan>();
+globalThis.addEventListener("unload", () => {
+  for (const lan of live) lan.destroySync();
+});
+
+function deleteNamespaceSync(ns: string): void {
+  const out = new Deno.Command("ip", { args: ["netns", "pids", ns], stderr: "null" }).outputSync();
+  for (const p of new TextDecoder().decode(out.stdout).split(/\s+/).filter((p) => p)) {
+    try {
+      Deno.kill(Number(p), "SIGKILL");
+    } catch { /* already gone */ }
+  }
+  new Deno.Command("ip", { args: ["netns", "delete", ns], stderr: "null" }).outputSync();
+}
+
+/** Kills the processes inside a namespace, by id, then deletes it. */
+async function deleteNamespace(ns: string): Promise<void> {
+  const pids = (await run("ip", ["netns", "pids", ns])).stdout.split(/\s+/).filter((p) => p);
+  for (const p of pids) {
+    try {
+      Deno.kill(Number(p), "SIGKILL");
+    } catch { /* already gone */ }
+  }
+  await run("ip", ["netns", "delete", ns]);
+}
+
+/**
+ * Deletes namespaces left by earlier runs of this helper whose creating process is gone
+ * (a crash, a SIGKILL). Namespaces of a live run are left alone. Returns what it deleted.
+ */
+export async function cleanStaleNamespaces(): Promise<string[]> {
+  const stale = (await listNamespaces()).filter((ns) => {
+    const m = ns.match(NAME_RE);
+    return m !== null && Number(m[1]) !== Deno.pid && !pidAlive(Number(m[1]));
+  });
+  for (const ns of stale) await deleteNamespace(ns);
+  return stale;
+}
+
+/** One host of the LAN. */
+export interface Host {
+  readonly name: string;
+  /** Its namespace. */
+  readonly ns: string;
+  /** Its address on the LAN. */
+  readonly ip: string;
+  /** Its interface (inside its namespace). */
+  readonly dev: string;
+  /** The bridge port of its veth pair (inside the bridge namespace). */
+  readonly port: string;
+}
+
+/** Loss counters of a host's inbound UDP. */
+export interface LossCounters {
+  readonly seen: number;
+  readonly dropped: number;
+}
+
+/** A LAN in namespaces. Create with `createLan`, always `destroy()` in a finally. */
+export class Lan {
+  readonly bridgeNs: string;
+  readonly hosts: readonly Host[];
+  /** E.g. "10.77.42.0/24". */
+  readonly subnet: string;
+  /** The subnet's broadcast address, e.g. "10.77.42.255". */
+  readonly broadcast: string;
+  #destroyed = false;
+
+  constructor(bridgeNs: string, hosts: Host[], subnet: string, broadcast: string) {
+    this.bridgeNs = bridgeNs;
+    this.hosts = hosts;
+    this.subnet = subnet;
+    this.broadcast = broadcast;
+    live.add(this);
+  }
+
+  /** Runs a command inside a host's namespace. */
+  exec(host: Host, cmd: string, args: string[], stdin?: string): Promise<string> {
+    return must("ip", ["netns", "exec", host.ns, cmd, ...args], stdin);
+  }
+
+  /** Cuts a host off the LAN (its interface down), or brings it back with its routes. */
+  async setLink(host: Host, up: boolean): Promise<void> {
+    await must("ip", ["-n", host.ns, "link", "set", "dev", host.dev, up ? "up" : "down"]);
+    if (up) await addRoutes(host);
+  }
+
+  /**
+   * Drops `percent`% of the UDP datagrams that reach `host` (all ports), at random, with
+   * nftables in its namespace; replaces any earlier rule. Counters tell what it did.
+   */
+  async setInboundLoss(host: Host, percent: number): Promise<void> {
+    await ensureNft();
+    await run("ip", ["netns", "exec", host.ns, "nft", "delete", "table", "inet", "ccloss"]);
+    if (percent <= 0) return;
+    const rules = `table inet ccloss {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    meta l4proto udp counter
+    meta l4proto udp numgen random mod 100 < ${Math.round(percent)} counter drop
+  }
+}
+`;
+    await this.exec(host, "nft", ["-f", "-"], rules);
+  }
+
+  /** What the loss rule of `host` has seen and dropped so far. */
+  async lossCounters(host: Host): Promise<LossCounters> {
+    const out = await this.exec(host, "nft", ["list", "table", "inet", "ccloss"]);
+    const counts = [...out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+    return { seen: counts[0] ?? 0, dropped: counts[1] ?? 0 };
+  }
+
+  /** Deletes every namespace of the LAN, killing what still runs inside. Safe to repeat. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    live.delete(this);
+    for (const h of this.hosts) await deleteNamespace(h.ns);
+    await deleteNamespace(this.bridgeNs);
+  }
+
+  /** The same, synchronously (for the unload handler). */
+  destroySync(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    live.delete(this);
+    for (const h of this.hosts) deleteNamespaceSync(h.ns);
+    deleteNamespaceSync(this.bridgeNs);
+  }
+}
+
+async function addRoutes(host: Host): Promise<void> {
+  // Everything off-link, the limited broadcast 255.255.255.255 included, goes out of the one
+  // interface; the namespace has no other, so nothing leaves the LAN.
+  await must("ip", ["-n", host.ns, "route", "replace", "default", "dev", host.dev]);
+}
+
+/**
+ * Creates a LAN of `n` hosts (names "A", "B", ...). Deletes stale namespaces of crashed runs
+ * first. On failure everything created so far is deleted before the error is rethrown.
+ */
+export async function createLan(n: number): Promise<Lan> {
+  await cleanStaleNamespaces();
+  const tag = `${NS_PREFIX}${Deno.pid}-${
+    [...crypto.getRandomValues(new Uint8Array(2))].map((b) => b.toString(16).padStart(2, "0"))
+      .join("")
+  }`;
+  const octet = 1 + Math.floor(Math.random() * 254);
+  const subnet = `10.77.${octet}.0/24`;
+  const broadcast = `10.77.${octet}.255`;
+  const bridgeNs = `${tag}-br`;
+  const hosts: Host[] = Array.from({ length: n }, (_, i) => ({
+    name: String.fromCharCode(65 + i),
+    ns: `${tag}-h${i}`,
+    ip: `10.77.${octet}.${i + 1}`,
+    dev: "eth0",
+    port: `p${i}`,
+  }));
+  const lan = new Lan(bridgeNs, hosts, subnet, broadcast);
+  try {
+    await must("ip", ["netns", "add", bridgeNs]);
+    const br = (...args: string[]) => must("ip", ["-n", bridgeNs, ...args]);
+    await br("link", "set", "dev", "lo", "up");
+    await br("link", "add", "br0", "type", "bridge");
+    await br("link", "set", "dev", "br0", "up");
+    for (const h of hosts) {
+      await must("ip", ["netns", "add", h.ns]);
+      // Both ends are created inside namespaces, so names never clash with the host's.
+      await br("link", "add", h.port, "type", "veth", "peer", "name", h.dev, "netns", h.ns);
+      await br("link", "set", "dev", h.port, "master", "br0");
+      await br("link", "set", "dev", h.port, "up");
+      const hn = (...args: string[]) => must("ip", ["-n", h.ns, ...args]);
+      await hn("link", "set", "dev", "lo", "up");
+      await hn("addr", "add", `${h.ip}/24`, "broadcast", broadcast, "dev", h.dev);
+      await hn("link", "set", "dev", h.dev, "up");
+      await addRoutes(h);
+    }
+  } catch (e) {
+    await lan.destroy();
+    throw e;
+  }
+  return lan;
+}
+
+/** Path of main.ts. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const REPO = new URL("../..", import.meta.url).pathname;
+
+/** The permission flags of `deno task start`, read from deno.json so they cannot drift. */
+export async function startFlags(): Promise<string[]> {
+  const cfg = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  return (cfg.tasks.start as string).split(/\s+/).filter((w) => w.startsWith("--allow-"));
+}
+
+/** Runs `main.ts` with `args` to completion in the machine's namespace (export, wallet). */
+export async function mainOneShot(args: string[]): Promise<string> {
+  return await must(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args]);
+}
+
+/** The real node (main.ts) running inside a host's namespace, driven through its stdin. */
+export class NsNode {
+  readonly host: Host;
+  readonly data: string;
+  readonly lines: string[] = [];
+  readonly errLines: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #done: Promise<void>[];
+  #exited = false;
+
+  private constructor(host: Host, data: string, child: Deno.ChildProcess) {
+    this.host = host;
+    this.data = data;
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#done = [collect(child.stdout, this.lines), collect(child.stderr, this.errLines)];
+    child.status.then(() => this.#exited = true);
+  }
+
+  /**
+   * Starts main.ts in `host`'s namespace with mining off and `--daemon`, broadcasting to
+   * `broadcast` (inside the namespace only). Resolves once it listens.
+   */
+  static async start(
+    lan: Lan,
+    host: Host,
+    data: string,
+    opts: { broadcast?: string; extra?: string[] } = {},
+  ): Promise<NsNode> {
+    if (!lan.hosts.includes(host) || !(await listNamespaces()).includes(host.ns)) {
+      throw new Error(`Namespace ${host.ns} does not exist; refusing to start a node`);
+    }
+    const child = new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        host.ns,
+        Deno.execPath(),
+        "run",
+        ...(await startFlags()),
+        MAIN,
+        "--data",
+        data,
+        "--broadcast",
+        opts.broadcast ?? "255.255.255.255",
+        "--miners",
+        "0",
+        "--quiet",
+        "--daemon",
+        ...(opts.extra ?? []),
+      ],
+      cwd: REPO,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const node = new NsNode(host, data, child);
+    await node.waitFor(/^Listening on UDP/, 30_000);
+    return node;
+  }
+
+  /** Process id (the deno process itself: `ip netns exec` execs it). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Types one command line. */
+  async send(line: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Waits for an output line matching `re` at or after line `from`. */
+  async waitFor(re: RegExp, ms = 15_000, from = 0): Promise<RegExpMatchArray> {
+    const t0 = Date.now();
+    for (;;) {
+      for (let i = from; i < this.lines.length; i++) {
+        const m = this.lines[i].match(re);
+        if (m) return m;
+      }
+      if (this.#exited || Date.now() - t0 > ms) {
+        throw new Error(
+          `${this.#exited ? "Node exited" : "Timed out"} waiting for ${re} on ${this.host.name}` +
+            `; stdout:\n${this.lines.slice(-30).join("\n")}\nstderr:\n${
+              this.errLines.slice(-30).join("\n")
+            }`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Types a command and waits for a line matching `re` printed after it. */
+  async ask(line: string, re: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
+    const from = this.lines.length;
+    await this.send(line);
+    return await this.waitFor(re, ms, from);
+  }
+
+  /** The ledger's transaction count, from the `i` command. */
+  async count(): Promise<number> {
+    return Number((await this.ask("i", /^Ledger:\s+(\d+) transactions/))[1]);
+  }
+
+  /** The wallet address, from the `i` command. */
+  async address(): Promise<string> {
+    return (await this.ask("i", /^Address:\s+(\S+)/))[1];
+  }
+
+  /** Quits with `q`; kills the process by id if it does not exit within `ms`. */
+  async stop(ms = 10_000): Promise<Deno.CommandStatus> {
+    if (!this.#exited) {
+      try {
+        await this.send("q");
+        await this.#writer.close();
+      } catch { /* the pipe is gone */ }
+    }
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* exited */ }
+    }, ms);
+    const status = await this.#child.status;
+    clearTimeout(timer);
+    await Promise.allSettled(this.#done);
+    return status;
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      into.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) into.push(buf);
+}
+
+/** Polls `cond` until it holds; throws after `ms` with `what`. Returns the time taken. */
+export async function poll(
+  cond: () => Promise<boolean>,
+  ms: number,
+  what: string,
+  every = 250,
+): Promise<number> {
+  const t0 = performance.now();
+  while (!(await cond())) {
+    if (performance.now() - t0 > ms) throw new Error(`Timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return performance.now() - t0;
+}
