@@ -25,12 +25,11 @@ CREATE INDEX txs_by_status_work ON txs (status, work, txid);
 CREATE TABLE outputs (
   txid    BLOB NOT NULL REFERENCES txs (txid),
   idx     INTEGER NOT NULL,
-  address TEXT NOT NULL,                 -- Base58Check address
-  hash    BLOB NOT NULL,                 -- the 20-byte HASH160 inside the address
+  hash    BLOB NOT NULL,                 -- the 20-byte HASH160 an address encodes
   amount  INTEGER NOT NULL CHECK (amount >= 1),
   PRIMARY KEY (txid, idx)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX outputs_by_address ON outputs (address);
+CREATE INDEX outputs_by_hash ON outputs (hash);
 
 -- Every spend of an outpoint by a stored transaction; several rows per outpoint = conflict.
 CREATE TABLE spends (

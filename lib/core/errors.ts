@@ -15,7 +15,6 @@ export type RuleCode =
   | "no-outputs"
   | "too-many-inputs"
   | "too-many-outputs"
-  | "tx-too-large"
   | "duplicate-input"
   | "bad-pubkey"
   | "bad-amount"
@@ -40,7 +39,6 @@ export const RULE_CODES: readonly RuleCode[] = Object.freeze([
   "no-outputs",
   "too-many-inputs",
   "too-many-outputs",
-  "tx-too-large",
   "duplicate-input",
   "bad-pubkey",
   "bad-amount",

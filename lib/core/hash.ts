@@ -37,6 +37,13 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return -1;
+}
+
 /**
  * Bytes from hex (either case). Throws TypeError on odd length or a non-hex character.
  *
@@ -52,11 +59,12 @@ export function fromHex(hex: string): Uint8Array {
   }
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const byte = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    if (!/^[0-9a-fA-F]{2}$/.test(hex.slice(2 * i, 2 * i + 2))) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) {
       throw new TypeError(`"hex" expected hex digits, got "${hex.slice(2 * i, 2 * i + 2)}"`);
     }
-    out[i] = byte;
+    out[i] = (hi << 4) | lo;
   }
   return out;
 }

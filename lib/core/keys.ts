@@ -58,13 +58,22 @@ export function randomKeyPair(random: RandomBytes): KeyPair {
   }
 }
 
+// Decompressing a point costs a modular square root; a LAN has few keys, so remember the
+// valid ones (memoisation only: the answer never depends on the cache).
+const validKeys = new Set<string>();
+const VALID_KEYS_MAX = 4096;
+
 /** True when `pk` is a valid compressed SEC1 point on secp256k1 (SEC1 2.3.4). */
 export function isValidPublicKey(pk: Uint8Array): boolean {
   if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false;
+  const id = pk.join(",");
+  if (validKeys.has(id)) return true;
   try {
     secp.Point.fromBytes(pk);
-    return true;
   } catch {
     return false;
   }
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.clear();
+  validKeys.add(id);
+  return true;
 }

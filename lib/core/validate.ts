@@ -10,10 +10,8 @@ import { bytesEqual, hash160, toHex } from "./hash.ts";
 import { isValidPublicKey } from "./keys.ts";
 import { isLowS, isSignatureInRange } from "./sign.ts";
 import {
-  encodeTx,
   MAX_INPUTS,
   MAX_OUTPUTS,
-  MAX_TX_BYTES,
   sighashMessage,
   type Tx,
   TX_VERSION,
@@ -95,9 +93,6 @@ function checkShape(tx: Tx, now: number): void {
   }
   if (total > MAX_SUPPLY) {
     throw new RuleError("supply-overflow", `outputs sum ${total} exceeds supply ${MAX_SUPPLY}`);
-  }
-  if (encodeTx(tx).length > MAX_TX_BYTES) {
-    throw new RuleError("tx-too-large", `encoding exceeds ${MAX_TX_BYTES} bytes`);
   }
 }
 

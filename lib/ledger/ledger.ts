@@ -5,13 +5,13 @@
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { encodeAddress } from "../core/address.ts";
+import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { fromHex, sha256, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
-import { isLive, type TxStatus } from "../core/state.ts";
+import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
 import { decodeTx, encodeTx, type Tx, txidOfEncoding, type TxOutput } from "../core/tx.ts";
 import {
   checkTxInputs,
@@ -93,6 +93,12 @@ export interface LedgerOptions {
 const MAX_EARLY_CONFS = 4096;
 
 type Row = Record<string, unknown>;
+
+interface ParentRow {
+  readonly outputs: TxOutput[];
+  readonly status: TxStatus;
+  readonly height: number;
+}
 
 /** Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new. */
 export async function openLedger(path: string, options: LedgerOptions = {}): Promise<Ledger> {
@@ -181,19 +187,22 @@ export class Ledger {
       has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
       getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
       head: p("SELECT status, height, work FROM txs WHERE txid = ?"),
-      outputs: p("SELECT idx, amount, hash FROM outputs WHERE txid = ? ORDER BY idx"),
+      parent: p(
+        "SELECT t.status, t.height, o.idx, o.amount, o.hash FROM txs t " +
+          "JOIN outputs o ON o.txid = t.txid WHERE t.txid = ? ORDER BY o.idx",
+      ),
       insTx: p(
         "INSERT INTO txs (txid, raw, seq, height, timestamp, work, nonce, status) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      insOut: p("INSERT INTO outputs (txid, idx, address, hash, amount) VALUES (?, ?, ?, ?, ?)"),
+      insOut: p("INSERT INTO outputs (txid, idx, hash, amount) VALUES (?, ?, ?, ?)"),
       insSpend: p("INSERT INTO spends (prev_txid, prev_idx, txid) VALUES (?, ?, ?)"),
       inputsOf: p(
         "SELECT s.prev_txid, s.prev_idx, p.status FROM spends s " +
           "JOIN txs p ON p.txid = s.prev_txid WHERE s.txid = ?",
       ),
       winner: p(
-        "SELECT s.txid FROM spends s JOIN txs t ON t.txid = s.txid " +
+        "SELECT s.txid, t.work FROM spends s JOIN txs t ON t.txid = s.txid " +
           "WHERE s.prev_txid = ? AND s.prev_idx = ? ORDER BY t.work DESC, s.txid ASC LIMIT 1",
       ),
       coSpenders: p(
@@ -209,23 +218,23 @@ export class Ledger {
       setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE txid = ?"),
       balance: p(
         "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
-          "JOIN txs t ON t.txid = o.txid WHERE o.address = ? " +
+          "JOIN txs t ON t.txid = o.txid WHERE o.hash = ? " +
           "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
           "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
           "AND st.status IN ('pending', 'confirmed')) GROUP BY t.status",
       ),
       unspent: p(
-        "SELECT o.txid, o.idx, o.amount, o.address, t.status FROM outputs o " +
-          "JOIN txs t ON t.txid = o.txid WHERE o.address = ? " +
+        "SELECT o.txid, o.idx, o.amount, t.status FROM outputs o " +
+          "JOIN txs t ON t.txid = o.txid WHERE o.hash = ? " +
           "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
           "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
           "AND st.status IN ('pending', 'confirmed')) ORDER BY t.status DESC, o.amount DESC",
       ),
       allUnspent: p(
-        "SELECT o.address, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.txid = o.txid " +
+        "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.txid = o.txid " +
           "WHERE t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
           "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
-          "AND st.status IN ('pending', 'confirmed')) GROUP BY o.address ORDER BY o.address",
+          "AND st.status IN ('pending', 'confirmed')) GROUP BY o.hash",
       ),
       history: p(
         "SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq DESC LIMIT ? OFFSET ?",
@@ -254,8 +263,12 @@ export class Ledger {
       this.#write(() => {
         this.#s.putMeta.run("network", toHex(this.genesis.network));
         this.#s.putMeta.run("genesis", gid);
-        this.#insert(gid, encodeTx(this.genesis.tx), this.genesis.tx, 0);
-        this.#applyWork(gid, this.genesis.work, this.genesis.nonce);
+        this.#insert(gid, encodeTx(this.genesis.tx), this.genesis.tx, {
+          height: 0,
+          status: this.genesis.work >= this.#confirmWork ? "confirmed" : "pending",
+          work: this.genesis.work,
+          nonce: this.genesis.nonce,
+        });
       });
     } else {
       const stored = (this.#s.getMeta.get("genesis") as Row | undefined)?.value;
@@ -348,7 +361,14 @@ export class Ledger {
     const id = toHex(idBytes);
     if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
     const now = this.#clock();
-    const lookup: ParentLookup = (pid) => this.#outputsOf(pid);
+    // One query per parent gives its outputs (for validation) and its status and height.
+    const parents = new Map<string, ParentRow | undefined>();
+    const parentOf = (pid: Uint8Array): ParentRow | undefined => {
+      const k = toHex(pid);
+      if (!parents.has(k)) parents.set(k, this.#parent(pid));
+      return parents.get(k);
+    };
+    const lookup: ParentLookup = (pid) => parentOf(pid)?.outputs;
     try {
       checkTxSanity(tx, now);
       const missing = missingParents(tx, lookup);
@@ -364,45 +384,79 @@ export class Ledger {
       }
       throw e;
     }
-    let height = 0;
-    for (const inp of tx.inputs) {
-      const h = Number((this.#s.head.get(inp.txid) as Row).height);
-      if (h >= height) height = h + 1;
-    }
-    this.#insert(id, raw, tx, height);
+    // A confirmation may have arrived before its transaction.
     const early = this.#earlyConfs.get(id);
-    if (early !== undefined) {
-      this.#earlyConfs.delete(id);
-      this.#applyWork(id, confirmationWork(idBytes, early), early);
-    } else {
-      this.#refresh([id]);
+    this.#earlyConfs.delete(id);
+    const work = early === undefined ? 0 : confirmationWork(idBytes, early);
+    // The status rule of core/state.ts for the new transaction. Its parents are settled; an
+    // outpoint that already has a spender is a conflict, which may change that spender too.
+    let height = 0, live = true, parentsConfirmed = true, contested = false;
+    for (const inp of tx.inputs) {
+      const p = parentOf(inp.txid)!;
+      if (p.height >= height) height = p.height + 1;
+      if (!isLive(p.status)) live = false;
+      if (p.status !== "confirmed") parentsConfirmed = false;
+      const w = this.#s.winner.get(inp.txid, inp.index) as Row | undefined;
+      if (w !== undefined) {
+        contested = true;
+        const rival = { txid: toHex(w.txid as Uint8Array), work: Number(w.work) };
+        if (compareSpenders({ txid: id, work }, rival) > 0) live = false;
+      }
     }
+    const status: TxStatus = !live
+      ? "conflicted"
+      : work >= this.#confirmWork && parentsConfirmed
+      ? "confirmed"
+      : "pending";
+    this.#insert(id, raw, tx, { height, status, work, nonce: early ?? null });
+    if (contested) this.#refresh([id]);
     // Orphans that waited for this transaction get another try.
     for (const child of this.orphans.takeChildren(id)) this.#add(child.raw);
     return { kind: "accepted", txid: id };
   }
 
-  #outputsOf(txid: Uint8Array): TxOutput[] | undefined {
-    const rows = this.#s.outputs.all(txid) as Row[];
+  #parent(txid: Uint8Array): ParentRow | undefined {
+    const rows = this.#s.parent.all(txid) as Row[];
     if (rows.length === 0) return undefined;
-    const out: TxOutput[] = [];
+    const outputs: TxOutput[] = [];
     for (const r of rows) {
-      out[Number(r.idx)] = { amount: BigInt(r.amount as number), address: r.hash as Uint8Array };
+      outputs[Number(r.idx)] = {
+        amount: BigInt(r.amount as number),
+        address: r.hash as Uint8Array,
+      };
     }
-    return out;
+    return {
+      outputs,
+      status: rows[0].status as TxStatus,
+      height: Number(rows[0].height),
+    };
   }
 
-  #insert(id: string, raw: Uint8Array, tx: Tx, height: number): void {
+  #insert(
+    id: string,
+    raw: Uint8Array,
+    tx: Tx,
+    st: { height: number; status: TxStatus; work: number; nonce: bigint | null },
+  ): void {
     const idBytes = fromHex(id);
     this.#seq++;
-    this.#s.insTx.run(idBytes, raw, this.#seq, height, tx.timestamp, 0, null);
+    this.#s.insTx.run(
+      idBytes,
+      raw,
+      this.#seq,
+      st.height,
+      tx.timestamp,
+      st.work,
+      st.nonce === null ? null : nonceBytes(st.nonce),
+      st.status,
+    );
     tx.outputs.forEach((o, i) => {
-      this.#s.insOut.run(idBytes, i, encodeAddress(o.address), o.address, o.amount);
+      this.#s.insOut.run(idBytes, i, o.address, o.amount);
     });
     for (const inp of tx.inputs) this.#s.insSpend.run(inp.txid, inp.index, idBytes);
     this.#count++;
-    xorInto(this.#digest, entryHash(idBytes, 0));
-    this.#changes.push({ txid: id, from: null, to: "pending" });
+    xorInto(this.#digest, entryHash(idBytes, st.work));
+    this.#changes.push({ txid: id, from: null, to: st.status });
   }
 
   /**
@@ -440,9 +494,7 @@ export class Ledger {
   #applyWork(id: string, work: number, nonce: bigint): void {
     const idBytes = fromHex(id);
     const old = Number((this.#s.head.get(idBytes) as Row).work);
-    const nb = new Uint8Array(8);
-    new DataView(nb.buffer).setBigUint64(0, nonce);
-    this.#s.setWork.run(work, nb, idBytes);
+    this.#s.setWork.run(work, nonceBytes(nonce), idBytes);
     xorInto(this.#digest, entryHash(idBytes, old));
     xorInto(this.#digest, entryHash(idBytes, work));
     this.#refresh([id]);
@@ -506,10 +558,13 @@ export class Ledger {
     return r === undefined ? undefined : toRecord(r);
   }
 
-  /** Confirmed and pending balance of an address (unspent outputs of live transactions). */
+  /**
+   * Confirmed and pending balance of an address (unspent outputs of live transactions).
+   * Throws TypeError for an invalid address.
+   */
   balance(address: string): { confirmed: bigint; pending: bigint } {
     let confirmed = 0n, pending = 0n;
-    for (const r of this.#s.balance.all(address) as Row[]) {
+    for (const r of this.#s.balance.all(decodeAddress(address)) as Row[]) {
       if (r.status === "confirmed") confirmed = BigInt(r.total as number);
       else pending = BigInt(r.total as number);
     }
@@ -518,11 +573,11 @@ export class Ledger {
 
   /** Unspent outputs of an address, confirmed first, larger first. */
   unspent(address: string): Coin[] {
-    return (this.#s.unspent.all(address) as Row[]).map((r) => ({
+    return (this.#s.unspent.all(decodeAddress(address)) as Row[]).map((r) => ({
       txid: toHex(r.txid as Uint8Array),
       index: Number(r.idx),
       amount: BigInt(r.amount as number),
-      address: r.address as string,
+      address,
       status: r.status as TxStatus,
     }));
   }
@@ -531,7 +586,7 @@ export class Ledger {
   balances(): Map<string, bigint> {
     const m = new Map<string, bigint>();
     for (const r of this.#s.allUnspent.all() as Row[]) {
-      m.set(r.address as string, BigInt(r.total as number));
+      m.set(encodeAddress(r.hash as Uint8Array), BigInt(r.total as number));
     }
     return m;
   }
@@ -623,6 +678,12 @@ function toRecord(r: Row): TxRecord {
     status: r.status as TxStatus,
     seq: Number(r.seq),
   };
+}
+
+function nonceBytes(nonce: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, nonce);
+  return b;
 }
 
 function entryHash(txid: Uint8Array, work: number): Uint8Array {
