@@ -11,6 +11,13 @@
  * @module
  */
 
+import { fromHex } from "../../lib/core/hash.ts";
+import type { Genesis } from "../../lib/core/genesis.ts";
+import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
+import type { Tx } from "../../lib/core/tx.ts";
+import { openLedger } from "../../lib/ledger/ledger.ts";
+import { coinsOf, pay, testKeys } from "./fixtures.ts";
+
 /** Prefix of every namespace this helper creates: `cc-<pid>-<rand>-<role>`. */
 export const NS_PREFIX = "cc-";
 const NAME_RE = /^cc-(\d+)-[0-9a-f]{4}-(br|h\d+)$/;
@@ -305,10 +312,31 @@ export async function mainOneShot(args: string[]): Promise<string> {
   return await must(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args]);
 }
 
+async function nodeArgs(
+  data: string,
+  broadcast: string,
+  opts: { miners?: number; extra?: string[] },
+): Promise<string[]> {
+  return [
+    "run",
+    ...(await startFlags()),
+    MAIN,
+    "--data",
+    data,
+    "--broadcast",
+    broadcast,
+    "--miners",
+    String(opts.miners ?? 0),
+    "--quiet",
+    "--daemon",
+    ...(opts.extra ?? []),
+  ];
+}
+
 /** The real node (main.ts) running inside a host's namespace, driven through its stdin. */
 export class NsNode {
+  /** The host, or a stand-in named "loopback" for a node on 127.0.0.1. */
   readonly host: Host;
-  readonly data: string;
   readonly lines: string[] = [];
   readonly errLines: string[] = [];
   readonly #child: Deno.ChildProcess;
@@ -316,9 +344,8 @@ export class NsNode {
   readonly #done: Promise<void>[];
   #exited = false;
 
-  private constructor(host: Host, data: string, child: Deno.ChildProcess) {
+  private constructor(host: Host, child: Deno.ChildProcess) {
     this.host = host;
-    this.data = data;
     this.#child = child;
     this.#writer = child.stdin.getWriter();
     this.#done = [collect(child.stdout, this.lines), collect(child.stderr, this.errLines)];
@@ -326,45 +353,56 @@ export class NsNode {
   }
 
   /**
-   * Starts main.ts in `host`'s namespace with mining off and `--daemon`, broadcasting to
-   * `broadcast` (inside the namespace only). Resolves once it listens.
+   * Starts main.ts in `host`'s namespace with `--daemon`, mining off unless `miners` says,
+   * broadcasting to `broadcast` (default 255.255.255.255, which stays inside the namespace).
+   * Resolves once it listens.
    */
   static async start(
     lan: Lan,
     host: Host,
     data: string,
-    opts: { broadcast?: string; extra?: string[] } = {},
+    opts: { broadcast?: string; miners?: number; extra?: string[] } = {},
   ): Promise<NsNode> {
     if (!lan.hosts.includes(host) || !(await listNamespaces()).includes(host.ns)) {
       throw new Error(`Namespace ${host.ns} does not exist; refusing to start a node`);
     }
-    const child = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        host.ns,
-        Deno.execPath(),
-        "run",
-        ...(await startFlags()),
-        MAIN,
-        "--data",
-        data,
-        "--broadcast",
-        opts.broadcast ?? "255.255.255.255",
-        "--miners",
-        "0",
-        "--quiet",
-        "--daemon",
-        ...(opts.extra ?? []),
-      ],
+    const args = await nodeArgs(data, opts.broadcast ?? "255.255.255.255", opts);
+    return await NsNode.#spawn(host, "ip", ["netns", "exec", host.ns, Deno.execPath(), ...args]);
+  }
+
+  /**
+   * Starts main.ts in the machine's own namespace on UDP `port`, broadcasting only to
+   * 127.255.255.255 (the loopback rule of DESIGN §7).
+   */
+  static async startLoopback(
+    data: string,
+    port: number,
+    opts: { miners?: number; extra?: string[] } = {},
+  ): Promise<NsNode> {
+    const args = await nodeArgs(data, "127.255.255.255", {
+      ...opts,
+      extra: ["--port", String(port), ...(opts.extra ?? [])],
+    });
+    const host = { name: "loopback", ns: "", ip: "127.0.0.1", dev: "lo", port: "" };
+    return await NsNode.#spawn(host, Deno.execPath(), args);
+  }
+
+  static async #spawn(host: Host, cmd: string, args: string[]): Promise<NsNode> {
+    const child = new Deno.Command(cmd, {
+      args,
       cwd: REPO,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    const node = new NsNode(host, data, child);
-    await node.waitFor(/^Listening on UDP/, 30_000);
+    const node = new NsNode(host, child);
+    try {
+      await node.waitFor(/^Listening on UDP/, 30_000);
+    } catch (e) {
+      await node.stop(1000);
+      throw e;
+    }
     return node;
   }
 
@@ -408,6 +446,12 @@ export class NsNode {
   /** The ledger's transaction count, from the `i` command. */
   async count(): Promise<number> {
     return Number((await this.ask("i", /^Ledger:\s+(\d+) transactions/))[1]);
+  }
+
+  /** Datagrams read by the node so far, from the `p` command. */
+  async datagrams(): Promise<{ in: number; out: number }> {
+    const m = await this.ask("p", /^Datagrams: (\d+) in, (\d+) out/);
+    return { in: Number(m[1]), out: Number(m[2]) };
   }
 
   /** The wallet address, from the `i` command. */
@@ -461,4 +505,61 @@ export async function poll(
     await new Promise((r) => setTimeout(r, every));
   }
   return performance.now() - t0;
+}
+
+/** The demo wallet file: it owns the default network's whole supply. */
+export const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
+
+/** The demo wallet's keys: it owns the default network's whole supply. */
+export async function demoKeys(): Promise<KeyPair> {
+  const w = JSON.parse(await Deno.readTextFile(DEMO_WALLET));
+  return keyPairFromSecret(fromHex(w.secretKey));
+}
+
+/** `n` chained payments from the demo wallet on the default network, 1 unit each. */
+export function demoChain(genesis: Genesis, owner: KeyPair, n: number): Tx[] {
+  const bob = testKeys(1);
+  const out: Tx[] = [];
+  let coin = coinsOf(genesis.tx, [owner])[0];
+  const t0 = Date.now() - 3_600_000;
+  for (let i = 0; i < n; i++) {
+    const tx = pay([coin], [{ to: bob, amount: 1n }], t0 + i);
+    out.push(tx);
+    coin = coinsOf(tx, [bob, owner])[1];
+  }
+  return out;
+}
+
+/** Stores `txs` in the ledger of data directory `dir` before any node runs on it. */
+export async function preload(dir: string, genesis: Genesis, txs: readonly Tx[]): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const l = await openLedger(`${dir}/ledger.db`, { genesis });
+  try {
+    const results = l.addTxs(txs);
+    const bad = results.find((r) => r.kind !== "accepted");
+    if (bad) throw new Error(`preload refused ${bad.txid}: ${JSON.stringify(bad)}`);
+  } finally {
+    l.close();
+  }
+}
+
+interface ExportTx {
+  txid: string;
+  status: string;
+  work: number;
+  inputs: unknown[];
+  outputs: unknown[];
+}
+
+/** `main.ts export` without the wallet, transactions sorted by txid. */
+export async function exportOf(dir: string) {
+  const e = JSON.parse(await mainOneShot(["export", "--data", dir]));
+  const txs = (e.transactions as ExportTx[]).map((t) => ({
+    txid: t.txid,
+    status: t.status,
+    work: t.work,
+    inputs: t.inputs,
+    outputs: t.outputs,
+  })).sort((a, b) => a.txid < b.txid ? -1 : 1);
+  return { network: e.network, transactions: txs, balances: e.balances, supply: e.supply };
 }

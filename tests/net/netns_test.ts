@@ -7,83 +7,26 @@
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { fromHex, toHex } from "../../lib/core/hash.ts";
-import { keyPairFromSecret } from "../../lib/core/keys.ts";
+import { toHex } from "../../lib/core/hash.ts";
 import { txid } from "../../lib/core/tx.ts";
 import { loadDefaultGenesis } from "../../lib/ledger/genesis_file.ts";
-import { openLedger } from "../../lib/ledger/ledger.ts";
-import { coinsOf, pay, testKeys } from "../helpers/fixtures.ts";
 import {
   createLan,
+  DEMO_WALLET,
+  demoChain,
+  demoKeys,
   ensureNft,
+  exportOf,
   type Lan,
   mainOneShot,
   netnsUnavailable,
   NsNode,
   poll,
+  preload,
 } from "../helpers/netns.ts";
-import type { Genesis } from "../../lib/core/genesis.ts";
-import type { KeyPair } from "../../lib/core/keys.ts";
-import type { Tx } from "../../lib/core/tx.ts";
-
-const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
 
 const skip = await netnsUnavailable();
 if (skip) console.log(`netns tests skipped: ${skip}`);
-
-/** The demo wallet's keys: it owns the default network's whole supply. */
-export async function demoKeys(): Promise<KeyPair> {
-  const w = JSON.parse(await Deno.readTextFile(DEMO_WALLET));
-  return keyPairFromSecret(fromHex(w.secretKey));
-}
-
-/** `n` chained payments from the demo wallet on the default network, 1 unit each. */
-export function demoChain(genesis: Genesis, owner: KeyPair, n: number): Tx[] {
-  const bob = testKeys(1);
-  const out: Tx[] = [];
-  let coin = coinsOf(genesis.tx, [owner])[0];
-  const t0 = Date.now() - 3_600_000;
-  for (let i = 0; i < n; i++) {
-    const tx = pay([coin], [{ to: bob, amount: 1n }], t0 + i);
-    out.push(tx);
-    coin = coinsOf(tx, [bob, owner])[1];
-  }
-  return out;
-}
-
-/** Stores `txs` in the ledger of data directory `dir` before any node runs on it. */
-export async function preload(dir: string, genesis: Genesis, txs: readonly Tx[]): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const l = await openLedger(`${dir}/ledger.db`, { genesis });
-  try {
-    const results = l.addTxs(txs);
-    const bad = results.find((r) => r.kind !== "accepted");
-    if (bad) throw new Error(`preload refused ${bad.txid}: ${JSON.stringify(bad)}`);
-  } finally {
-    l.close();
-  }
-}
-
-interface ExportTx {
-  txid: string;
-  status: string;
-  work: number;
-  inputs: unknown[];
-  outputs: unknown[];
-}
-
-/** `main.ts export` without the wallet, transactions sorted by txid. */
-export async function exportOf(dir: string) {
-  const e = JSON.parse(await mainOneShot(["export", "--data", dir]));
-  const txs = (e.transactions as ExportTx[]).map((t) => ({
-    txid: t.txid,
-    status: t.status,
-    work: t.work,
-    inputs: t.inputs,
-    outputs: t.outputs,
-  })).sort((a, b) => a.txid < b.txid ? -1 : 1);
-  return { network: e.network, transactions: txs, balances: e.balances, supply: e.supply };
-}
 
 async function withLan(
   tmpPrefix: string,
@@ -111,7 +54,9 @@ Deno.test({
     await withLan("cc-ns-pay-", async (lan, dirs, nodes) => {
       await Deno.mkdir(dirs[0], { recursive: true });
       await mainOneShot(["wallet", "--import", DEMO_WALLET, "--data", dirs[0]]);
-      for (let i = 0; i < 3; i++) nodes.push(await NsNode.start(lan, lan.hosts[i], dirs[i]));
+      // A mines (one worker), so its confirmations must spread too.
+      nodes.push(await NsNode.start(lan, lan.hosts[0], dirs[0], { miners: 1 }));
+      for (let i = 1; i < 3; i++) nodes.push(await NsNode.start(lan, lan.hosts[i], dirs[i]));
       const [a, b, c] = nodes;
       const to = await b.address();
       const id = (await a.ask(`t ${to} 25`, /^txid ([0-9a-f]{64})/))[1];
@@ -119,10 +64,29 @@ Deno.test({
       for (const n of [b, c]) {
         await poll(async () => await n.count() === 2, 10_000, `${n.host.name} holds the payment`);
       }
+      // Confirmations found by A's miner reach B and C.
+      const workOf = async (dir: string) =>
+        (await exportOf(dir)).transactions.find((t) => t.txid === id)?.work ?? 0;
+      for (const dir of dirs.slice(1)) {
+        await poll(async () => await workOf(dir) > 0, 30_000, "a confirmation from A", 500);
+      }
+      await a.stop();
+      nodes.shift();
+      // A mined on; without work and status (which follows work) the three are identical,
+      // and no host holds more work than A found.
+      const strip = (e: Awaited<ReturnType<typeof exportOf>>) => ({
+        ...e,
+        transactions: e.transactions.map((t) => ({ ...t, work: 0, status: "" })),
+      });
       const ea = await exportOf(dirs[0]);
-      assert(ea.transactions.some((t) => t.txid === id), "A stored its payment");
-      assertEquals(await exportOf(dirs[1]), ea);
-      assertEquals(await exportOf(dirs[2]), ea);
+      const wa = ea.transactions.find((t) => t.txid === id)!.work;
+      for (const dir of dirs.slice(1)) {
+        const e = await exportOf(dir);
+        assertEquals(strip(e), strip(ea));
+        const w = e.transactions.find((t) => t.txid === id)!.work;
+        assert(w > 0 && w <= wa, `work ${w} on a peer, ${wa} on A`);
+      }
+      console.log(JSON.stringify({ workOnA: wa }));
       assertEquals(ea.balances[to], "25");
       assertEquals(ea.supply.ok, true);
     });
