@@ -27,7 +27,7 @@ import {
 } from "../tools/compile.ts";
 import { DEFAULT_GENESIS_URL, loadDefaultGenesis } from "../lib/ledger/genesis_file.ts";
 import { openDatabase } from "../lib/ledger/db.ts";
-import { runSmokeTest } from "./compile/smoke.ts";
+import { runSmokeTest, sourceCommand } from "./compile/smoke.ts";
 
 const ROOT_PATH = decodeURIComponent(REPO_ROOT.pathname);
 const FIXTURES = new URL("./compile/", import.meta.url);
@@ -227,6 +227,12 @@ Deno.test("deno task compile exits 2 on an unknown target", async () => {
   assertEquals(out.code, 2);
   const stderr = new TextDecoder().decode(out.stderr);
   assert(stderr.includes('Unknown target "x86_64-unknown-plan9"'), stderr);
+});
+
+// The smoke test itself, run on main.ts: it keeps the checks honest on machines where the
+// compiled executable cannot be built, and shows that a failure there is the build's doing.
+Deno.test("main.ts run from the source tree passes the smoke test", async () => {
+  await runSmokeTest(await sourceCommand(REPO_ROOT), { mining: true, cwd: ROOT_PATH });
 });
 
 Deno.test("the compiled executable for this machine passes the smoke test", async () => {

@@ -6,8 +6,8 @@
  * 2. A node started with `--miners 0` on a fresh data directory, loopback broadcast and a free
  *    port answers `i` and `q` fed through a pipe, exits 0, and prints the wallet's address
  *    (read back with `wallet --data DIR`). Starting reads the embedded sql/ and genesis.
- * 3. Optionally, a node with `--miners 1` runs for a few seconds, answers `m` and `q`, and
- *    exits 0 without an uncaught error, which needs the embedded worker script.
+ * 3. Optionally, a node with `--miners 1` runs for a few seconds, answers `m` and `q`, exits 0
+ *    and logs no miner or worker error: starting the worker needs its embedded script.
  *
  * As a script: `deno run --allow-run --allow-read --allow-write --allow-env --allow-net
  * tests/compile/smoke.ts [--no-mining] (EXECUTABLE | --source)`; `--source` runs main.ts
@@ -24,6 +24,17 @@ export const RUN_TIMEOUT_MS = 60_000;
 
 /** How long the mining node runs before it is asked to quit. */
 export const MINING_RUN_MS = 3_000;
+
+/**
+ * Log lines that mean part of the program failed even though it exited 0. The miner pool
+ * reports a worker that cannot load (say, a script missing from the executable) as a
+ * `warn: miner error` line and carries on, so the exit code alone would hide it.
+ */
+const FAILURE_SIGNS: readonly RegExp[] = [
+  /^warn: .*\b(?:miner|worker)\b/im,
+  /\bUncaught\b/,
+  /Module not found/i,
+];
 
 /** A Base58 address as printed by `crackcoin wallet` (DESIGN.md §2). */
 const ADDRESS_RE = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
@@ -187,10 +198,10 @@ async function runNode(
           showOutput(run),
       );
     }
-    if (/\bUncaught\b/.test(run.stderr)) {
+    const trouble = FAILURE_SIGNS.find((re) => re.test(run.stderr));
+    if (trouble) {
       throw new SmokeError(
-        `${describeRun(command, args)} reported an uncaught error` +
-          showOutput(run),
+        `${describeRun(command, args)} exited 0 but its log matches ${trouble}` + showOutput(run),
       );
     }
     return { run, address };
