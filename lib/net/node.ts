@@ -31,6 +31,11 @@ export const DEFAULT_BROADCAST = "255.255.255.255";
 export const SUMMARY_INTERVAL_MS = 3000;
 /** Sync state machine step. */
 export const SYNC_TICK_MS = 20;
+/**
+ * A sync request is repeated after these delays unless a sync session has started by then:
+ * a lost request or a lost summary reply would otherwise cost a whole summary interval.
+ */
+export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
 /** Peers (by node id) remembered at once. */
 export const MAX_PEERS = 256;
 /** A peer not heard from for this long is dropped from the table. */
@@ -92,6 +97,7 @@ export class NetNode {
   #bcast?: Deno.DatagramConn;
   #uni?: Deno.DatagramConn;
   #timers: ReturnType<typeof setInterval>[] = [];
+  #repeats: ReturnType<typeof setTimeout>[] = [];
   #loops: Promise<void>[] = [];
   #peers = new Map<string, PeerInfo & { addr: Addr }>();
   #session: SyncSession | null = null;
@@ -159,6 +165,8 @@ export class NetNode {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    for (const t of this.#repeats) clearTimeout(t);
+    this.#repeats = [];
     try {
       this.#bcast?.close();
     } catch { /* already closed */ }
@@ -172,6 +180,15 @@ export class NetNode {
   syncNow(): void {
     this.counters.syncRequested++;
     this.#toAll({ type: "sync-req" });
+    const sessions = this.counters.syncSessions;
+    for (const t of this.#repeats) clearTimeout(t);
+    this.#repeats = SYNC_REQ_REPEAT_MS.map((ms) =>
+      setTimeout(() => {
+        if (!this.#stopped && this.counters.syncSessions === sessions) {
+          this.#toAll({ type: "sync-req" });
+        }
+      }, ms)
+    );
   }
 
   /** Announces a transaction of ours to the LAN and the static peers. */
@@ -293,6 +310,7 @@ export class NetNode {
         const s = this.#session;
         if (s && this.#sessionAddr && key(this.#sessionAddr) === key(addr)) {
           this.#run(s.onInv(m.after, m.entries, m.more, this.#clock()));
+          this.#pump();
         }
         return;
       }
@@ -327,7 +345,7 @@ export class NetNode {
           this.#log("debug", "rejected tx", { txid: r.txid, code: r.code, from: key(addr) });
           break;
       }
-      this.#session?.onArrived(r.txid, now);
+      this.#session?.onArrived(r.txid, now, r.kind === "orphan");
     });
     if (missing.size > 0) {
       const parents = [...missing].filter((p) => !this.#ledger.hasTx(p)).map(fromHex);
@@ -342,6 +360,7 @@ export class NetNode {
       c.relayed += relay.length;
       for (const d of packTxs(this.#network, this.#cfg.nodeId, relay)) this.#sendAll(d);
     }
+    this.#pump();
   }
 
   #onConfs(confs: readonly { txid: Uint8Array; nonce: bigint }[], _addr: Addr): void {
@@ -364,6 +383,7 @@ export class NetNode {
       c.relayed += relay.length;
       for (const d of packConfs(this.#network, this.#cfg.nodeId, relay)) this.#sendAll(d);
     }
+    this.#pump();
   }
 
   async #onGetData(txids: readonly Uint8Array[], addr: Addr): Promise<void> {
@@ -400,10 +420,21 @@ export class NetNode {
       const [k, addr] = next.value;
       this.#syncQueue.delete(k);
       this.counters.syncSessions++;
-      s = this.#session = new SyncSession(k, (id) => this.#ledger.getTx(id)?.work, now);
+      s = this.#session = new SyncSession(k, (id) => this.#localWork(id), now);
       this.#sessionAddr = addr;
     }
     this.#run(s.tick(now));
+  }
+
+  /** Work of a stored tx; cheap when it is not stored (the common case while syncing). */
+  #localWork(id: Uint8Array): number | undefined {
+    return this.#ledger.hasTx(id) ? this.#ledger.getTx(id)?.work : undefined;
+  }
+
+  /** Steps the running session at once after a reply, rather than at the next tick. */
+  #pump(): void {
+    const s = this.#session;
+    if (s && s.state === "running") this.#run(s.tick(this.#clock()));
   }
 
   #run(actions: readonly SyncAction[]): void {

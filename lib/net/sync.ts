@@ -1,20 +1,31 @@
 /**
  * One inventory-based sync session with one peer (docs/PROTOCOL.md §10): page through the
  * peer's inventory, want what we lack (or hold with less work), fetch it in paced get-data
- * batches, and re-request what did not arrive until everything came or the peer went quiet.
- * A state machine without I/O: the caller sends what `tick` and `onInv` return.
+ * batches in the peer's storage order, and re-request what did not arrive until everything
+ * came or the peer went quiet. A state machine without I/O: the caller sends what `tick`
+ * and `onInv` return.
  * @module
  */
 import { toHex } from "../core/hash.ts";
 
-/** Txids per get-data batch; with one batch in flight this bounds the reply burst. */
+/** Txids per get-data batch. */
 export const SYNC_BATCH = 160;
+/** Batches in flight at once: one is answered while the previous one is being stored. */
+export const SYNC_IN_FLIGHT = 2;
+/**
+ * How far past the earliest missing txid (in the peer's storage order) requests may run.
+ * Children fetched before a lost parent wait in the orphan pool, so this stays well below
+ * its capacity (MAX_ORPHANS, lib/ledger/orphans.ts).
+ */
+export const SYNC_WINDOW = 4 * SYNC_BATCH;
 /** A batch not fully answered after this long is considered lost in part. */
 export const SYNC_RETRY_MS = 250;
+/** A wanted tx that arrived as an orphan is not asked for again before this long. */
+export const SYNC_ORPHAN_HOLD_MS = 4 * SYNC_RETRY_MS;
 /** A peer that makes no progress for this long is abandoned. */
 export const SYNC_PEER_TIMEOUT_MS = 4000;
 /** Inventory pages are fetched only while fewer than this many txids are wanted. */
-export const SYNC_WANT_LOW_WATER = 2000;
+export const SYNC_WANT_LOW_WATER = 10_000;
 /** Most txids one session will want at once (memory bound against lying inventories). */
 export const SYNC_MAX_WANTED = 100_000;
 
@@ -24,9 +35,20 @@ export type SyncAction =
   | { readonly type: "get-data"; readonly txids: readonly Uint8Array[] };
 
 interface Want {
+  readonly id: string;
   readonly txid: Uint8Array;
   readonly work: number;
-  requestedAt: number;
+  /** Position in the peer's storage order (parents of orphans: -1). */
+  readonly seq: number;
+  /** The batch it was last requested in, while that batch is open. */
+  batch: Batch | null;
+  /** Arrived as an orphan: not requested again before this time. */
+  heldUntil: number;
+}
+
+interface Batch {
+  readonly ids: Set<string>;
+  sentAt: number;
 }
 
 /** Local view the session needs: do we hold the tx, and with what work. */
@@ -38,9 +60,13 @@ export class SyncSession {
   #cursor: Uint8Array = new Uint8Array(32);
   #invDone = false;
   #invPendingSince: number | null = null;
+  /** Inventory entries we lack, in the peer's storage order (Map order is insertion order). */
   #wanted = new Map<string, Want>();
-  #batch = new Set<string>();
-  #batchSentAt = 0;
+  /** Parents of orphans that arrived: fetched before anything else. */
+  #parents = new Map<string, Want>();
+  /** Open batches, oldest first. */
+  #batches: Batch[] = [];
+  #seq = 0;
   #lastProgress: number;
   #fetched = 0;
   #local: LocalWork;
@@ -58,7 +84,7 @@ export class SyncSession {
   }
   /** Txids still wanted. */
   get wanted(): number {
-    return this.#wanted.size;
+    return this.#wanted.size + this.#parents.size;
   }
   /** Txids received so far. */
   get fetched(): number {
@@ -66,7 +92,7 @@ export class SyncSession {
   }
   /** True when `txid` (hex) is wanted by this session. */
   wants(txid: string): boolean {
-    return this.#wanted.has(txid);
+    return this.#wanted.has(txid) || this.#parents.has(txid);
   }
 
   /** An inventory page arrived. Returns the next page request, if any. */
@@ -81,9 +107,18 @@ export class SyncSession {
     this.#invPendingSince = null;
     this.#lastProgress = now;
     for (const e of entries) {
+      const id = toHex(e.txid);
+      if (this.wants(id) || this.wanted >= SYNC_MAX_WANTED) continue;
       const mine = this.#local(e.txid);
-      if ((mine === undefined || mine < e.work) && this.#wanted.size < SYNC_MAX_WANTED) {
-        this.#wanted.set(toHex(e.txid), { txid: e.txid, work: e.work, requestedAt: 0 });
+      if (mine === undefined || mine < e.work) {
+        this.#wanted.set(id, {
+          id,
+          txid: e.txid,
+          work: e.work,
+          seq: this.#seq++,
+          batch: null,
+          heldUntil: 0,
+        });
       }
     }
     if (entries.length > 0) this.#cursor = entries[entries.length - 1].txid;
@@ -93,73 +128,135 @@ export class SyncSession {
 
   #nextInv(now: number): SyncAction[] {
     if (this.#invDone || this.#invPendingSince !== null) return [];
-    if (this.#wanted.size >= SYNC_WANT_LOW_WATER) return [];
+    if (this.wanted >= SYNC_WANT_LOW_WATER) return [];
     this.#invPendingSince = now;
     return [{ type: "get-inv", after: this.#cursor }];
   }
 
-  /** Something we wanted arrived (a tx, or a confirmation with enough work). */
-  onArrived(txid: string, now: number): void {
-    const w = this.#wanted.get(txid);
+  #get(id: string): Want | undefined {
+    return this.#wanted.get(id) ?? this.#parents.get(id);
+  }
+
+  #forget(w: Want): void {
+    this.#wanted.delete(w.id);
+    this.#parents.delete(w.id);
+    w.batch?.ids.delete(w.id);
+    w.batch = null;
+  }
+
+  /**
+   * Something we may have wanted arrived: a tx (`orphan` when its parents are missing), or
+   * a confirmation. Replies come back in the order they were asked for, so a reply to a
+   * later batch means the earlier batches' missing replies were lost: they are asked for
+   * again at once instead of after SYNC_RETRY_MS.
+   */
+  onArrived(txid: string, now: number, orphan = false): void {
+    const w = this.#get(txid);
     if (w === undefined) return;
+    const b = w.batch;
+    if (b !== null) {
+      for (const older of this.#batches) {
+        if (older === b) break;
+        older.sentAt = -Infinity;
+      }
+    }
+    if (orphan) {
+      // It came; it waits in the orphan pool for its parent, which is wanted first.
+      b?.ids.delete(w.id);
+      w.batch = null;
+      w.heldUntil = now + SYNC_ORPHAN_HOLD_MS;
+      this.#lastProgress = now;
+      return;
+    }
     const mine = this.#local(w.txid);
     if (mine === undefined || mine < w.work) return; // the tx came, its confirmation not yet
-    this.#wanted.delete(txid);
-    this.#batch.delete(txid);
+    this.#forget(w);
     this.#fetched++;
     this.#lastProgress = now;
   }
 
-  /** A tx arrived but is an orphan: want its parents too. */
+  /** A tx arrived but is an orphan: want its parents too, before anything else. */
   wantParents(parents: readonly Uint8Array[]): void {
     for (const p of parents) {
       const id = toHex(p);
-      if (!this.#wanted.has(id) && this.#wanted.size < SYNC_MAX_WANTED) {
-        this.#wanted.set(id, { txid: p, work: 0, requestedAt: 0 });
+      if (!this.wants(id) && this.wanted < SYNC_MAX_WANTED) {
+        this.#parents.set(id, { id, txid: p, work: 0, seq: -1, batch: null, heldUntil: 0 });
       }
     }
   }
 
-  /** Periodic step: retries, the next batch, completion and abandonment. */
+  /** True when the tx is held locally with at least the wanted work. */
+  #held(w: Want): boolean {
+    const mine = this.#local(w.txid);
+    return mine !== undefined && mine >= w.work;
+  }
+
+  /** Periodic step (and after each reply): retries, next batches, completion, abandonment. */
   tick(now: number): SyncAction[] {
     if (this.#state !== "running") return [];
     if (now - this.#lastProgress > SYNC_PEER_TIMEOUT_MS) {
       this.#state = "abandoned";
       return [];
     }
-    // Entries that meanwhile arrived by another route (broadcast, another peer).
-    for (const [id, w] of this.#wanted) {
-      const mine = this.#local(w.txid);
-      if (mine !== undefined && mine >= w.work) {
-        this.#wanted.delete(id);
-        this.#batch.delete(id);
+    // Batches that are answered, or overdue (what they lack becomes due again).
+    this.#batches = this.#batches.filter((b) => {
+      if (b.ids.size > 0 && now - b.sentAt < SYNC_RETRY_MS) return true;
+      for (const id of b.ids) {
+        const w = this.#get(id);
+        if (w) w.batch = null;
       }
+      return false;
+    });
+    // The head of the storage order moves past what arrived meanwhile, by any route
+    // (orphans adopted when their parent came, broadcasts, another peer).
+    for (const w of this.#wanted.values()) {
+      if (!this.#held(w)) break;
+      this.#forget(w);
     }
     const actions: SyncAction[] = [];
     if (this.#invPendingSince !== null && now - this.#invPendingSince > SYNC_RETRY_MS) {
       this.#invPendingSince = null; // lost: ask again
     }
     actions.push(...this.#nextInv(now));
-    if (this.#invDone && this.#wanted.size === 0) {
+    if (this.#invDone && this.wanted === 0) {
       this.#state = "done";
       return actions;
     }
-    const batchOpen = this.#batch.size > 0 && now - this.#batchSentAt < SYNC_RETRY_MS;
-    if (!batchOpen && this.#wanted.size > 0) {
-      // Never-requested first, then the longest-waiting.
-      const pick = [...this.#wanted.entries()]
-        .sort((a, b) => a[1].requestedAt - b[1].requestedAt)
-        .slice(0, SYNC_BATCH);
-      this.#batch = new Set(pick.map(([id]) => id));
-      this.#batchSentAt = now;
-      for (const [, w] of pick) w.requestedAt = now;
-      actions.push({ type: "get-data", txids: pick.map(([, w]) => w.txid) });
+    while (this.#batches.length < SYNC_IN_FLIGHT) {
+      const pick = this.#pick(now);
+      if (pick.length === 0) break;
+      const batch: Batch = { ids: new Set(pick.map((w) => w.id)), sentAt: now };
+      for (const w of pick) w.batch = batch;
+      this.#batches.push(batch);
+      actions.push({ type: "get-data", txids: pick.map((w) => w.txid) });
     }
     return actions;
   }
 
-  /** Whether the current batch has been fully answered (so the next can go at once). */
+  /** Up to SYNC_BATCH due txids: parents first, then storage order within the window. */
+  #pick(now: number): Want[] {
+    const pick: Want[] = [];
+    const due = (w: Want) => w.batch === null && w.heldUntil <= now;
+    for (const w of this.#parents.values()) {
+      if (pick.length >= SYNC_BATCH) return pick;
+      if (!due(w)) continue;
+      if (this.#held(w)) this.#forget(w);
+      else pick.push(w);
+    }
+    const first = this.#wanted.values().next();
+    if (first.done) return pick;
+    const limit = first.value.seq + SYNC_WINDOW;
+    for (const w of this.#wanted.values()) {
+      if (pick.length >= SYNC_BATCH || w.seq >= limit) break;
+      if (!due(w)) continue;
+      if (this.#held(w)) this.#forget(w);
+      else pick.push(w);
+    }
+    return pick;
+  }
+
+  /** Whether no batch is open (so the next can go at once). */
   get batchDone(): boolean {
-    return this.#batch.size === 0;
+    return this.#batches.every((b) => b.ids.size === 0);
   }
 }
