@@ -14,6 +14,7 @@ import {
 } from "./lib/cli/args.ts";
 import { exportLedger, walletCommand } from "./lib/cli/export.ts";
 import { makeLogger } from "./lib/cli/log.ts";
+import { LineEditor, TerminalLines } from "./lib/cli/line_editor.ts";
 import { CommandLoop } from "./lib/cli/loop.ts";
 import { Node } from "./lib/cli/node.ts";
 import { Output } from "./lib/cli/output.ts";
@@ -52,12 +53,52 @@ function onSignals(handler: () => void): void {
   for (const s of signals) Deno.addSignalListener(s, handler);
 }
 
+/** The terminal width, for the line editor's sideways scrolling. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/**
+ * Puts a terminal stdin into raw mode for the line editor and feeds its bytes to `lines`.
+ * Returns the function that restores the terminal; it is also run on uncaught errors and at
+ * unload, so the shell never gets back a terminal without echo.
+ */
+function startRawInput(lines: TerminalLines): () => void {
+  Deno.stdin.setRaw(true);
+  let raw = true;
+  const restore = () => {
+    if (!raw) return;
+    raw = false;
+    try {
+      Deno.stdin.setRaw(false);
+    } catch { /* the terminal is gone */ }
+  };
+  globalThis.addEventListener("error", restore);
+  globalThis.addEventListener("unhandledrejection", restore);
+  globalThis.addEventListener("unload", restore);
+  (async () => {
+    try {
+      for await (const chunk of Deno.stdin.readable) lines.push(chunk);
+    } catch { /* a read error ends the input like a hang-up */ }
+    lines.end();
+  })();
+  return restore;
+}
+
 async function runNode(options: NodeOptions): Promise<number> {
-  const log = makeLogger(stderr, { quiet: options.quiet, json: options.jsonLog });
-  const node = await Node.open(options, log);
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const colour = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  const out = new Output(stdout, { interactive, colour });
+  // On a terminal, stdin is read in raw mode by a line editor, so that asynchronous output
+  // can redraw the prompt with what the user has typed so far.
+  const editor = interactive ? new LineEditor({ columns: terminalColumns }) : undefined;
+  const out = new Output(stdout, { interactive, colour, input: editor });
+  const errOut = interactive ? (text: string) => out.aside(() => stderr(text)) : stderr;
+  const log = makeLogger(errOut, { quiet: options.quiet, json: options.jsonLog });
+  const node = await Node.open(options, log);
   out.line(`crackcoin ${VERSION}, network ${toHex(node.ledger.network)}`);
   out.line(`Data directory: ${node.paths.dir}`);
   out.line(`Wallet: ${node.paths.wallet} (${node.walletCreated ? "created" : "loaded"})`);
@@ -70,20 +111,43 @@ async function runNode(options: NodeOptions): Promise<number> {
   );
 
   const stop = new AbortController();
+  let restoreTerminal = () => {};
+  let raw = false;
   let signals = 0;
-  onSignals(() => {
+  // SIGINT, SIGTERM, and Ctrl-C typed on a raw-mode terminal all come here.
+  const interrupt = () => {
     signals++;
     if (signals === 1) {
-      stderr("\nStopping (press Ctrl-C again to exit at once)...\n");
+      out.finishInput();
+      // A cooked terminal has echoed ^C on the current line; in raw mode the editor has
+      // already ended its line.
+      stderr(`${raw ? "" : "\n"}Stopping (press Ctrl-C again to exit at once)...\n`);
       stop.abort();
     } else {
+      restoreTerminal();
       // SQLite's WAL keeps every committed transaction; nothing half-written survives.
       Deno.exit(130);
     }
-  });
+  };
+  onSignals(interrupt);
 
-  const loop = new CommandLoop(node, out, stdinLines());
-  const end = await loop.run(stop.signal);
+  const terminal = editor &&
+    new TerminalLines(editor, { write: stdout, onInterrupt: interrupt });
+  if (terminal) {
+    restoreTerminal = startRawInput(terminal);
+    raw = true;
+  }
+  let end;
+  try {
+    end = await new CommandLoop(node, out, terminal ?? stdinLines()).run(stop.signal);
+  } finally {
+    // q, end of input, a signal or an error: give the terminal back in cooked mode, so a
+    // second Ctrl-C is a real SIGINT again.
+    out.finishInput();
+    terminal?.close();
+    restoreTerminal();
+    raw = false;
+  }
   if (end === "eof" && options.daemon) {
     log("info", "stdin closed; running until SIGINT or SIGTERM");
     await new Promise<void>((resolve) => {

@@ -22,6 +22,10 @@ export const LOOP_HELP = `Commands:
   p                    peers and network counters
   q                    quit`;
 
+/** The editing keys, shown with the help on a terminal. */
+export const EDIT_HELP = `Editing: Left/Right, Home/End (Ctrl-A/Ctrl-E), Backspace, Delete, Ctrl-U,
+  Up/Down for earlier lines; Ctrl-D on an empty line ends input; Ctrl-C stops the node.`;
+
 /** Why the loop ended. */
 export type LoopEnd = "quit" | "eof" | "aborted";
 
@@ -74,21 +78,26 @@ export class CommandLoop {
     }
   }
 
+  /** Settles with null when the running loop's signal aborts; never before run(). */
+  #aborted: Promise<null> = new Promise(() => {});
+
+  /** The next line; null at end of input or once aborted, even inside a prompted `t`. */
   async #next(): Promise<string | null> {
-    const r = await this.#lines.next();
-    return r.done ? null : r.value;
+    const r = await Promise.race([this.#lines.next(), this.#aborted]);
+    return r === null || r.done ? null : r.value;
   }
 
   /** Runs until quit or end of input. */
   async run(signal?: AbortSignal): Promise<LoopEnd> {
-    const aborted = new Promise<"aborted">((resolve) => {
-      if (signal?.aborted) resolve("aborted");
-      signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+    this.#aborted = new Promise<null>((resolve) => {
+      if (signal?.aborted) resolve(null);
+      signal?.addEventListener("abort", () => resolve(null), { once: true });
     });
     for (;;) {
+      if (signal?.aborted) return "aborted";
       this.#out.prompt();
-      const line = await Promise.race([this.#next(), aborted]);
-      if (line === "aborted") return "aborted";
+      const line = await this.#next();
+      if (signal?.aborted) return "aborted";
       if (line === null) return "eof";
       const end = await this.execute(line, signal);
       if (end) return end;
@@ -107,6 +116,7 @@ export class CommandLoop {
         case "help":
         case "?":
           o.line(LOOP_HELP);
+          if (o.interactive) o.line(EDIT_HELP);
           return null;
         case "i":
           this.#info();

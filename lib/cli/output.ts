@@ -24,6 +24,23 @@ export interface OutputOptions {
   readonly colour: boolean;
   /** The prompt text. */
   readonly prompt?: string;
+  /** The line editor showing what the user types (raw-mode terminals only). */
+  readonly input?: InputView;
+}
+
+/**
+ * The input line as a line editor shows it: prompt, typed text and cursor. Output asks it
+ * for its drawing so that asynchronous output never hides what the user has typed.
+ */
+export interface InputView {
+  /** Whether an input line is on the screen. */
+  readonly active: boolean;
+  /** Starts an input line after `prompt`; returns the text that draws it. */
+  begin(prompt: string): string;
+  /** Returns the text that draws the input line again from column 0. */
+  redraw(): string;
+  /** Ends the input line where it stands: returns `mark` and a line end, or "" if none. */
+  finish(mark?: string): string;
 }
 
 /** Where the CLI writes. */
@@ -59,26 +76,50 @@ export class Output {
   prompt(text = this.#opts.prompt ?? "crackcoin> "): void {
     if (!this.#opts.interactive) return;
     this.#promptShown = true;
-    this.#write(this.paint("cyan", text));
+    const painted = this.paint("cyan", text);
+    const input = this.#opts.input;
+    this.#write(input ? input.begin(painted) : painted);
   }
 
   /** Asks a question: prints it in interactive mode only (pipes get no prompts echoed). */
   ask(question: string): void {
     if (!this.#opts.interactive) return;
-    this.#promptShown = false;
-    this.#write(question);
+    const input = this.#opts.input;
+    // Without an editor the prompt cannot be redrawn after an event, so it is not marked.
+    this.#promptShown = input !== undefined;
+    this.#write(input ? input.begin(question) : question);
   }
 
   /**
    * An asynchronous event (payment received, confirmed, conflicted). On a terminal the
-   * prompt line is cleared first and drawn again after, so the event never lands inside it.
+   * input line is cleared first and drawn again after, with what the user has typed and the
+   * cursor in place, so the event never lands inside it.
    */
   event(text: string): void {
-    if (this.#opts.interactive && this.#promptShown) {
-      this.#write("\r\x1b[2K" + text + "\n");
-      this.prompt();
-    } else {
-      this.#write(text + "\n");
-    }
+    this.aside(() => this.#write(text + "\n"));
+  }
+
+  /**
+   * Runs `print`, which writes whole lines (here or to stderr), out of the way of the input
+   * line: it is cleared before and drawn again after.
+   */
+  aside(print: () => void): void {
+    if (!this.#inputShown()) return print();
+    this.#write("\r\x1b[2K");
+    print();
+    const input = this.#opts.input;
+    this.#write(input ? input.redraw() : this.paint("cyan", this.#opts.prompt ?? "crackcoin> "));
+  }
+
+  /** Ends a shown input line (before the program stops), leaving it on the screen. */
+  finishInput(mark = ""): void {
+    this.#promptShown = false;
+    const text = this.#opts.input?.finish(mark);
+    if (text) this.#write(text);
+  }
+
+  #inputShown(): boolean {
+    if (!this.#opts.interactive) return false;
+    return this.#opts.input ? this.#opts.input.active : this.#promptShown;
   }
 }

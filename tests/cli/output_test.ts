@@ -1,0 +1,78 @@
+import { assertEquals } from "../helpers/assert.ts";
+import { type InputView, Output, type OutputOptions } from "../../lib/cli/output.ts";
+
+function capture(opts: OutputOptions): { out: Output; text: () => string } {
+  let text = "";
+  return { out: new Output((t) => (text += t), opts), text: () => text };
+}
+
+/** An input view that records calls and draws itself as a marker. */
+class FakeInput implements InputView {
+  active = false;
+  prompt = "";
+  begin(prompt: string): string {
+    this.active = true;
+    this.prompt = prompt;
+    return `<begin ${prompt}>`;
+  }
+  redraw(): string {
+    return `<redraw ${this.prompt}>`;
+  }
+  finish(mark = ""): string {
+    if (!this.active) return "";
+    this.active = false;
+    return `<finish${mark}>`;
+  }
+}
+
+Deno.test("Output on a pipe writes no prompts and plain events", () => {
+  const { out, text } = capture({ interactive: false, colour: false });
+  out.prompt();
+  out.ask("Send to address: ");
+  out.event(out.paint("green", "Payment received: +5"));
+  out.aside(() => out.line("log"));
+  out.finishInput();
+  out.line("done");
+  assertEquals(text(), "Payment received: +5\nlog\ndone\n");
+});
+
+Deno.test("Output.paint() colours only when colours are on", () => {
+  assertEquals(
+    capture({ interactive: true, colour: true }).out.paint("red", "x"),
+    "\x1b[31mx\x1b[39m",
+  );
+  assertEquals(capture({ interactive: true, colour: false }).out.paint("red", "x"), "x");
+});
+
+Deno.test("Output.event() without an editor clears and redraws a shown prompt", () => {
+  const { out, text } = capture({ interactive: true, colour: false });
+  out.prompt();
+  out.event("e1");
+  out.line("result");
+  out.event("e2");
+  assertEquals(text(), "crackcoin> \r\x1b[2Ke1\ncrackcoin> result\ne2\n");
+});
+
+Deno.test("Output.event() and aside() with an editor redraw its line, and only when shown", () => {
+  const input = new FakeInput();
+  const { out, text } = capture({ interactive: true, colour: true, input });
+  out.prompt();
+  out.event("e1");
+  out.aside(() => out.line("warn"));
+  assertEquals(
+    text(),
+    "<begin \x1b[36mcrackcoin> \x1b[39m>\r\x1b[2Ke1\n<redraw \x1b[36mcrackcoin> \x1b[39m>" +
+      "\r\x1b[2Kwarn\n<redraw \x1b[36mcrackcoin> \x1b[39m>",
+  );
+  input.active = false; // Enter was pressed
+  const before = text().length;
+  out.event("e2");
+  out.ask("Amount (base units): ");
+  out.event("e3");
+  out.finishInput("!");
+  out.finishInput();
+  assertEquals(
+    text().slice(before),
+    "e2\n<begin Amount (base units): >\r\x1b[2Ke3\n<redraw Amount (base units): ><finish!>",
+  );
+});
