@@ -1,7 +1,8 @@
 /**
  * Fast signature verification through the runtime's native `node:crypto` (OpenSSL/BoringSSL
  * class code), about 5x noble. It is cross-checked against noble in tests
- * (tests/core/verify_native_test.ts). Native ECDSA accepts high-S, so low-S is enforced here.
+ * (tests/core/verify_native_test.ts). Deno's node:crypto happens to refuse high-S today, but OpenSSL-style
+ * ECDSA does not promise it, so the low-S and range rules are enforced here, not assumed.
  * @module
  */
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
