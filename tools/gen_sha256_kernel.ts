@@ -34,7 +34,7 @@ type Op =
   | { readonly kind: SigmaKind } // FIPS 180-4 §4.1.2 (4.4)..(4.7)
   | { readonly kind: "ch" } // Ch(e, f, g)
   | { readonly kind: "xor" } // x ^ y
-  | { readonly kind: "maj" }; // Maj(a, b, c) from (b, c, a ^ b, b ^ c)
+  | { readonly kind: "maj" }; // Maj(a, b, c) from (b, a ^ b, b ^ c)
 
 interface Node {
   readonly name: string;
@@ -162,7 +162,7 @@ function fold(op: Op, v: readonly number[]): number {
     case "xor":
       return v[0] ^ v[1];
     case "maj":
-      return v[0] ^ (v[2] & v[3]);
+      return v[0] ^ (v[1] & v[2]);
     default:
       throw new TypeError(`Cannot fold op "${op.kind}"`);
   }
@@ -251,12 +251,13 @@ function buildGraph(): { graph: Graph; digest: Val[] } {
         w[t - 16],
       ]));
     }
-    const at = a[t + 3] as Val, bt = a[t + 2] as Val, ct = a[t + 1] as Val, dt = a[t] as Val;
+    // c = a[t + 1] enters only through abPrev = b ^ c.
+    const at = a[t + 3] as Val, bt = a[t + 2] as Val, dt = a[t] as Val;
     const et = e[t + 3] as Val, ft = e[t + 2] as Val, gt = e[t + 1] as Val, ht = e[t] as Val;
     const ch = g.bitwise(`ch${t}`, { kind: "ch" }, [et, ft, gt]);
     // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and b ^ c is the previous round's a ^ b.
     const ab = g.bitwise(`ab${t}`, { kind: "xor" }, [at, bt]);
-    const maj = g.bitwise(`maj${t}`, { kind: "maj" }, [bt, ct, ab, abPrev]);
+    const maj = g.bitwise(`maj${t}`, { kind: "maj" }, [bt, ab, abPrev]);
     abPrev = ab;
     const bs1 = g.bitwise(`bs1_${t}`, { kind: "bs1" }, [et]);
     const bs0 = g.bitwise(`bs0_${t}`, { kind: "bs0" }, [at]);
@@ -297,7 +298,7 @@ function tsRef(v: Val): string {
 }
 
 function tsExpr(n: Node): string {
-  const [x, y, z, u] = n.args.map(tsRef);
+  const [x, y, z] = n.args.map(tsRef);
   switch (n.op.kind) {
     case "load":
       return `m[${n.op.index}] | 0`;
@@ -322,7 +323,7 @@ function tsExpr(n: Node): string {
     case "xor":
       return `${x} ^ ${y}`;
     case "maj":
-      return `${x} ^ (${z} & ${u})`;
+      return `${x} ^ (${y} & ${z})`;
   }
 }
 
@@ -358,9 +359,9 @@ const SIMD = {
   v128Const: 0x0c,
   i32x4Splat: 0x11,
   i32x4LtU: 0x3a,
+  v128And: 0x4e,
   v128Or: 0x50,
   v128Xor: 0x51,
-  v128Bitselect: 0x52,
   v128AnyTrue: 0x53,
   i32x4Shl: 0xab,
   i32x4ShrU: 0xad,
@@ -451,7 +452,7 @@ function wasmModule(nodes: readonly Node[], h0: Node): Uint8Array {
     typeof v === "number" ? c.v128([v, v, v, v]) : c.get(vector.get(v)!);
 
   for (const n of pre) {
-    const [x, y, z, u] = n.args;
+    const [x, y, z] = n.args;
     switch (n.op.kind) {
       case "load":
         c.i32(0).op(OP.i32Load, 2, ...uleb(4 * n.op.index));
@@ -480,7 +481,7 @@ function wasmModule(nodes: readonly Node[], h0: Node): Uint8Array {
         scalarArg(x), scalarArg(y), c.op(OP.i32Xor);
         break;
       case "maj": // b ^ ((a ^ b) & (b ^ c))
-        scalarArg(x), scalarArg(z), scalarArg(u), c.op(OP.i32And, OP.i32Xor);
+        scalarArg(x), scalarArg(y), scalarArg(z), c.op(OP.i32And, OP.i32Xor);
         break;
       case "nonce":
         throw new TypeError("The nonce is a loop value");
@@ -518,14 +519,15 @@ function wasmModule(nodes: readonly Node[], h0: Node): Uint8Array {
         if (shr !== undefined) vectorArg(x).i32(shr).simd(SIMD.i32x4ShrU).simd(SIMD.v128Xor);
         break;
       }
-      case "ch": // bitselect(f, g, e): f where e is set, else g
-        vectorArg(y), vectorArg(z), vectorArg(x), c.simd(SIMD.v128Bitselect);
+      case "ch": // g ^ (e & (f ^ g)); v128.bitselect measured slower here
+        vectorArg(z), vectorArg(x), vectorArg(y), vectorArg(z);
+        c.simd(SIMD.v128Xor).simd(SIMD.v128And).simd(SIMD.v128Xor);
         break;
       case "xor":
         vectorArg(x), vectorArg(y), c.simd(SIMD.v128Xor);
         break;
-      case "maj": // bitselect(c, b, a ^ b): b where a and b agree, else c
-        vectorArg(y), vectorArg(x), vectorArg(z), c.simd(SIMD.v128Bitselect);
+      case "maj": // b ^ ((a ^ b) & (b ^ c))
+        vectorArg(x), vectorArg(y), vectorArg(z), c.simd(SIMD.v128And).simd(SIMD.v128Xor);
         break;
       case "load":
         throw new TypeError("Message words are fixed values");

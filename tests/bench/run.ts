@@ -8,6 +8,7 @@ import type { BenchSection } from "./section.ts";
 
 const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection> }>> = {
   core: () => import("./core_bench.ts"),
+  mining: () => import("./mining_bench.ts"),
 };
 
 async function main(): Promise<void> {
