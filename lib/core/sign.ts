@@ -13,23 +13,39 @@ export const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8
 /** n/2: a signature with s above this is high-S and rejected. */
 export const HALF_N = CURVE_N >> 1n;
 
-function readScalar(b: Uint8Array, off: number): bigint {
-  let v = 0n;
-  for (let i = off; i < off + 32; i++) v = (v << 8n) | BigInt(b[i]);
-  return v;
+const N_BYTES = scalarBytes(CURVE_N);
+const HALF_N_BYTES = scalarBytes(HALF_N);
+
+function scalarBytes(v: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/** Compares the 32-byte big-endian scalar at `sig[off..off+32]` with `limit`. */
+function compareScalar(sig: Uint8Array, off: number, limit: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const d = sig[off + i] - limit[i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function isZero(sig: Uint8Array, off: number): boolean {
+  for (let i = off; i < off + 32; i++) if (sig[i] !== 0) return false;
+  return true;
 }
 
 /** Whether a compact signature's r and s are in [1, n-1]. */
 export function isSignatureInRange(sig: Uint8Array): boolean {
   if (sig.length !== 64) return false;
-  const r = readScalar(sig, 0);
-  const s = readScalar(sig, 32);
-  return r >= 1n && r < CURVE_N && s >= 1n && s < CURVE_N;
+  return !isZero(sig, 0) && compareScalar(sig, 0, N_BYTES) < 0 && !isZero(sig, 32) &&
+    compareScalar(sig, 32, N_BYTES) < 0;
 }
 
 /** Whether a compact signature has low S (s ≤ n/2). */
 export function isLowS(sig: Uint8Array): boolean {
-  return sig.length === 64 && readScalar(sig, 32) <= HALF_N;
+  return sig.length === 64 && compareScalar(sig, 32, HALF_N_BYTES) <= 0;
 }
 
 /**
