@@ -228,7 +228,10 @@ export class Ledger {
           "JOIN txs t ON t.txid = o.txid WHERE o.hash = ? " +
           "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
           "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
-          "AND st.status IN ('pending', 'confirmed')) ORDER BY t.status DESC, o.amount DESC",
+          "AND st.status IN ('pending', 'confirmed')) " +
+          // Confirmed before pending, larger first, then by outpoint: the same coins on any
+          // node holding the same ledger, whatever the arrival order.
+          "ORDER BY t.status = 'confirmed' DESC, o.amount DESC, o.txid, o.idx",
       ),
       allUnspent: p(
         "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.txid = o.txid " +
