@@ -5,7 +5,7 @@
  */
 import * as secp from "@noble/secp256k1";
 import "./keys.ts"; // installs noble's sync hashes
-import { type KeyPair } from "./keys.ts";
+import type { KeyPair } from "./keys.ts";
 import { sighashMessage, type Tx, type TxInput } from "./tx.ts";
 
 /** secp256k1 group order n (SEC 2 §2.4.1). */

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { computeState, type StateEntry } from "../../lib/core/state.ts";
-import { type Tx } from "../../lib/core/tx.ts";
+import type { Tx } from "../../lib/core/tx.ts";
 import {
   coinsOf,
   idHex,
