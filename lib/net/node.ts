@@ -36,6 +36,8 @@ export const SYNC_TICK_MS = 20;
  * a lost request or a lost summary reply would otherwise cost a whole summary interval.
  */
 export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
+/** Receive buffer of each socket: the largest UDP payload over IPv4, so sizes are exact. */
+export const RECV_BUFFER_BYTES = 65_507;
 /** Peers (by node id) remembered at once. */
 export const MAX_PEERS = 256;
 /** A peer not heard from for this long is dropped from the table. */
@@ -208,8 +210,14 @@ export class NetNode {
   }
 
   async #receive(sock: Deno.DatagramConn): Promise<void> {
+    // One buffer per socket, reused for every datagram. Without one, Deno allocates 64 KiB
+    // per datagram received, and a flood leaves tens of MiB of them waiting for the garbage
+    // collector. Reuse is safe: each datagram is handled before the next is read, and the
+    // decoder copies whatever it returns.
+    const buf = new Uint8Array(RECV_BUFFER_BYTES);
     try {
-      for await (const [data, addr] of sock) {
+      for (;;) {
+        const [data, addr] = await sock.receive(buf);
         try {
           await this.#handle(data, addr as Addr);
         } catch (e) {

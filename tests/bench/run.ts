@@ -10,6 +10,7 @@ const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection
   core: () => import("./core_bench.ts"),
   mining: () => import("./mining_bench.ts"),
   genesis: () => import("./genesis_bench.ts"),
+  net: () => import("./net_bench.ts"),
 };
 
 async function main(): Promise<void> {
