@@ -24,6 +24,12 @@ export const SYNC_RETRY_MS = 250;
 export const SYNC_ORPHAN_HOLD_MS = 4 * SYNC_RETRY_MS;
 /** A peer that makes no progress for this long is abandoned. */
 export const SYNC_PEER_TIMEOUT_MS = 4000;
+/**
+ * A peer that has not answered at all this long after the session started is abandoned
+ * sooner: one that sent a summary and then went silent (or never existed at that address)
+ * must not hold up the sessions queued behind it.
+ */
+export const SYNC_FIRST_REPLY_MS = 1000;
 /** Inventory pages are fetched only while fewer than this many txids are wanted. */
 export const SYNC_WANT_LOW_WATER = 10_000;
 /** Most txids one session will want at once (memory bound against lying inventories). */
@@ -68,6 +74,8 @@ export class SyncSession {
   #batches: Batch[] = [];
   #seq = 0;
   #lastProgress: number;
+  readonly #started: number;
+  #answered = false;
   #fetched = 0;
   #local: LocalWork;
   #state: "running" | "done" | "abandoned" = "running";
@@ -76,6 +84,7 @@ export class SyncSession {
     this.peer = peer;
     this.#local = local;
     this.#lastProgress = now;
+    this.#started = now;
   }
 
   /** "running", "done" (nothing left) or "abandoned" (the peer stopped answering). */
@@ -106,6 +115,7 @@ export class SyncSession {
     if (toHex(after) !== toHex(this.#cursor)) return []; // a stale duplicate page
     this.#invPendingSince = null;
     this.#lastProgress = now;
+    this.#answered = true;
     for (const e of entries) {
       const id = toHex(e.txid);
       if (this.wants(id) || this.wanted >= SYNC_MAX_WANTED) continue;
@@ -194,7 +204,10 @@ export class SyncSession {
   /** Periodic step (and after each reply): retries, next batches, completion, abandonment. */
   tick(now: number): SyncAction[] {
     if (this.#state !== "running") return [];
-    if (now - this.#lastProgress > SYNC_PEER_TIMEOUT_MS) {
+    if (
+      now - this.#lastProgress > SYNC_PEER_TIMEOUT_MS ||
+      (!this.#answered && now - this.#started > SYNC_FIRST_REPLY_MS)
+    ) {
       this.#state = "abandoned";
       return [];
     }

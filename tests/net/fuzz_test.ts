@@ -658,3 +658,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "summaries from silent sources do not hold up a real sync for long",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const genesis = testGenesis(testKeys(0));
+    const port = freeUdpPort();
+    const d = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
+    const silent = new Senders(8);
+    let a;
+    try {
+      // Eight sources claim to hold more, then never answer: each becomes a queued session.
+      for (const s of silent.socks) {
+        const digest = crypto.getRandomValues(new Uint8Array(32));
+        const bytes = encodeDatagram({
+          network: genesis.network,
+          sender: crypto.getRandomValues(new Uint8Array(8)),
+          message: { type: "summary", count: 999, digest },
+        });
+        await s.send(bytes, { transport: "udp", hostname: "127.0.0.1", port: d.net.unicastPort });
+      }
+      const { ledger } = await populatedLedger(genesis, 200);
+      a = await startNode(genesis, port, { ledger, summaryIntervalMs: 500 });
+      const ms = await waitFor(
+        () => toHex(d.ledger.summary().digest) === toHex(a!.ledger.summary().digest),
+        20_000,
+        "the real sync behind eight silent sessions",
+      );
+      console.log(JSON.stringify({ syncedMs: Math.round(ms), ...d.net.counters }));
+      assert(d.net.counters.syncAbandoned >= 8, "the silent sessions were abandoned");
+      // Each silent session costs about a second, not the four of a stalled one.
+      assert(ms < 15_000, `took ${Math.round(ms)} ms`);
+    } finally {
+      await silent.close();
+      await d.stop();
+      await a?.stop();
+    }
+  },
+});
