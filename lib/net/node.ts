@@ -36,6 +36,8 @@ export const SYNC_TICK_MS = 20;
  * a lost request or a lost summary reply would otherwise cost a whole summary interval.
  */
 export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
+/** Received transactions waiting to be stored together, at most (see #queueTxs). */
+export const MAX_PENDING_TXS = 1024;
 /** Receive buffer of each socket: the largest UDP payload over IPv4, so sizes are exact. */
 export const RECV_BUFFER_BYTES = 65_507;
 /** Peers (by node id) remembered at once. */
@@ -100,6 +102,8 @@ export class NetNode {
   #uni?: Deno.DatagramConn;
   #timers: ReturnType<typeof setInterval>[] = [];
   #repeats: ReturnType<typeof setTimeout>[] = [];
+  #pendingTxs: { tx: Tx; addr: Addr }[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #loops: Promise<void>[] = [];
   #peers = new Map<string, PeerInfo & { addr: Addr }>();
   #session: SyncSession | null = null;
@@ -169,6 +173,8 @@ export class NetNode {
     this.#timers = [];
     for (const t of this.#repeats) clearTimeout(t);
     this.#repeats = [];
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#pendingTxs = []; // never reported stored; a peer will offer them again
     try {
       this.#bcast?.close();
     } catch { /* already closed */ }
@@ -275,9 +281,12 @@ export class NetNode {
   }
 
   async #dispatch(m: Message, addr: Addr): Promise<void> {
+    // Transactions wait briefly to be stored together (see #queueTxs); anything else is
+    // handled after them, in arrival order.
+    if (m.type !== "tx") await this.#flushTxs();
     switch (m.type) {
       case "tx":
-        return this.#onTxs(m.txs, addr);
+        return this.#queueTxs(m.txs, addr);
       case "conf":
         return this.#onConfs(m.confs, addr);
       case "sync-req": {
@@ -327,27 +336,53 @@ export class NetNode {
     }
   }
 
-  async #onTxs(txs: readonly Tx[], addr: Addr): Promise<void> {
+  /**
+   * Queues received transactions and stores them at the next turn of the event loop, or at
+   * once when MAX_PENDING_TXS wait: the datagrams of a sync reply that are already queued
+   * at the socket then go into the ledger in one database transaction instead of one each.
+   */
+  #queueTxs(txs: readonly Tx[], addr: Addr): Promise<void> | void {
+    this.counters.txReceived += txs.length;
+    for (const tx of txs) this.#pendingTxs.push({ tx, addr });
+    if (this.#pendingTxs.length >= MAX_PENDING_TXS) return this.#flushTxs();
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flushTxs().catch((e) =>
+        this.#log("warn", "storing transactions failed", { error: String(e) })
+      );
+    }, 0);
+  }
+
+  async #flushTxs(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const batch = this.#pendingTxs;
+    if (batch.length === 0 || this.#stopped) return;
+    this.#pendingTxs = [];
     const c = this.counters;
-    c.txReceived += txs.length;
-    const results = this.#ledger.addTxs(txs);
+    const results = this.#ledger.addTxs(batch.map((b) => b.tx));
     const relay: Tx[] = [];
     const now = this.#clock();
-    const missing = new Set<string>();
+    const missing = new Map<string, { addr: Addr; ids: Set<string> }>();
     results.forEach((r, i) => {
       const solicited = this.#session?.wants(r.txid) ?? false;
+      const { tx, addr } = batch[i];
       switch (r.kind) {
         case "accepted":
           c.txAccepted++;
-          if (!solicited) relay.push(txs[i]);
+          if (!solicited) relay.push(tx);
           break;
         case "duplicate":
           c.txDuplicate++;
           break;
-        case "orphan":
+        case "orphan": {
           c.txOrphan++;
-          for (const p of r.missing) missing.add(p);
+          const k = key(addr);
+          const m = missing.get(k) ?? { addr, ids: new Set<string>() };
+          for (const p of r.missing) m.ids.add(p);
+          missing.set(k, m);
           break;
+        }
         case "rejected":
           bump(c.txRejected, r.code);
           this.#log("debug", "rejected tx", { txid: r.txid, code: r.code, from: key(addr) });
@@ -355,8 +390,8 @@ export class NetNode {
       }
       this.#session?.onArrived(r.txid, now, r.kind === "orphan");
     });
-    if (missing.size > 0) {
-      const parents = [...missing].filter((p) => !this.#ledger.hasTx(p)).map(fromHex);
+    for (const { addr, ids } of missing.values()) {
+      const parents = [...ids].filter((p) => !this.#ledger.hasTx(p)).map(fromHex);
       if (this.#session) this.#session.wantParents(parents);
       else {
         for (const d of packGetData(this.#network, this.#cfg.nodeId, parents)) {
@@ -428,15 +463,19 @@ export class NetNode {
       const [k, addr] = next.value;
       this.#syncQueue.delete(k);
       this.counters.syncSessions++;
-      s = this.#session = new SyncSession(k, (id) => this.#localWork(id), now);
+      s = this.#session = new SyncSession(k, (id, min) => this.#localWork(id, min), now);
       this.#sessionAddr = addr;
     }
     this.#run(s.tick(now));
   }
 
-  /** Work of a stored tx; cheap when it is not stored (the common case while syncing). */
-  #localWork(id: Uint8Array): number | undefined {
-    return this.#ledger.hasTx(id) ? this.#ledger.getTx(id)?.work : undefined;
+  /**
+   * Work of a stored tx, or undefined. Cheap in the common cases: a tx that is not stored,
+   * and a wanted work of 0, which any stored copy satisfies (no decoding needed).
+   */
+  #localWork(id: Uint8Array, atLeast: number): number | undefined {
+    if (!this.#ledger.hasTx(id)) return undefined;
+    return atLeast === 0 ? 0 : this.#ledger.getTx(id)?.work;
   }
 
   /** Steps the running session at once after a reply, rather than at the next tick. */

@@ -18,8 +18,14 @@ export const SYNC_IN_FLIGHT = 2;
  * its capacity (MAX_ORPHANS, lib/ledger/orphans.ts).
  */
 export const SYNC_WINDOW = 4 * SYNC_BATCH;
-/** A batch not fully answered after this long is considered lost in part. */
+/**
+ * A batch not fully answered after this long is considered lost in part. This is the
+ * floor: the session waits twice the smoothed time its batches take to be answered and
+ * stored when that is longer (a slow or busy node), up to SYNC_RETRY_MAX_MS.
+ */
 export const SYNC_RETRY_MS = 250;
+/** Ceiling of the adaptive retry time. */
+export const SYNC_RETRY_MAX_MS = 2000;
 /** A wanted tx that arrived as an orphan is not asked for again before this long. */
 export const SYNC_ORPHAN_HOLD_MS = 4 * SYNC_RETRY_MS;
 /** A peer that makes no progress for this long is abandoned. */
@@ -57,8 +63,12 @@ interface Batch {
   sentAt: number;
 }
 
-/** Local view the session needs: do we hold the tx, and with what work. */
-export type LocalWork = (txid: Uint8Array) => number | undefined;
+/**
+ * Local view the session needs: undefined when the tx is not held, else its work. The
+ * session only compares that work with `atLeast`, so an implementation may return
+ * `atLeast` itself (without looking the work up) when it is 0 and the tx is held.
+ */
+export type LocalWork = (txid: Uint8Array, atLeast: number) => number | undefined;
 
 /** A sync session with one peer. */
 export class SyncSession {
@@ -74,6 +84,8 @@ export class SyncSession {
   #batches: Batch[] = [];
   #seq = 0;
   #lastProgress: number;
+  /** Smoothed time from sending a batch to storing its last reply (ms), 0 before any. */
+  #srtt = 0;
   readonly #started: number;
   #answered = false;
   #fetched = 0;
@@ -99,6 +111,10 @@ export class SyncSession {
   get fetched(): number {
     return this.#fetched;
   }
+  /** The current retry time (ms). */
+  get retryMs(): number {
+    return Math.min(SYNC_RETRY_MAX_MS, Math.max(SYNC_RETRY_MS, 2 * this.#srtt));
+  }
   /** True when `txid` (hex) is wanted by this session. */
   wants(txid: string): boolean {
     return this.#wanted.has(txid) || this.#parents.has(txid);
@@ -119,7 +135,7 @@ export class SyncSession {
     for (const e of entries) {
       const id = toHex(e.txid);
       if (this.wants(id) || this.wanted >= SYNC_MAX_WANTED) continue;
-      const mine = this.#local(e.txid);
+      const mine = this.#local(e.txid, e.work);
       if (mine === undefined || mine < e.work) {
         this.#wanted.set(id, {
           id,
@@ -158,7 +174,7 @@ export class SyncSession {
    * Something we may have wanted arrived: a tx (`orphan` when its parents are missing), or
    * a confirmation. Replies come back in the order they were asked for, so a reply to a
    * later batch means the earlier batches' missing replies were lost: they are asked for
-   * again at once instead of after SYNC_RETRY_MS.
+   * again at once instead of after the retry time.
    */
   onArrived(txid: string, now: number, orphan = false): void {
     const w = this.#get(txid);
@@ -178,11 +194,15 @@ export class SyncSession {
       this.#lastProgress = now;
       return;
     }
-    const mine = this.#local(w.txid);
+    const mine = this.#local(w.txid, w.work);
     if (mine === undefined || mine < w.work) return; // the tx came, its confirmation not yet
     this.#forget(w);
     this.#fetched++;
     this.#lastProgress = now;
+    if (b !== null && b.ids.size === 0 && Number.isFinite(b.sentAt)) {
+      const sample = now - b.sentAt;
+      this.#srtt = this.#srtt === 0 ? sample : 0.8 * this.#srtt + 0.2 * sample;
+    }
   }
 
   /** A tx arrived but is an orphan: want its parents too, before anything else. */
@@ -197,7 +217,7 @@ export class SyncSession {
 
   /** True when the tx is held locally with at least the wanted work. */
   #held(w: Want): boolean {
-    const mine = this.#local(w.txid);
+    const mine = this.#local(w.txid, w.work);
     return mine !== undefined && mine >= w.work;
   }
 
@@ -211,9 +231,10 @@ export class SyncSession {
       this.#state = "abandoned";
       return [];
     }
+    const retry = this.retryMs;
     // Batches that are answered, or overdue (what they lack becomes due again).
     this.#batches = this.#batches.filter((b) => {
-      if (b.ids.size > 0 && now - b.sentAt < SYNC_RETRY_MS) return true;
+      if (b.ids.size > 0 && now - b.sentAt < retry) return true;
       for (const id of b.ids) {
         const w = this.#get(id);
         if (w) w.batch = null;
@@ -227,7 +248,7 @@ export class SyncSession {
       this.#forget(w);
     }
     const actions: SyncAction[] = [];
-    if (this.#invPendingSince !== null && now - this.#invPendingSince > SYNC_RETRY_MS) {
+    if (this.#invPendingSince !== null && now - this.#invPendingSince > retry) {
       this.#invPendingSince = null; // lost: ask again
     }
     actions.push(...this.#nextInv(now));
