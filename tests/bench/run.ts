@@ -11,6 +11,7 @@ const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection
   mining: () => import("./mining_bench.ts"),
   genesis: () => import("./genesis_bench.ts"),
   net: () => import("./net_bench.ts"),
+  lan: () => import("./lan_bench.ts"),
 };
 
 async function main(): Promise<void> {
