@@ -59,9 +59,10 @@ ${rows.join("\n")}
   host-7 node) that agrees on every status and balance, with each double spend resolved (one
   confirmed, one conflicted) and the supply check holding. Rounds are polled every 200 ms, so each
   figure is an upper bound within about half a second.
-- After the heal nothing crosses the healed link until a node's periodic summary (every 3 s) is
-  heard on the other side and starts a sync session, so up to 3 s of each figure is that wait; the
-  spread between runs comes mostly from where in that interval the heal falls.
+- After the heal nothing crosses the healed link until some node's periodic summary is heard on
+  the other side and starts a sync session. Each node sends one every 3 s at its own phase, so with
+  ${r.nodes} nodes the first usually comes within a fraction of a second; that wait is most of each
+  figure.
 - Set LAN_BENCH_RUNS to change the number of runs (default ${RUNS}).`;
 }
 

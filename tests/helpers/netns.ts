@@ -315,7 +315,7 @@ export async function mainOneShot(args: string[]): Promise<string> {
 async function nodeArgs(
   data: string,
   broadcast: string,
-  opts: { miners?: number; extra?: string[]; denoFlags?: string[] },
+  opts: { miners?: number; extra?: string[]; denoFlags?: string[]; quiet?: boolean },
 ): Promise<string[]> {
   return [
     "run",
@@ -328,7 +328,7 @@ async function nodeArgs(
     broadcast,
     "--miners",
     String(opts.miners ?? 0),
-    "--quiet",
+    ...(opts.quiet ?? true ? ["--quiet"] : []),
     "--daemon",
     ...(opts.extra ?? []),
   ];
@@ -355,14 +355,14 @@ export class NsNode {
 
   /**
    * Starts main.ts in `host`'s namespace with `--daemon`, mining off unless `miners` says,
-   * broadcasting to `broadcast` (default 255.255.255.255, which stays inside the namespace).
-   * Resolves once it listens.
+   * broadcasting to `broadcast` (default 255.255.255.255, which stays inside the namespace),
+   * logging warnings only unless `quiet` is false. Resolves once it listens.
    */
   static async start(
     lan: Lan,
     host: Host,
     data: string,
-    opts: { broadcast?: string; miners?: number; extra?: string[] } = {},
+    opts: { broadcast?: string; miners?: number; extra?: string[]; quiet?: boolean } = {},
   ): Promise<NsNode> {
     if (!lan.hosts.includes(host) || !(await listNamespaces()).includes(host.ns)) {
       throw new Error(`Namespace ${host.ns} does not exist; refusing to start a node`);

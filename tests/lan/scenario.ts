@@ -346,6 +346,7 @@ export async function runLanScenario(options: Partial<LanOptions> = {}): Promise
     const start = async (h: Host, lbl: string, dir: string, mining: boolean) => {
       const node = await NsNode.start(lan, h, dir, {
         miners: mining ? 1 : 0,
+        quiet: !watch,
         extra: ["--genesis", genesisFile, "--mine-cap", String(o.mineCap)]
           .concat(watch ? ["--json-log"] : []),
       });
