@@ -20,7 +20,14 @@ import {
   NsNode,
   preload,
 } from "../helpers/netns.ts";
-import { flood, FuzzGenerator, queuePacer, Senders, udpQueue } from "../net/fuzz_test.ts";
+import {
+  flood,
+  FuzzGenerator,
+  ProcReader,
+  queuePacer,
+  Senders,
+  udpQueue,
+} from "../net/fuzz_test.ts";
 import type { BenchSection } from "./section.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 
@@ -40,8 +47,9 @@ interface SyncResult {
   loss?: { seen: number; dropped: number };
 }
 
-function vmRssKiB(pid: number, field = "VmRSS"): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+/** A memory figure of process `pid` from /proc/PID/status, in KiB. */
+async function vmRssKiB(proc: ProcReader, pid: number, field = "VmRSS"): Promise<number> {
+  const status = await proc.read(`/proc/${pid}/status`);
   const m = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
   return m ? Number(m[1]) : NaN;
 }
@@ -155,13 +163,14 @@ async function floodNode(
   const gen = new FuzzGenerator({ network: genesis.network, txs }, 0xbe7c4);
   const senders = new Senders(8);
   // Keep at most 48 KiB queued at the node's socket (its buffer holds about 208 KiB).
-  const ready = queuePacer([port], 48 * 1024);
+  const proc = new ProcReader();
+  const ready = queuePacer(proc, [port], 48 * 1024);
   try {
     await flood({ gen, senders, targets: [port], total: 20_000, chunk: 32, ready });
     await new Promise((r) => setTimeout(r, 500));
-    const rssBefore = vmRssKiB(node.pid);
+    const rssBefore = await vmRssKiB(proc, node.pid);
     const in0 = (await node.datagrams()).in;
-    const drops0 = udpQueue([port]).drops;
+    const drops0 = (await udpQueue(proc, [port])).drops;
     const t0 = performance.now();
     let last = t0;
     const { sent } = await flood({
@@ -175,7 +184,7 @@ async function floodNode(
         if (performance.now() - last > 10_000) {
           last = performance.now();
           console.log(
-            `  flood: ${n} sent, node RSS ${Math.round(vmRssKiB(node.pid) / 1024)} MiB`,
+            `  flood: ${n} sent`,
           );
         }
       },
@@ -188,14 +197,15 @@ async function floodNode(
       sent,
       secs,
       nodeIn,
-      kernelDrops: udpQueue([port]).drops - drops0,
+      kernelDrops: (await udpQueue(proc, [port])).drops - drops0,
       rssBeforeKiB: rssBefore,
-      rssAfterKiB: vmRssKiB(node.pid),
-      hwmKiB: vmRssKiB(node.pid, "VmHWM"),
+      rssAfterKiB: await vmRssKiB(proc, node.pid),
+      hwmKiB: await vmRssKiB(proc, node.pid, "VmHWM"),
       answersAfter,
     };
   } finally {
     await senders.close();
+    await proc.close();
   }
 }
 
