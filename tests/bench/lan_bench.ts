@@ -31,6 +31,7 @@ function markdown(runs: readonly LanResult[], loads: readonly string[]): string 
   const med = median(times);
   const met = Math.max(...times) <= TARGET_MS ? "met by every run" : "**not met**";
   const r = runs[0];
+  const rounds = Math.round(runs.reduce((t, x) => t + x.roundMs, 0) / runs.length);
   const rows = runs.map((x, i) => {
     const loss = Object.entries(x.loss)
       .map(([h, l]) => `${h} ${(100 * l.dropped / Math.max(1, l.seen)).toFixed(1)}%`)
@@ -55,14 +56,16 @@ ${rows.join("\n")}
   through the command loops, then hosts 7-10 moved to a second bridge; host 1 and a second node with
   host 1's wallet on host 7 spend the same coins within one second, twice; two miners per side (one
   worker each, cap 22 bits); then the heal.
-- Convergence: the first round of \`export\` on all ${r.nodes} nodes (every host plus the second
-  host-7 node) that agrees on every status and balance, with each double spend resolved (one
-  confirmed, one conflicted) and the supply check holding. Rounds are polled every 200 ms, so each
-  figure is an upper bound within about half a second.
-- After the heal nothing crosses the healed link until some node's periodic summary is heard on
-  the other side and starts a sync session. Each node sends one every 3 s at its own phase, so with
-  ${r.nodes} nodes the first usually comes within a fraction of a second; that wait is most of each
-  figure.
+- Convergence: from the heal to the end of the first round in which every one of the ${r.nodes}
+  nodes (every host plus the second host-7 node) lists the same status for every transaction
+  through its command loop (\`l\`), with each double spend resolved (one confirmed, one
+  conflicted), provided the round of \`export\` that follows agrees too (every status and balance,
+  no other conflicts, the supply check on every node). A round of \`l\` took ${rounds} ms on average
+  and rounds start 50 ms apart, so each figure is exact to about 0.1 s.
+- After the heal nothing crosses the healed link until some node's periodic summary (each node
+  sends one every 3 s) is heard on the other side; the difference then starts sync sessions that
+  fetch the other side's transactions and confirmations. \`CRACKCOIN_LAN_WATCH=1\` shows when each
+  session ends (docs/TESTING.md).
 - Set LAN_BENCH_RUNS to change the number of runs (default ${RUNS}).`;
 }
 

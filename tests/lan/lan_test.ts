@@ -14,6 +14,7 @@ import {
   lanUnavailable,
   paymentPlan,
   runLanScenario,
+  viewDisagreement,
 } from "./scenario.ts";
 
 const skip = await lanUnavailable();
@@ -57,6 +58,17 @@ Deno.test("lan: the agreement check finds unresolved conflicts and differences",
   assert(disagreement(["x"], [doc(["confirmed", "confirmed"])]) !== null);
 });
 
+Deno.test("lan: the command-loop probe needs equal views and resolved pairs", () => {
+  const a = "a".repeat(64), b = "b".repeat(64);
+  const view = (sa: string, sb: string) => [`${"a".repeat(16)} ${sa}`, `${"b".repeat(16)} ${sb}`];
+  const ok = view("confirmed", "conflicted");
+  assertEquals(viewDisagreement(["x", "y"], [ok, view("confirmed", "conflicted")], [[a, b]]), null);
+  assert(viewDisagreement(["x", "y"], [ok, view("conflicted", "confirmed")], [[a, b]]) !== null);
+  assert(viewDisagreement(["x", "y"], [ok, ok.slice(0, 1)], [[a, b]]) !== null);
+  assert(viewDisagreement(["x"], [view("confirmed", "pending")], [[a, b]]) !== null);
+  assertEquals(viewDisagreement(["x"], [view("conflicted", "confirmed")], [[a, b]]), null);
+});
+
 Deno.test({
   name: "lan: 5 hosts, 10% loss on two, 50 payments, partition with double spends, heal",
   ignore: skip !== null,
@@ -66,6 +78,7 @@ Deno.test({
     const r = await runLanScenario({ hosts: 5 });
     console.log(JSON.stringify({
       convergenceMs: r.convergenceMs,
+      probeRoundMs: r.roundMs,
       phases: r.phases,
       loss: r.loss,
       pairs: r.pairs.map((p) => ({

@@ -95,8 +95,13 @@ export interface LanResult {
   /** Nodes compared (the hosts plus the twin). */
   readonly nodes: number;
   readonly transactions: number;
-  /** Milliseconds from the heal to the first agreeing round of exports. */
+  /**
+   * Milliseconds from the heal to the end of the first round of `l` on every node that agreed
+   * (and whose following round of exports agreed too).
+   */
   readonly convergenceMs: number;
+  /** Average duration of one such round (all nodes asked in parallel). */
+  readonly roundMs: number;
   /** Milliseconds of each phase, in order. */
   readonly phases: Readonly<Record<string, number>>;
   readonly pairs: readonly ConflictPair[];
@@ -253,6 +258,53 @@ async function spendable(m: Member): Promise<bigint> {
   return BigInt(r[1]) + BigInt(r[2]);
 }
 
+/** Every transaction's short txid and status as the node's `l` command lists them, sorted. */
+async function statusView(m: Member): Promise<string[]> {
+  const from = m.node.lines.length;
+  await m.node.send("l 1000");
+  const t0 = Date.now();
+  for (;;) {
+    const lines = m.node.lines;
+    for (let i = from; i < lines.length; i++) {
+      if (!/^\d+ of \d+ transactions shown/.test(lines[i])) continue;
+      const rows: string[] = [];
+      for (const line of lines.slice(from, i)) {
+        const r = line.match(/^([0-9a-f]{16})\s+(pending|confirmed|conflicted|orphan)\s/);
+        if (r) rows.push(`${r[1]} ${r[2]}`);
+      }
+      return rows.sort();
+    }
+    if (Date.now() - t0 > 10_000) throw new Error(`${m.label}: no answer to l`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Null when every view (from {@link statusView}) is the same and in each pair one member is
+ * confirmed and the other conflicted; otherwise the first difference found.
+ */
+export function viewDisagreement(
+  labels: readonly string[],
+  views: readonly string[][],
+  pairs: readonly (readonly [string, string])[],
+): string | null {
+  for (let i = 1; i < views.length; i++) {
+    if (views[i].length !== views[0].length) {
+      return `${labels[i]} lists ${views[i].length} transactions, ${labels[0]} ${views[0].length}`;
+    }
+    const k = views[i].findIndex((v, j) => v !== views[0][j]);
+    if (k >= 0) return `${labels[i]} has "${views[i][k]}", ${labels[0]} "${views[0][k]}"`;
+  }
+  const status = new Map(views[0].map((v) => v.split(" ") as [string, string]));
+  for (const [a, b] of pairs) {
+    const sa = status.get(a.slice(0, 16)), sb = status.get(b.slice(0, 16));
+    const ok = (sa === "confirmed" && sb === "conflicted") ||
+      (sa === "conflicted" && sb === "confirmed");
+    if (!ok) return `pair ${a.slice(0, 12)} / ${b.slice(0, 12)} is ${sa} / ${sb}`;
+  }
+  return null;
+}
+
 /** Streams new stdout events and stderr log lines of every member with a label prefix. */
 class Watcher {
   #pos = new Map<Member, [number, number]>();
@@ -266,7 +318,7 @@ class Watcher {
       const out = m.node.lines, err = m.node.errLines;
       for (let i = o; i < out.length; i++) {
         // Wallet events and payments; answers to the scenario's own polling are left out.
-        if (/^(Payment|Transaction|Sent|txid|Listening|Stopped)/.test(out[i])) {
+        if (/^(Payment|Transaction|Sent|txid [0-9a-f]{64}|Listening|Stopped)/.test(out[i])) {
           console.log(`${m.label.padEnd(4)} | ${out[i]}`);
         }
       }
@@ -468,27 +520,47 @@ export async function runLanScenario(options: Partial<LanOptions> = {}): Promise
     // Heal.
     await movePorts(lan, sideB, "br0");
     const healed = performance.now();
-    say("healed");
+    say(`healed at ${new Date().toISOString()}`);
+    // Each round first asks every node for its statuses through the command loop (`l`, cheap
+    // and immediate); only when those agree and every pair is resolved does it run `export` on
+    // every node, which checks balances, supply and conflict groups too. Convergence is the
+    // end of the first probe round whose export round then agrees.
+    const labels = members.map((m) => m.label);
     let last = "";
-    let rounds = 0;
+    let rounds = 0, roundTotal = 0, agreedAt = 0;
     let final: Export[] = [];
-    const convergenceMs = await poll(
+    await poll(
       async () => {
         rounds++;
-        final = await Promise.all(all());
-        const d = disagreement(members.map((m) => m.label), final);
-        const groups = d === null ? conflictGroups(final[0]).length : 0;
-        if (d === null && groups === o.pairs) return true;
-        const why = d ?? `${groups} conflict groups, ${o.pairs} expected`;
+        const r0 = performance.now();
+        const views = await Promise.all(members.map(statusView));
+        const r1 = performance.now();
+        roundTotal += r1 - r0;
+        let why = viewDisagreement(labels, views, sent.map((p) => [p.a.txid, p.b.txid]));
+        if (why === null) {
+          final = await Promise.all(all());
+          const d = disagreement(labels, final);
+          const groups = d === null ? conflictGroups(final[0]).length : 0;
+          if (d === null && groups === o.pairs) {
+            agreedAt = r1;
+            return true;
+          }
+          why = `export: ${d ?? `${groups} conflict groups, ${o.pairs} expected`}`;
+        }
         if (why !== last) say(`  ${((performance.now() - healed) / 1000).toFixed(1)} s: ${why}`);
         last = why;
         return false;
       },
       o.convergeMs,
       `convergence within ${o.convergeMs} ms of the heal`,
-      200,
+      50,
     );
-    say(`converged ${Math.round(convergenceMs)} ms after the heal (${rounds} export rounds)`);
+    const convergenceMs = agreedAt - healed;
+    const roundMs = Math.round(roundTotal / rounds);
+    say(
+      `converged ${Math.round(convergenceMs)} ms after the heal (${rounds} rounds of \`l\` on ` +
+        `every node, ${roundMs} ms each on average; the exports agree)`,
+    );
     phase("converge");
 
     const winnersOf = (e: Export) => {
@@ -556,6 +628,7 @@ export async function runLanScenario(options: Partial<LanOptions> = {}): Promise
       nodes: members.length,
       transactions: ref.transactions.length,
       convergenceMs: Math.round(convergenceMs),
+      roundMs,
       phases,
       pairs,
       loss,
