@@ -11,6 +11,7 @@
  * @module
  */
 
+import { collectLines as collect, MAIN, startFlags } from "./proc.ts";
 import { fromHex } from "../../lib/core/hash.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
@@ -300,15 +301,9 @@ export async function createLan(n: number): Promise<Lan> {
   return lan;
 }
 
-/** Path of main.ts. */
-export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const REPO = new URL("../..", import.meta.url).pathname;
 
-/** The permission flags of `deno task start`, read from deno.json so they cannot drift. */
-export async function startFlags(): Promise<string[]> {
-  const cfg = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  return (cfg.tasks.start as string).split(/\s+/).filter((w) => w.startsWith("--allow-"));
-}
+export { MAIN, startFlags };
 
 /** Runs `main.ts` with `args` to completion in the machine's namespace (export, wallet). */
 export async function mainOneShot(args: string[]): Promise<string> {
@@ -481,19 +476,6 @@ export class NsNode {
     await Promise.allSettled(this.#done);
     return status;
   }
-}
-
-async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
-  let buf = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      into.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  }
-  if (buf) into.push(buf);
 }
 
 /** Polls `cond` until it holds; throws after `ms` with `what`. Returns the time taken. */

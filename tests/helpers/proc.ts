@@ -49,7 +49,10 @@ export class NodeProc {
   private constructor(child: Deno.ChildProcess) {
     this.child = child;
     this.#writer = child.stdin.getWriter();
-    this.#done = [collect(child.stdout, this.lines), collect(child.stderr, this.errLines)];
+    this.#done = [
+      collectLines(child.stdout, this.lines),
+      collectLines(child.stderr, this.errLines),
+    ];
   }
 
   /** Starts main.ts with `args`. */
@@ -117,7 +120,11 @@ export class NodeProc {
   }
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+/** Appends the lines of a text stream to `into` as they arrive. */
+export async function collectLines(
+  stream: ReadableStream<Uint8Array>,
+  into: string[],
+): Promise<void> {
   let buf = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     buf += chunk;
