@@ -264,7 +264,7 @@ export async function flood(opts: {
   total: number;
   chunk: number;
   ready: (sent: number) => Promise<void>;
-  onProgress?: (sent: number) => void;
+  onProgress?: (sent: number) => void | Promise<void>;
 }): Promise<{ sent: number; sendErrors: number }> {
   const { gen, senders, targets, total } = opts;
   let sent = 0, sendErrors = 0, turn = 0;
@@ -284,7 +284,7 @@ export async function flood(opts: {
     }
     await Promise.all(ps);
     sent += n;
-    opts.onProgress?.(sent);
+    await opts.onProgress?.(sent);
   }
   return { sent, sendErrors };
 }
