@@ -11,6 +11,7 @@ import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts";
 import { buildPayment } from "../ledger/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../ledger/wallet.ts";
+import { VerifyPool } from "../ledger/verify_pool.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
@@ -64,6 +65,8 @@ export class Node {
   readonly ledger: Ledger;
   readonly net: NetNode;
   readonly miner: MinerPool;
+  /** Verifies received signatures off the main thread during sync (one worker). */
+  readonly verifier = new VerifyPool(1);
   readonly options: NodeOptions;
   readonly walletCreated: boolean;
   readonly #log: Logger;
@@ -106,6 +109,7 @@ export class Node {
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
+      verifyPool: this.verifier,
       log: this.#log,
     });
   }
@@ -144,6 +148,7 @@ export class Node {
   async stop(): Promise<void> {
     await this.miner.stop();
     await this.net.stop();
+    this.verifier.close();
     this.ledger.close();
   }
 

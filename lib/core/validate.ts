@@ -122,9 +122,15 @@ export function missingParents(tx: Tx, lookup: ParentLookup): string[] {
  * Context checks against the spent outputs (PROTOCOL.md §7.2): every spent output exists,
  * HASH160(public key) owns it, every signature verifies, and inputs sum to outputs.
  * Spending an output that another transaction also spends is NOT an error here: that is a
- * conflict, decided by the state rule.
+ * conflict, decided by the state rule. `message` is the sighash message, when the caller
+ * already has it.
  */
-export function checkTxInputs(tx: Tx, lookup: ParentLookup, verify: VerifyFn): void {
+export function checkTxInputs(
+  tx: Tx,
+  lookup: ParentLookup,
+  verify: VerifyFn,
+  message: Uint8Array = sighashMessage(tx),
+): void {
   let inSum = 0n;
   const spent: TxOutput[] = [];
   for (const [i, inp] of tx.inputs.entries()) {
@@ -150,9 +156,8 @@ export function checkTxInputs(tx: Tx, lookup: ParentLookup, verify: VerifyFn): v
   if (inSum !== outSum) {
     throw new RuleError("unbalanced", `inputs sum ${inSum} != outputs sum ${outSum}`);
   }
-  const msg = sighashMessage(tx);
   for (const [i, inp] of tx.inputs.entries()) {
-    if (!verify(inp.signature, msg, inp.publicKey)) {
+    if (!verify(inp.signature, message, inp.publicKey)) {
       throw new RuleError("bad-signature", `input ${i} signature does not verify`);
     }
   }

@@ -114,6 +114,7 @@ export async function openDatabase(
       }
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
+      db.exec("PRAGMA cache_size = -32768"); // 32 MiB of page cache: sync batches stay in memory
     }
     return db;
   } catch (e) {

@@ -12,7 +12,14 @@ import type { Genesis } from "../core/genesis.ts";
 import { fromHex, sha256, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
 import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
-import { decodeTx, encodeTx, type Tx, txidOfEncoding, type TxOutput } from "../core/tx.ts";
+import {
+  decodeTx,
+  encodeTx,
+  sighashMessage,
+  type Tx,
+  txidOfEncoding,
+  type TxOutput,
+} from "../core/tx.ts";
 import {
   checkTxInputs,
   checkTxSanity,
@@ -25,6 +32,7 @@ import { openDatabase } from "./db.ts";
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
+import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
 
 /** What happened to an offered transaction. */
 export type AddResult =
@@ -93,6 +101,19 @@ export interface LedgerOptions {
 const MAX_EARLY_CONFS = 4096;
 
 type Row = Record<string, unknown>;
+
+/** A batch whose signatures a VerifyPool checked (`Ledger.prepareTxs`). */
+export interface PreparedTxs {
+  readonly items: readonly (Tx | Uint8Array | Decoded)[];
+  readonly verified: ReadonlyMap<string, boolean>;
+}
+
+/** A decoded transaction with its encoding and sighash message. */
+interface Decoded {
+  readonly tx: Tx;
+  readonly raw: Uint8Array;
+  readonly message: Uint8Array;
+}
 
 interface ParentRow {
   readonly outputs: TxOutput[];
@@ -335,21 +356,62 @@ export class Ledger {
 
   /** Offers one transaction (decoded, or raw bytes from the network). One commit. */
   addTx(tx: Tx | Uint8Array): AddResult {
-    return this.#write(() => this.#add(tx));
+    return this.#write(() => this.#add(tx, this.#verify));
   }
 
   /** Offers many transactions in one commit (sync batches). */
   addTxs(txs: readonly (Tx | Uint8Array)[]): AddResult[] {
-    return this.#write(() => txs.map((t) => this.#add(t)));
+    return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
   }
 
-  #add(input: Tx | Uint8Array): AddResult {
+  /**
+   * Stage 1 of a pipelined ingest: decodes a batch and verifies its signatures on the pool's
+   * workers. It reads no ledger state, so the next batch can be prepared while this thread
+   * commits the previous one. Same results as `addTxs` once committed.
+   */
+  async prepareTxs(txs: readonly (Tx | Uint8Array)[], pool: VerifyPool): Promise<PreparedTxs> {
+    const checks: SignatureCheck[] = [];
+    const items = txs.map((t): Tx | Uint8Array | Decoded => {
+      try {
+        const raw = t instanceof Uint8Array ? t : encodeTx(t);
+        const tx = t instanceof Uint8Array ? decodeTx(t) : t;
+        const message = sighashMessage(tx);
+        for (const i of tx.inputs) {
+          checks.push({ signature: i.signature, message, publicKey: i.publicKey });
+        }
+        return { tx, raw, message };
+      } catch {
+        return t; // malformed: #add reports it
+      }
+    });
+    const ok = await pool.verify(checks);
+    const verified = new Map<string, boolean>();
+    checks.forEach((c, i) => verified.set(checkKey(c.signature, c.message, c.publicKey), ok[i]));
+    return { items, verified };
+  }
+
+  /**
+   * Stage 2: applies a prepared batch in one commit with the usual rule checks, in order. The
+   * signature rule takes the workers' answers; a signature they did not see (an orphan retried
+   * on the way) is verified here.
+   */
+  commitTxs(prepared: PreparedTxs): AddResult[] {
+    const verify: VerifyFn = (signature, message, publicKey) =>
+      prepared.verified.get(checkKey(signature, message, publicKey)) ??
+        this.#verify(signature, message, publicKey);
+    return this.#write(() => prepared.items.map((t) => this.#add(t, verify)));
+  }
+
+  #add(input: Tx | Uint8Array | Decoded, verify: VerifyFn): AddResult {
     let raw: Uint8Array;
     let tx: Tx;
+    let message: Uint8Array | undefined;
     try {
       if (input instanceof Uint8Array) {
         raw = input;
         tx = decodeTx(raw);
+      } else if ("raw" in input) {
+        ({ raw, tx, message } = input);
       } else {
         tx = input;
         raw = encodeTx(tx);
@@ -380,7 +442,7 @@ export class Ledger {
         this.orphans.add(id, raw, missing, now);
         return { kind: "orphan", txid: id, missing };
       }
-      checkTxInputs(tx, lookup, this.#verify);
+      checkTxInputs(tx, lookup, verify, message);
     } catch (e) {
       if (e instanceof RuleError) {
         return { kind: "rejected", txid: id, code: e.code, message: e.message };
@@ -414,7 +476,7 @@ export class Ledger {
     this.#insert(id, raw, tx, { height, status, work, nonce: early ?? null });
     if (contested) this.#refresh([id]);
     // Orphans that waited for this transaction get another try.
-    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw);
+    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify);
     return { kind: "accepted", txid: id };
   }
 
@@ -681,6 +743,10 @@ function toRecord(r: Row): TxRecord {
     status: r.status as TxStatus,
     seq: Number(r.seq),
   };
+}
+
+function checkKey(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): string {
+  return toHex(signature) + toHex(message) + toHex(publicKey);
 }
 
 function nonceBytes(nonce: bigint): Uint8Array {

@@ -7,7 +7,8 @@
  */
 import { bytesEqual, fromHex, toHex } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
-import type { Ledger } from "../ledger/ledger.ts";
+import type { AddResult, Ledger } from "../ledger/ledger.ts";
+import type { VerifyPool } from "../ledger/verify_pool.ts";
 import {
   DatagramError,
   decodeDatagram,
@@ -73,6 +74,11 @@ export interface NetConfig extends NetEvents {
   readonly rateLimiter?: RateLimiter;
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
+  /**
+   * Workers that verify received transactions' signatures while the previous batch is being
+   * stored (`Ledger.prepareTxs`); without it, verification runs on this thread.
+   */
+  readonly verifyPool?: VerifyPool;
 }
 
 /** A peer we have heard from. */
@@ -104,6 +110,9 @@ export class NetNode {
   #repeats: ReturnType<typeof setTimeout>[] = [];
   #pendingTxs: { tx: Tx; addr: Addr }[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The latest batch being stored; batches commit in arrival order. */
+  #storing: Promise<void> = Promise.resolve();
+  #inFlight = 0;
   #loops: Promise<void>[] = [];
   #peers = new Map<string, PeerInfo & { addr: Addr }>();
   #session: SyncSession | null = null;
@@ -182,6 +191,7 @@ export class NetNode {
       this.#uni?.close();
     } catch { /* already closed */ }
     await Promise.allSettled(this.#loops);
+    await this.#storing;
   }
 
   /** Broadcasts a sync request: every peer answers with its summary. */
@@ -344,23 +354,61 @@ export class NetNode {
   #queueTxs(txs: readonly Tx[], addr: Addr): Promise<void> | void {
     this.counters.txReceived += txs.length;
     for (const tx of txs) this.#pendingTxs.push({ tx, addr });
-    if (this.#pendingTxs.length >= MAX_PENDING_TXS) return this.#flushTxs();
+    if (this.#pendingTxs.length >= MAX_PENDING_TXS) {
+      // This batch verifies while the one before it is stored; the receive loop waits only
+      // when two batches are already in flight, so memory stays bounded.
+      const previous = this.#storing;
+      void this.#flushTxs();
+      if (this.#inFlight > 1) return previous;
+      return;
+    }
     this.#flushTimer ??= setTimeout(() => {
       this.#flushTimer = undefined;
-      this.#flushTxs().catch((e) =>
-        this.#log("warn", "storing transactions failed", { error: String(e) })
-      );
+      void this.#flushTxs();
     }, 0);
+    if (this.#inFlight > 1) return this.#storing;
   }
 
-  async #flushTxs(): Promise<void> {
+  /**
+   * Stores the queued transactions. With a verify pool, their signatures are checked on the
+   * workers at once, overlapping the commit of the batch before, and batches still commit
+   * in arrival order (a child never waits as an orphan for a parent of the previous batch).
+   */
+  #flushTxs(): Promise<void> {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const batch = this.#pendingTxs;
-    if (batch.length === 0 || this.#stopped) return;
+    if (batch.length === 0 || this.#stopped) return this.#storing;
     this.#pendingTxs = [];
+    const txs = batch.map((b) => b.tx);
+    const pool = this.#cfg.verifyPool;
+    const prepared = pool ? this.#ledger.prepareTxs(txs, pool) : null;
+    prepared?.catch(() => {}); // handled when awaited below
+    const before = this.#storing;
+    this.#inFlight++;
+    const done = (async () => {
+      try {
+        await before;
+        if (this.#stopped) return;
+        const results = prepared
+          ? this.#ledger.commitTxs(await prepared)
+          : this.#ledger.addTxs(txs);
+        await this.#afterStore(batch, results);
+      } finally {
+        this.#inFlight--;
+      }
+    })();
+    this.#storing = done.catch((e) => {
+      if (!this.#stopped) this.#log("warn", "storing transactions failed", { error: String(e) });
+    });
+    return this.#storing;
+  }
+
+  async #afterStore(
+    batch: readonly { tx: Tx; addr: Addr }[],
+    results: readonly AddResult[],
+  ): Promise<void> {
     const c = this.counters;
-    const results = this.#ledger.addTxs(batch.map((b) => b.tx));
     const relay: Tx[] = [];
     const now = this.#clock();
     const missing = new Map<string, { addr: Addr; ids: Set<string> }>();

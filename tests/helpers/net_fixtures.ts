@@ -4,6 +4,7 @@
  */
 import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import { NetNode } from "../../lib/net/node.ts";
+import type { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import type { Tx } from "../../lib/core/tx.ts";
 import { coinsOf, pay, T0, testKeys } from "./fixtures.ts";
@@ -37,6 +38,7 @@ export async function startNode(
     peers?: { hostname: string; port: number }[];
     ledger?: Ledger;
     syncOnStart?: boolean;
+    verifyPool?: VerifyPool;
   } = {},
 ): Promise<TestNode> {
   const ledger = opts.ledger ?? await openLedger(":memory:", {
@@ -53,6 +55,7 @@ export async function startNode(
     summaryIntervalMs: opts.summaryIntervalMs ?? 500,
     peers: opts.peers,
     syncOnStart: opts.syncOnStart,
+    verifyPool: opts.verifyPool,
   });
   net.start();
   return {

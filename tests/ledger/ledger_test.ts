@@ -240,3 +240,41 @@ Deno.test("openLedger() refuses corrupt, foreign and newer files and leaves them
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()", async () => {
+  const { VerifyPool } = await import("../../lib/ledger/verify_pool.ts");
+  const pool = new VerifyPool(2);
+  try {
+    const t1 = pay([g], [{ to: bob, amount: 300n }]);
+    const t2 = pay([coinsOf(t1, [bob])[0]], [{ to: carol, amount: 100n }]);
+    const t3 = pay([coinsOf(t2, [carol])[0]], [{ to: dave, amount: 100n }]);
+    const forged = {
+      ...t1,
+      outputs: [{ ...t1.outputs[0], amount: 301n }, { ...t1.outputs[1], amount: 999_699n }],
+    };
+    const thief = pay([{ ...g, keys: bob }], [{ to: bob, amount: 1_000_000n }]);
+    // t3 arrives before its parent t2 (an orphan retried inside the batch), t1 twice.
+    const batch = [encodeTx(t1), encodeTx(t3), t2, forged, thief, new Uint8Array([7]), t1];
+    const a = await open();
+    const b = await open();
+    const expected = a.addTxs(batch);
+    const got = b.commitTxs(await b.prepareTxs(batch, pool));
+    assertEquals(got, expected);
+    assertEquals(got.map((r) => r.kind), [
+      "accepted",
+      "orphan",
+      "accepted",
+      "rejected",
+      "rejected",
+      "rejected",
+      "duplicate",
+    ]);
+    assertEquals(got[3].kind === "rejected" && got[3].code, "bad-signature");
+    assertEquals(ledgerState(b), ledgerState(a));
+    assert(b.hasTx(idHex(t3)), "the orphan was retried when its parent arrived");
+    a.close();
+    b.close();
+  } finally {
+    pool.close();
+  }
+});

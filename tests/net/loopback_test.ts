@@ -5,6 +5,7 @@ import { testKeys } from "../helpers/fixtures.ts";
 import { nonceForWork, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { freeUdpPort, paymentChain, startNode, waitFor } from "../helpers/net_fixtures.ts";
 import type { Ledger } from "../../lib/ledger/ledger.ts";
+import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 
 const alice = testKeys(0);
 const genesis = testGenesis(alice);
@@ -43,33 +44,44 @@ Deno.test("a payment made on node A reaches B and C with its confirmation", asyn
   }
 });
 
-Deno.test("a fresh node D syncs 2,000 transactions from A and ends identical", async () => {
-  const port = freeUdpPort();
-  const a = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
-  let d;
-  try {
-    const chain = paymentChain(genesis, alice, 2000);
-    const results = a.ledger.addTxs(chain);
-    assert(results.every((r) => r.kind === "accepted"), "A accepts the chain");
-    for (const t of chain.filter((_, i) => i % 3 === 0)) {
-      a.ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
-    }
-    d = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
-    const ms = await waitFor(
-      () =>
-        d!.ledger.count === a.ledger.count &&
-        toHex(d!.ledger.summary().digest) === toHex(a.ledger.summary().digest),
-      30_000,
-      "sync",
-    );
-    console.log(`synced 2,000 txs in ${Math.round(ms)} ms`);
-    assertEquals(snapshot(d.ledger), snapshot(a.ledger));
-    assertEquals(d.ledger.supply().ok, true);
-  } finally {
-    await a.stop();
-    await d?.stop();
-  }
-});
+for (const withPool of [false, true]) {
+  Deno.test(
+    `a fresh node D syncs 2,000 transactions from A and ends identical${
+      withPool ? " (signatures verified by a VerifyPool)" : ""
+    }`,
+    async () => {
+      const port = freeUdpPort();
+      const a = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
+      const pool = withPool ? new VerifyPool(1) : undefined;
+      let d;
+      try {
+        const chain = paymentChain(genesis, alice, 2000);
+        const results = a.ledger.addTxs(chain);
+        assert(results.every((r) => r.kind === "accepted"), "A accepts the chain");
+        for (const t of chain.filter((_, i) => i % 3 === 0)) {
+          a.ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
+        }
+        d = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifyPool: pool });
+        const ms = await waitFor(
+          () =>
+            d!.ledger.count === a.ledger.count &&
+            toHex(d!.ledger.summary().digest) === toHex(a.ledger.summary().digest),
+          30_000,
+          "sync",
+        );
+        console.log(
+          `synced 2,000 txs in ${Math.round(ms)} ms${withPool ? " with a VerifyPool" : ""}`,
+        );
+        assertEquals(snapshot(d.ledger), snapshot(a.ledger));
+        assertEquals(d.ledger.supply().ok, true);
+      } finally {
+        await a.stop();
+        await d?.stop();
+        pool?.close();
+      }
+    },
+  );
+}
 
 Deno.test("a node that was down catches up by anti-entropy alone", async () => {
   const port = freeUdpPort();

@@ -1,0 +1,105 @@
+/**
+ * Workers that verify signatures off the ledger's thread, so a sync batch's signature checks
+ * (the dominant cost of ingest) overlap with storing the previous batch. Used through
+ * `Ledger.prepareTxs` / `Ledger.commitTxs`; the answers only feed the ledger's normal rule
+ * checks, and the worker runs the very function the ledger would.
+ * @module
+ */
+import type { VerifyRequest } from "./verify_worker.ts";
+
+/** One signature check. */
+export interface SignatureCheck {
+  readonly signature: Uint8Array;
+  readonly message: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/** Below this many checks per worker, a batch is not split further. */
+const MIN_PER_WORKER = 16;
+
+/** A fixed set of verification workers, started on first use. `close()` ends them. */
+export class VerifyPool {
+  readonly size: number;
+  #workers: Worker[] = [];
+  #pending = new Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`"verify workers" expected a positive integer, got ${size}`);
+    }
+    this.size = size;
+  }
+
+  #start(): void {
+    for (let i = this.#workers.length; i < this.size; i++) {
+      const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
+      w.onmessage = (e: MessageEvent<{ id: number; results: Uint8Array }>) => {
+        const p = this.#pending.get(e.data.id);
+        this.#pending.delete(e.data.id);
+        p?.resolve(e.data.results);
+      };
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        this.#failAll(e.error ?? new Error(e.message));
+      };
+      this.#workers.push(w);
+    }
+  }
+
+  #failAll(err: unknown): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+
+  /** Verifies every check; results are in the same order. */
+  async verify(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+    if (this.#closed) throw new Error("The verification pool is closed");
+    if (checks.length === 0) return [];
+    this.#start();
+    const parts = Math.max(1, Math.min(this.size, Math.floor(checks.length / MIN_PER_WORKER)));
+    const per = Math.ceil(checks.length / parts);
+    const jobs: Promise<Uint8Array>[] = [];
+    for (let p = 0; p * per < checks.length; p++) {
+      const slice = checks.slice(p * per, (p + 1) * per);
+      const req: VerifyRequest = {
+        id: this.#nextId++,
+        n: slice.length,
+        signatures: concat(slice.map((c) => c.signature), 64),
+        messages: concat(slice.map((c) => c.message), 32),
+        publicKeys: concat(slice.map((c) => c.publicKey), 33),
+      };
+      jobs.push(
+        new Promise<Uint8Array>((resolve, reject) => {
+          this.#pending.set(req.id, { resolve, reject });
+          this.#workers[p % this.#workers.length].postMessage(req, [
+            req.signatures.buffer as ArrayBuffer,
+            req.messages.buffer as ArrayBuffer,
+            req.publicKeys.buffer as ArrayBuffer,
+          ]);
+        }),
+      );
+    }
+    const out: boolean[] = [];
+    for (const r of await Promise.all(jobs)) for (const b of r) out.push(b === 1);
+    return out;
+  }
+
+  /** Terminates the workers; verifications still pending reject. */
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
+    this.#failAll(new Error("The verification pool was closed"));
+  }
+}
+
+/** Concatenates fixed-size fields; a field of the wrong size (malformed input) stays zero. */
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(parts.length * size);
+  parts.forEach((p, i) => {
+    if (p.length === size) out.set(p, i * size);
+  });
+  return out;
+}
