@@ -112,6 +112,7 @@ export class NetNode {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** The latest batch being stored; batches commit in arrival order. */
   #storing: Promise<void> = Promise.resolve();
+  #summaryTimer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = 0;
   #loops: Promise<void>[] = [];
   #peers = new Map<string, PeerInfo & { addr: Addr }>();
@@ -158,13 +159,8 @@ export class NetNode {
     });
     this.#uni = Deno.listenDatagram({ transport: "udp", hostname: bind, port: 0 });
     this.#loops.push(this.#receive(this.#bcast), this.#receive(this.#uni));
-    this.#timers.push(
-      setInterval(
-        () => this.#announceSummary(),
-        this.#cfg.summaryIntervalMs ?? SUMMARY_INTERVAL_MS,
-      ),
-      setInterval(() => this.#syncTick(), SYNC_TICK_MS),
-    );
+    this.#timers.push(setInterval(() => this.#syncTick(), SYNC_TICK_MS));
+    this.#scheduleSummary();
     this.#log("info", "network started", {
       port,
       bind,
@@ -180,6 +176,7 @@ export class NetNode {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    clearTimeout(this.#summaryTimer);
     for (const t of this.#repeats) clearTimeout(t);
     this.#repeats = [];
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
@@ -551,6 +548,20 @@ export class NetNode {
         }
       }
     }
+  }
+
+  /**
+   * Summaries go out every SUMMARY_INTERVAL_MS ± 25%, at random: nodes started together
+   * (or healed together) then do not all announce at the same moment, and the first to
+   * notice a difference starts syncing sooner.
+   */
+  #scheduleSummary(): void {
+    if (this.#stopped) return;
+    const every = this.#cfg.summaryIntervalMs ?? SUMMARY_INTERVAL_MS;
+    this.#summaryTimer = setTimeout(() => {
+      this.#announceSummary();
+      this.#scheduleSummary();
+    }, every * (0.75 + 0.5 * Math.random()));
   }
 
   #announceSummary(): void {
