@@ -38,9 +38,10 @@ async function main(): Promise<void> {
     sections.set(name, `## ${s.title}\n\n${s.markdown.trim()}\n`);
   }
   const cpu = Deno.build.target;
-  const header = `# Benchmarks\n\nWritten by \`deno task bench\` (${
-    new Date().toISOString().slice(0, 10)
-  }, ${cpu}, ${navigator.hardwareConcurrency} logical cores, Deno ${Deno.version.deno}). ` +
+  const header =
+    `# Benchmarks\n\nWritten by \`deno task bench\` (${
+      new Date().toISOString().slice(0, 10)
+    }, ${cpu}, ${navigator.hardwareConcurrency} logical cores, Deno ${Deno.version.deno}). ` +
     `Each section is measured in one run; rerun a section with \`deno task bench <name>\`.\n`;
   const order = [...Object.keys(SECTIONS)].filter((n) => sections.has(n));
   const body = order.map((n) => `<!-- section:${n} -->\n${sections.get(n)}`).join("\n");
