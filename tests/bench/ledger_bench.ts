@@ -40,7 +40,7 @@ function check(rs: readonly { kind: string }[]): void {
   if (bad) throw new Error(`not accepted: ${JSON.stringify(bad)}`);
 }
 
-export async function measure(
+async function measure(
   size: number,
 ): Promise<{ verify: number; ingest: number; pipelined: number }> {
   const alice = testKeys(0);
