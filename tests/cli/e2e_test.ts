@@ -110,8 +110,8 @@ Deno.test("two nodes on loopback: a payment changes both balances; bad input; ex
     assertEquals(again.code, 1);
     assert(again.stderr.includes("Refusing to overwrite"), again.stderr);
 
-    a = await NodeProc.start(["--data", dirA, ...common, "--miners", "1"]);
-    b = await NodeProc.start(["--data", dirB, ...common, "--miners", "0"]);
+    a = await NodeProc.startMain(["--data", dirA, ...common, "--miners", "1"]);
+    b = await NodeProc.startMain(["--data", dirB, ...common, "--miners", "0"]);
     const addrB = (await b.waitFor(/^Address: (C\w+)$/))[1];
     const info = await a.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
     assertEquals(BigInt(info[1]), SUPPLY);

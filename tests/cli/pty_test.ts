@@ -321,7 +321,7 @@ Deno.test({
       const address = start.map((l) => l.match(/^Address: (C\w+)$/)?.[1]).find((a) => a);
       assert(address, start.join("\n"));
 
-      payer = await NodeProc.start([
+      payer = await NodeProc.startMain([
         "--data",
         `${dir}/payer`,
         "--port",

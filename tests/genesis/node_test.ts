@@ -19,8 +19,8 @@ Deno.test("a node of a new genesis network holds the supply, pays a peer, and th
     const port = String(freeUdpPort());
     const common = ["--port", port, "--broadcast", LOOPBACK_BROADCAST, "--quiet"];
     // The genesis directory is the owner's data directory: its genesis.json selects the network.
-    a = await NodeProc.start(["--data", net, ...common, "--miners", "1"]);
-    b = await NodeProc.start([
+    a = await NodeProc.startMain(["--data", net, ...common, "--miners", "1"]);
+    b = await NodeProc.startMain([
       "--data",
       `${root}/b`,
       "--genesis",
@@ -29,7 +29,7 @@ Deno.test("a node of a new genesis network holds the supply, pays a peer, and th
       "--miners",
       "0",
     ]);
-    c = await NodeProc.start(["--data", `${root}/c`, ...common, "--miners", "0"]);
+    c = await NodeProc.startMain(["--data", `${root}/c`, ...common, "--miners", "0"]);
     await a.waitFor(new RegExp(`network ${toHex(made.genesis.network)}`));
     assertEquals((await a.waitFor(/^Address: (C\w+)$/))[1], made.address);
     const addrB = (await b.waitFor(/^Address: (C\w+)$/))[1];

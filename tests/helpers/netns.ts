@@ -11,7 +11,7 @@
  * @module
  */
 
-import { collectLines as collect, MAIN, startFlags } from "./proc.ts";
+import { MAIN, NodeProc, spawnPiped, startFlags } from "./proc.ts";
 import { fromHex } from "../../lib/core/hash.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
@@ -333,22 +333,13 @@ async function nodeArgs(
 }
 
 /** The real node (main.ts) running inside a host's namespace, driven through its stdin. */
-export class NsNode {
+export class NsNode extends NodeProc {
   /** The host, or a stand-in named "loopback" for a node on 127.0.0.1. */
   readonly host: Host;
-  readonly lines: string[] = [];
-  readonly errLines: string[] = [];
-  readonly #child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #done: Promise<void>[];
-  #exited = false;
 
   private constructor(host: Host, child: Deno.ChildProcess) {
+    super(child, host.name);
     this.host = host;
-    this.#child = child;
-    this.#writer = child.stdin.getWriter();
-    this.#done = [collect(child.stdout, this.lines), collect(child.stderr, this.errLines)];
-    child.status.then(() => this.#exited = true);
   }
 
   /**
@@ -387,15 +378,7 @@ export class NsNode {
   }
 
   static async #spawn(host: Host, cmd: string, args: string[]): Promise<NsNode> {
-    const child = new Deno.Command(cmd, {
-      args,
-      cwd: REPO,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const node = new NsNode(host, child);
+    const node = new NsNode(host, spawnPiped(cmd, args, { cwd: REPO }));
     try {
       await node.waitFor(/^Listening on UDP/, 30_000);
     } catch (e) {
@@ -407,39 +390,7 @@ export class NsNode {
 
   /** Process id (the deno process itself: `ip netns exec` execs it). */
   get pid(): number {
-    return this.#child.pid;
-  }
-
-  /** Types one command line. */
-  async send(line: string): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-
-  /** Waits for an output line matching `re` at or after line `from`. */
-  async waitFor(re: RegExp, ms = 15_000, from = 0): Promise<RegExpMatchArray> {
-    const t0 = Date.now();
-    for (;;) {
-      for (let i = from; i < this.lines.length; i++) {
-        const m = this.lines[i].match(re);
-        if (m) return m;
-      }
-      if (this.#exited || Date.now() - t0 > ms) {
-        throw new Error(
-          `${this.#exited ? "Node exited" : "Timed out"} waiting for ${re} on ${this.host.name}` +
-            `; stdout:\n${this.lines.slice(-30).join("\n")}\nstderr:\n${
-              this.errLines.slice(-30).join("\n")
-            }`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  /** Types a command and waits for a line matching `re` printed after it. */
-  async ask(line: string, re: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
-    const from = this.lines.length;
-    await this.send(line);
-    return await this.waitFor(re, ms, from);
+    return this.child.pid;
   }
 
   /** The ledger's transaction count, from `l 0` (cheap: it lists no rows). */
@@ -458,22 +409,22 @@ export class NsNode {
     return (await this.ask("i", /^Address:\s+(\S+)/))[1];
   }
 
-  /** Quits with `q`; kills the process by id if it does not exit within `ms`. */
+  /** Quits with `q`; kills the process if it does not exit within `ms`. */
   async stop(ms = 10_000): Promise<Deno.CommandStatus> {
-    if (!this.#exited) {
+    if (!this.exited) {
       try {
         await this.send("q");
-        await this.#writer.close();
       } catch { /* the pipe is gone */ }
+      await this.closeInput();
     }
     const timer = setTimeout(() => {
       try {
-        this.#child.kill("SIGKILL");
+        this.child.kill("SIGKILL");
       } catch { /* exited */ }
     }, ms);
-    const status = await this.#child.status;
+    const status = await this.child.status;
     clearTimeout(timer);
-    await Promise.allSettled(this.#done);
+    await this.drained();
     return status;
   }
 }

@@ -38,33 +38,38 @@ export async function runMain(
   };
 }
 
-/** A long-running node process. */
+/** A long-running node process driven through its stdin; NsNode (netns.ts) extends it. */
 export class NodeProc {
   readonly child: Deno.ChildProcess;
+  /** Names the process in error messages (a host name for namespace nodes). */
+  readonly label: string;
   readonly lines: string[] = [];
   readonly errLines: string[] = [];
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #done: Promise<void>[];
+  #exited = false;
 
-  private constructor(child: Deno.ChildProcess) {
+  protected constructor(child: Deno.ChildProcess, label = "node") {
     this.child = child;
+    this.label = label;
     this.#writer = child.stdin.getWriter();
     this.#done = [
       collectLines(child.stdout, this.lines),
       collectLines(child.stderr, this.errLines),
     ];
+    child.status.then(() => this.#exited = true);
   }
 
   /** Starts main.ts with `args`. */
-  static async start(args: string[], env: Record<string, string> = {}): Promise<NodeProc> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...(await startFlags()), MAIN, ...args],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1", ...env },
-    }).spawn();
-    return new NodeProc(child);
+  static async startMain(args: string[], env: Record<string, string> = {}): Promise<NodeProc> {
+    return new NodeProc(
+      await spawnPiped(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args], { env }),
+    );
+  }
+
+  /** True once the process has exited. */
+  get exited(): boolean {
+    return this.#exited;
   }
 
   /** Types one command line. */
@@ -72,7 +77,10 @@ export class NodeProc {
     await this.#writer.write(new TextEncoder().encode(line + "\n"));
   }
 
-  /** Waits for an output line matching `re` at or after line `from`; returns its match. */
+  /**
+   * Waits for an output line matching `re` at or after line `from`; returns its match. Fails
+   * at once when the process has exited.
+   */
   async waitFor(re: RegExp, ms = 15_000, from = 0): Promise<RegExpMatchArray> {
     const t0 = Date.now();
     for (;;) {
@@ -80,11 +88,12 @@ export class NodeProc {
         const m = this.lines[i].match(re);
         if (m) return m;
       }
-      if (Date.now() - t0 > ms) {
+      if (this.#exited || Date.now() - t0 > ms) {
         throw new Error(
-          `Timed out waiting for ${re}; stdout:\n${this.lines.join("\n")}\nstderr:\n${
-            this.errLines.join("\n")
-          }`,
+          `${this.#exited ? "The process exited" : "Timed out"} waiting for ${re} on ` +
+            `${this.label}; stdout:\n${this.lines.slice(-30).join("\n")}\nstderr:\n${
+              this.errLines.slice(-30).join("\n")
+            }`,
         );
       }
       await new Promise((r) => setTimeout(r, 25));
@@ -98,13 +107,23 @@ export class NodeProc {
     return await this.waitFor(re, ms, from);
   }
 
-  /** Closes stdin and waits for the exit status. */
-  async close(): Promise<Deno.CommandStatus> {
+  /** Closes stdin (ignoring a pipe that is already gone). */
+  async closeInput(): Promise<void> {
     try {
       await this.#writer.close();
     } catch { /* already closed */ }
+  }
+
+  /** Waits until stdout and stderr have been read to their end. */
+  async drained(): Promise<void> {
+    await Promise.allSettled(this.#done);
+  }
+
+  /** Closes stdin and waits for the exit status. */
+  async close(): Promise<Deno.CommandStatus> {
+    await this.closeInput();
     const status = await this.child.status;
-    await Promise.all(this.#done);
+    await this.drained();
     return status;
   }
 
@@ -112,12 +131,26 @@ export class NodeProc {
   async kill(signal: Deno.Signal): Promise<Deno.CommandStatus> {
     this.child.kill(signal);
     const status = await this.child.status;
-    try {
-      await this.#writer.close();
-    } catch { /* the pipe is gone */ }
-    await Promise.all(this.#done);
+    await this.closeInput();
+    await this.drained();
     return status;
   }
+}
+
+/** Spawns `cmd` with piped stdin, stdout and stderr, and NO_COLOR set. */
+export function spawnPiped(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Deno.ChildProcess {
+  return new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...opts.env },
+  }).spawn();
 }
 
 /** Appends the lines of a text stream to `into` as they arrive. */
