@@ -11,7 +11,7 @@
  * @module
  */
 
-import { MAIN, NodeProc, spawnPiped, startFlags } from "./proc.ts";
+import { MAIN, NodeProc, run, type RunResult, spawnPiped, startFlags } from "./proc.ts";
 import { fromHex } from "../../lib/core/hash.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
@@ -23,33 +23,7 @@ import { coinsOf, pay, testKeys } from "./fixtures.ts";
 export const NS_PREFIX = "cc-";
 const NAME_RE = /^cc-(\d+)-[0-9a-f]{4}-(br|h\d+)$/;
 
-/** Result of a command. */
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion (no shell). */
-export async function run(cmd: string, args: string[], stdin?: string): Promise<RunResult> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+export { run, type RunResult };
 
 /** Runs a command and throws with its output when it fails. */
 export async function must(cmd: string, args: string[], stdin?: string): Promise<string> {

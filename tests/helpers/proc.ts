@@ -13,29 +13,50 @@ export async function startFlags(): Promise<string[]> {
   return task.split(/\s+/).filter((w) => w.startsWith("--allow-"));
 }
 
-/** Runs main.ts to completion with `args` and optional stdin text. */
-export async function runMain(
+/** Result of a command. */
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion (no shell), with optional stdin text. */
+export async function run(
+  cmd: string,
   args: string[],
-  stdin = "",
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...(await startFlags()), MAIN, ...args],
-    stdin: "piped",
+  stdin?: string,
+  env?: Record<string, string>,
+): Promise<RunResult> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  });
-  const child = cmd.spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin));
-  await w.close();
+    env,
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
   const out = await child.output();
   return {
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
   };
+}
+
+/** Runs main.ts to completion with `args` and optional stdin text. */
+export async function runMain(
+  args: string[],
+  stdin = "",
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return await run(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args], stdin, {
+    NO_COLOR: "1",
+    ...env,
+  });
 }
 
 /** A long-running node process driven through its stdin; NsNode (netns.ts) extends it. */
