@@ -126,6 +126,16 @@ export function readTx(r: ByteReader): Tx {
       signature: r.bytes(SIGNATURE_BYTES, "signature"),
     }));
   }
+  const outputs = readOutputs(r);
+  return Object.freeze({
+    version,
+    timestamp: Number(ts),
+    inputs: Object.freeze(inputs),
+    outputs: Object.freeze(outputs),
+  });
+}
+
+function readOutputs(r: ByteReader): TxOutput[] {
   const nOut = r.u8("output count");
   if (nOut > MAX_OUTPUTS) throw new WireError(`Tx has ${nOut} outputs, limit ${MAX_OUTPUTS}`);
   if (r.remaining < nOut * OUTPUT_BYTES) {
@@ -135,12 +145,23 @@ export function readTx(r: ByteReader): Tx {
   for (let i = 0; i < nOut; i++) {
     outputs.push(Object.freeze({ amount: r.u64("amount"), address: r.bytes(20, "address") }));
   }
-  return Object.freeze({
-    version,
-    timestamp: Number(ts),
-    inputs: Object.freeze(inputs),
-    outputs: Object.freeze(outputs),
-  });
+  return outputs;
+}
+
+/**
+ * Only the outputs of an encoded transaction, skipping its inputs without copying them: for
+ * a stored parent, whose whole encoding was checked when it arrived. Equal to
+ * `decodeTx(bytes).outputs` on every valid encoding; throws WireError on a truncated one.
+ */
+export function decodeOutputs(bytes: Uint8Array): TxOutput[] {
+  const countAt = 1 + 8; // version, timestamp
+  if (bytes.length <= countAt) throw new WireError(`Truncated tx of ${bytes.length} bytes`);
+  const at = countAt + 1 + bytes[countAt] * INPUT_BYTES;
+  if (bytes.length <= at) throw new WireError(`Truncated tx: inputs end at ${at}`);
+  const r = new ByteReader(bytes.subarray(at));
+  const outputs = readOutputs(r);
+  r.end("tx");
+  return outputs;
 }
 
 /** Write one transaction to a writer (used by the wire codec for batches). */

@@ -7,18 +7,20 @@ import { DatabaseSync } from "node:sqlite";
 import { LedgerError } from "./errors.ts";
 
 /** Schema version this code writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 /** PRAGMA application_id marking a crackcoin ledger ("CRKC"). */
 export const APPLICATION_ID = 0x43524b43;
 
 const SQLITE_HEADER = "SQLite format 3\0";
 
 /**
- * Upgrades: MIGRATIONS[v] turns version v into v+1 (files sql/migrations/NNN.sql). Empty
- * while the schema is at its first version; `migrate` applies them in order, each in one
- * database transaction.
+ * Upgrades: sql/migrations/NNN.sql turns version NNN-1 into NNN. `migrate` applies them in
+ * order, each in one database transaction together with its new user_version, so a crash
+ * leaves either the old version or the new one.
  */
-export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({});
+export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({
+  1: "migrations/002.sql",
+});
 
 async function readSql(name: string): Promise<string> {
   return await Deno.readTextFile(new URL(`../../sql/${name}`, import.meta.url));
@@ -102,7 +104,7 @@ export async function openDatabase(
       if (options.readOnly) {
         throw new LedgerError(`The ${describe(path)} needs a migration; open it read-write once`);
       }
-      migrate(db, version, path);
+      await migrate(db, version, path);
     }
     if (!options.readOnly) {
       const check = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
@@ -145,12 +147,13 @@ async function createSchema(db: DatabaseSync): Promise<void> {
   }
 }
 
-function migrate(db: DatabaseSync, from: number, path: string): void {
+async function migrate(db: DatabaseSync, from: number, path: string): Promise<void> {
   for (let v = from; v < SCHEMA_VERSION; v++) {
-    const sql = MIGRATIONS[v];
-    if (sql === undefined) {
+    const file = MIGRATIONS[v];
+    if (file === undefined) {
       throw new LedgerError(`No migration from schema version ${v} for ${describe(path)}`);
     }
+    const sql = await readSql(file);
     db.exec("BEGIN IMMEDIATE");
     try {
       db.exec(sql);

@@ -9,13 +9,13 @@ import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
-import { fromHex, sha256, toHex } from "../core/hash.ts";
+import { bytesEqual, fromHex, sha256, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
 import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
 import {
+  decodeOutputs,
   decodeTx,
   encodeTx,
-  sighashMessage,
   type Tx,
   txidOfEncoding,
   type TxOutput,
@@ -32,7 +32,7 @@ import { openDatabase } from "./db.ts";
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import type { CheckedTx, VerifyPool } from "./verify_pool.ts";
 
 /** What happened to an offered transaction. */
 export type AddResult =
@@ -97,26 +97,29 @@ export interface LedgerOptions {
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
 }
 
+/** SQL condition: output `o` has no live spender. */
+const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
+  "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
+
 /** Most confirmations for unknown txids kept until the tx arrives. */
 const MAX_EARLY_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
-/** A batch whose signatures a VerifyPool checked (`Ledger.prepareTxs`). */
+/** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
-  readonly items: readonly (Tx | Uint8Array | Decoded)[];
-  readonly verified: ReadonlyMap<string, boolean>;
+  readonly items: readonly (Tx | Uint8Array | Checked)[];
 }
 
-/** A decoded transaction with its encoding and sighash message. */
-interface Decoded {
-  readonly tx: Tx;
-  readonly raw: Uint8Array;
-  readonly message: Uint8Array;
+/** A transaction a worker checked: txid, sighash message and signature verdicts. */
+interface Checked extends CheckedTx {
+  /** The decoded form, when the caller offered one. */
+  readonly tx?: Tx;
 }
 
 interface ParentRow {
-  readonly outputs: TxOutput[];
+  readonly seq: number;
+  readonly outputs: readonly TxOutput[];
   readonly status: TxStatus;
   readonly height: number;
 }
@@ -133,11 +136,11 @@ export async function openLedger(path: string, options: LedgerOptions = {}): Pro
   }
 }
 
-/** Min-heap of txids by height, so parents are settled before their children. */
+/** Min-heap of transactions (by seq) by height, so parents are settled before children. */
 class HeightQueue {
-  #items: { h: number; id: string }[] = [];
-  #queued = new Set<string>();
-  push(h: number, id: string): void {
+  #items: { h: number; id: number }[] = [];
+  #queued = new Set<number>();
+  push(h: number, id: number): void {
     if (this.#queued.has(id)) return;
     this.#queued.add(id);
     const a = this.#items;
@@ -150,7 +153,7 @@ class HeightQueue {
       i = p;
     }
   }
-  pop(): string | undefined {
+  pop(): number | undefined {
     const a = this.#items;
     if (a.length === 0) return undefined;
     const top = a[0];
@@ -207,58 +210,50 @@ export class Ledger {
       putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
       has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
       getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
-      head: p("SELECT status, height, work FROM txs WHERE txid = ?"),
-      parent: p(
-        "SELECT t.status, t.height, o.idx, o.amount, o.hash FROM txs t " +
-          "JOIN outputs o ON o.txid = t.txid WHERE t.txid = ? ORDER BY o.idx",
-      ),
+      head: p("SELECT seq, status, height, work FROM txs WHERE txid = ?"),
+      headBySeq: p("SELECT txid, status, height, work FROM txs WHERE seq = ?"),
+      parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),
       insTx: p(
-        "INSERT INTO txs (txid, raw, seq, height, timestamp, work, nonce, status) " +
+        "INSERT INTO txs (seq, txid, raw, height, timestamp, work, nonce, status) " +
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      insOut: p("INSERT INTO outputs (txid, idx, hash, amount) VALUES (?, ?, ?, ?)"),
-      insSpend: p("INSERT INTO spends (prev_txid, prev_idx, txid) VALUES (?, ?, ?)"),
+      insOut: p("INSERT INTO outputs (hash, tx, idx, amount) VALUES (?, ?, ?, ?)"),
+      insSpend: p("INSERT INTO spends (prev, prev_idx, tx) VALUES (?, ?, ?)"),
       inputsOf: p(
-        "SELECT s.prev_txid, s.prev_idx, p.status FROM spends s " +
-          "JOIN txs p ON p.txid = s.prev_txid WHERE s.txid = ?",
+        "SELECT s.prev, s.prev_idx, p.status FROM spends s JOIN txs p ON p.seq = s.prev " +
+          "WHERE s.tx = ?",
       ),
       winner: p(
-        "SELECT s.txid, t.work FROM spends s JOIN txs t ON t.txid = s.txid " +
-          "WHERE s.prev_txid = ? AND s.prev_idx = ? ORDER BY t.work DESC, s.txid ASC LIMIT 1",
+        "SELECT t.seq, t.txid, t.work FROM spends s JOIN txs t ON t.seq = s.tx " +
+          "WHERE s.prev = ? AND s.prev_idx = ? ORDER BY t.work DESC, t.txid ASC LIMIT 1",
       ),
       coSpenders: p(
-        "SELECT DISTINCT s2.txid, t.height FROM spends s1 JOIN spends s2 " +
-          "ON s2.prev_txid = s1.prev_txid AND s2.prev_idx = s1.prev_idx " +
-          "JOIN txs t ON t.txid = s2.txid WHERE s1.txid = ?",
+        "SELECT DISTINCT s2.tx AS seq, t.height FROM spends s1 JOIN spends s2 " +
+          "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
+          "JOIN txs t ON t.seq = s2.tx WHERE s1.tx = ?",
       ),
       children: p(
-        "SELECT DISTINCT s.txid, t.height FROM spends s JOIN txs t ON t.txid = s.txid " +
-          "WHERE s.prev_txid = ?",
+        "SELECT DISTINCT s.tx AS seq, t.height FROM spends s JOIN txs t ON t.seq = s.tx " +
+          "WHERE s.prev = ?",
       ),
-      setStatus: p("UPDATE txs SET status = ? WHERE txid = ?"),
-      setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE txid = ?"),
+      setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
+      setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE seq = ?"),
       balance: p(
         "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
-          "JOIN txs t ON t.txid = o.txid WHERE o.hash = ? " +
-          "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
-          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
-          "AND st.status IN ('pending', 'confirmed')) GROUP BY t.status",
+          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
+          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY t.status`,
       ),
       unspent: p(
-        "SELECT o.txid, o.idx, o.amount, t.status FROM outputs o " +
-          "JOIN txs t ON t.txid = o.txid WHERE o.hash = ? " +
-          "AND t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
-          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
-          "AND st.status IN ('pending', 'confirmed')) " +
+        "SELECT t.txid, o.idx, o.amount, t.status FROM outputs o " +
+          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
+          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} ` +
           // Confirmed before pending, larger first, then by outpoint: the same coins on any
           // node holding the same ledger, whatever the arrival order.
-          "ORDER BY t.status = 'confirmed' DESC, o.amount DESC, o.txid, o.idx",
+          "ORDER BY t.status = 'confirmed' DESC, o.amount DESC, t.txid, o.idx",
       ),
       allUnspent: p(
-        "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.txid = o.txid " +
-          "WHERE t.status IN ('pending', 'confirmed') AND NOT EXISTS (SELECT 1 FROM spends s " +
-          "JOIN txs st ON st.txid = s.txid WHERE s.prev_txid = o.txid AND s.prev_idx = o.idx " +
-          "AND st.status IN ('pending', 'confirmed')) GROUP BY o.hash",
+        "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.seq = o.tx " +
+          `WHERE t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY o.hash`,
       ),
       history: p(
         "SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq DESC LIMIT ? OFFSET ?",
@@ -266,7 +261,7 @@ export class Ledger {
       all: p("SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq"),
       least: p(
         "SELECT txid, work FROM txs WHERE status IN ('pending', 'confirmed') AND work < ? " +
-          "ORDER BY work ASC, txid ASC LIMIT 1",
+          "ORDER BY work ASC, seq ASC LIMIT 1",
       ),
       inventory: p(
         "SELECT txid, work FROM txs WHERE seq > coalesce((SELECT seq FROM txs WHERE txid = ?), 0) " +
@@ -287,7 +282,7 @@ export class Ledger {
       this.#write(() => {
         this.#s.putMeta.run("network", toHex(this.genesis.network));
         this.#s.putMeta.run("genesis", gid);
-        this.#insert(gid, encodeTx(this.genesis.tx), this.genesis.tx, {
+        this.#insert(this.genesis.txid, encodeTx(this.genesis.tx), this.genesis.tx, [], {
           height: 0,
           status: this.genesis.work >= this.#confirmWork ? "confirmed" : "pending",
           work: this.genesis.work,
@@ -365,53 +360,52 @@ export class Ledger {
   }
 
   /**
-   * Stage 1 of a pipelined ingest: decodes a batch and verifies its signatures on the pool's
-   * workers. It reads no ledger state, so the next batch can be prepared while this thread
-   * commits the previous one. Same results as `addTxs` once committed.
+   * Stage 1 of a pipelined ingest: the pool's workers compute each transaction's txid and
+   * sighash message and verify its signatures. It reads no ledger state, so the next batch
+   * can be checked while this thread commits the previous one. Same results as `addTxs` once
+   * committed.
    */
   async prepareTxs(txs: readonly (Tx | Uint8Array)[], pool: VerifyPool): Promise<PreparedTxs> {
-    const checks: SignatureCheck[] = [];
-    const items = txs.map((t): Tx | Uint8Array | Decoded => {
+    const raws: Uint8Array[] = [];
+    const at: number[] = [];
+    txs.forEach((t, i) => {
       try {
-        const raw = t instanceof Uint8Array ? t : encodeTx(t);
-        const tx = t instanceof Uint8Array ? decodeTx(t) : t;
-        const message = sighashMessage(tx);
-        for (const i of tx.inputs) {
-          checks.push({ signature: i.signature, message, publicKey: i.publicKey });
-        }
-        return { tx, raw, message };
+        raws.push(t instanceof Uint8Array ? t : encodeTx(t));
+        at.push(i);
       } catch {
-        return t; // malformed: #add reports it
+        // an unencodable Tx: #add reports it
       }
     });
-    const ok = await pool.verify(checks);
-    const verified = new Map<string, boolean>();
-    checks.forEach((c, i) => verified.set(checkKey(c.signature, c.message, c.publicKey), ok[i]));
-    return { items, verified };
+    const checked = await pool.checkTxs(raws);
+    const items: (Tx | Uint8Array | Checked)[] = txs.slice();
+    checked.forEach((c, k) => {
+      const t = txs[at[k]];
+      if (c !== null) items[at[k]] = t instanceof Uint8Array ? c : { ...c, tx: t };
+    });
+    return { items };
   }
 
   /**
    * Stage 2: applies a prepared batch in one commit with the usual rule checks, in order. The
-   * signature rule takes the workers' answers; a signature they did not see (an orphan retried
-   * on the way) is verified here.
+   * signature rule takes the workers' verdicts; a signature they did not see (an orphan
+   * retried on the way) is verified here.
    */
   commitTxs(prepared: PreparedTxs): AddResult[] {
-    const verify: VerifyFn = (signature, message, publicKey) =>
-      prepared.verified.get(checkKey(signature, message, publicKey)) ??
-        this.#verify(signature, message, publicKey);
-    return this.#write(() => prepared.items.map((t) => this.#add(t, verify)));
+    return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
   }
 
-  #add(input: Tx | Uint8Array | Decoded, verify: VerifyFn): AddResult {
+  #add(input: Tx | Uint8Array | Checked, verify: VerifyFn): AddResult {
     let raw: Uint8Array;
     let tx: Tx;
     let message: Uint8Array | undefined;
+    let idBytes: Uint8Array | undefined;
     try {
       if (input instanceof Uint8Array) {
         raw = input;
         tx = decodeTx(raw);
       } else if ("raw" in input) {
-        ({ raw, tx, message } = input);
+        ({ raw, message, txid: idBytes } = input);
+        tx = input.tx ?? decodeTx(raw);
       } else {
         tx = input;
         raw = encodeTx(tx);
@@ -422,16 +416,17 @@ export class Ledger {
       }
       throw e;
     }
-    const idBytes = txidOfEncoding(raw);
+    idBytes ??= txidOfEncoding(raw);
     const id = toHex(idBytes);
     if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
     const now = this.#clock();
     // One query per parent gives its outputs (for validation) and its status and height.
-    const parents = new Map<string, ParentRow | undefined>();
+    const parents: { id: Uint8Array; row: ParentRow | undefined }[] = [];
     const parentOf = (pid: Uint8Array): ParentRow | undefined => {
-      const k = toHex(pid);
-      if (!parents.has(k)) parents.set(k, this.#parent(pid));
-      return parents.get(k);
+      for (const p of parents) if (bytesEqual(p.id, pid)) return p.row;
+      const row = this.#parent(pid);
+      parents.push({ id: pid, row });
+      return row;
     };
     const lookup: ParentLookup = (pid) => parentOf(pid)?.outputs;
     try {
@@ -442,7 +437,8 @@ export class Ledger {
         this.orphans.add(id, raw, missing, now);
         return { kind: "orphan", txid: id, missing };
       }
-      checkTxInputs(tx, lookup, verify, message);
+      const checked = input instanceof Uint8Array || !("raw" in input) ? undefined : input;
+      checkTxInputs(tx, lookup, checked ? checkedVerify(tx, checked, verify) : verify, message);
     } catch (e) {
       if (e instanceof RuleError) {
         return { kind: "rejected", txid: id, code: e.code, message: e.message };
@@ -456,12 +452,14 @@ export class Ledger {
     // The status rule of core/state.ts for the new transaction. Its parents are settled; an
     // outpoint that already has a spender is a conflict, which may change that spender too.
     let height = 0, live = true, parentsConfirmed = true, contested = false;
+    const parentSeqs: number[] = [];
     for (const inp of tx.inputs) {
       const p = parentOf(inp.txid)!;
+      parentSeqs.push(p.seq);
       if (p.height >= height) height = p.height + 1;
       if (!isLive(p.status)) live = false;
       if (p.status !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(inp.txid, inp.index) as Row | undefined;
+      const w = this.#s.winner.get(p.seq, inp.index) as Row | undefined;
       if (w !== undefined) {
         contested = true;
         const rival = { txid: toHex(w.txid as Uint8Array), work: Number(w.work) };
@@ -473,42 +471,42 @@ export class Ledger {
       : work >= this.#confirmWork && parentsConfirmed
       ? "confirmed"
       : "pending";
-    this.#insert(id, raw, tx, { height, status, work, nonce: early ?? null });
-    if (contested) this.#refresh([id]);
+    const seq = this.#insert(idBytes, raw, tx, parentSeqs, {
+      height,
+      status,
+      work,
+      nonce: early ?? null,
+    });
+    if (contested) this.#refresh([seq]);
     // Orphans that waited for this transaction get another try.
     for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify);
     return { kind: "accepted", txid: id };
   }
 
   #parent(txid: Uint8Array): ParentRow | undefined {
-    const rows = this.#s.parent.all(txid) as Row[];
-    if (rows.length === 0) return undefined;
-    const outputs: TxOutput[] = [];
-    for (const r of rows) {
-      outputs[Number(r.idx)] = {
-        amount: BigInt(r.amount as number),
-        address: r.hash as Uint8Array,
-      };
-    }
+    const r = this.#s.parent.get(txid) as Row | undefined;
+    if (r === undefined) return undefined;
     return {
-      outputs,
-      status: rows[0].status as TxStatus,
-      height: Number(rows[0].height),
+      seq: Number(r.seq),
+      outputs: decodeOutputs(r.raw as Uint8Array),
+      status: r.status as TxStatus,
+      height: Number(r.height),
     };
   }
 
+  /** Stores a validated transaction; returns its seq. `parentSeqs` follow its inputs. */
   #insert(
-    id: string,
+    idBytes: Uint8Array,
     raw: Uint8Array,
     tx: Tx,
+    parentSeqs: readonly number[],
     st: { height: number; status: TxStatus; work: number; nonce: bigint | null },
-  ): void {
-    const idBytes = fromHex(id);
-    this.#seq++;
+  ): number {
+    const seq = ++this.#seq;
     this.#s.insTx.run(
+      seq,
       idBytes,
       raw,
-      this.#seq,
       st.height,
       tx.timestamp,
       st.work,
@@ -516,12 +514,13 @@ export class Ledger {
       st.status,
     );
     tx.outputs.forEach((o, i) => {
-      this.#s.insOut.run(idBytes, i, o.address, o.amount);
+      this.#s.insOut.run(o.address, seq, i, o.amount);
     });
-    for (const inp of tx.inputs) this.#s.insSpend.run(inp.txid, inp.index, idBytes);
+    tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     xorInto(this.#digest, entryHash(idBytes, st.work));
-    this.#changes.push({ txid: id, from: null, to: st.status });
+    this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status });
+    return seq;
   }
 
   /**
@@ -551,60 +550,56 @@ export class Ledger {
       }
       return { kind: "unknown", txid: id, work };
     }
-    if (work <= Number(head.work)) return { kind: "not-better", txid: id, work };
-    this.#applyWork(id, work, nonce);
+    const old = Number(head.work);
+    if (work <= old) return { kind: "not-better", txid: id, work };
+    const seq = Number(head.seq);
+    this.#s.setWork.run(work, nonceBytes(nonce), seq);
+    xorInto(this.#digest, entryHash(txid, old));
+    xorInto(this.#digest, entryHash(txid, work));
+    this.#refresh([seq]);
     return { kind: "improved", txid: id, work };
-  }
-
-  #applyWork(id: string, work: number, nonce: bigint): void {
-    const idBytes = fromHex(id);
-    const old = Number((this.#s.head.get(idBytes) as Row).work);
-    this.#s.setWork.run(work, nonceBytes(nonce), idBytes);
-    xorInto(this.#digest, entryHash(idBytes, old));
-    xorInto(this.#digest, entryHash(idBytes, work));
-    this.#refresh([id]);
   }
 
   /**
    * Recomputes statuses from `seeds` outward: the seeds' co-spenders (a winner may change)
    * and then, in height order, the children of every transaction whose status changed.
    */
-  #refresh(seeds: readonly string[]): void {
+  #refresh(seeds: readonly number[]): void {
     const q = new HeightQueue();
-    for (const id of seeds) {
-      for (const r of this.#s.coSpenders.all(fromHex(id)) as Row[]) {
-        q.push(Number(r.height), toHex(r.txid as Uint8Array));
+    for (const seq of seeds) {
+      for (const r of this.#s.coSpenders.all(seq) as Row[]) {
+        q.push(Number(r.height), Number(r.seq));
       }
-      const head = this.#s.head.get(fromHex(id)) as Row;
-      q.push(Number(head.height), id);
+      const head = this.#s.headBySeq.get(seq) as Row;
+      q.push(Number(head.height), seq);
     }
-    for (let id = q.pop(); id !== undefined; id = q.pop()) {
-      const idBytes = fromHex(id);
-      const head = this.#s.head.get(idBytes) as Row;
+    for (let seq = q.pop(); seq !== undefined; seq = q.pop()) {
+      const head = this.#s.headBySeq.get(seq) as Row;
       const before = head.status as TxStatus;
-      const after = this.#statusOf(idBytes, Number(head.work));
+      const after = this.#statusOf(seq, Number(head.work));
       if (after === before) continue;
-      this.#s.setStatus.run(after, idBytes);
+      this.#s.setStatus.run(after, seq);
+      const id = toHex(head.txid as Uint8Array);
       const last = this.#changes.findLast((c) => c.txid === id);
       if (last && last.from === null) {
         this.#changes[this.#changes.lastIndexOf(last)] = { txid: id, from: null, to: after };
       } else this.#changes.push({ txid: id, from: before, to: after });
-      for (const r of this.#s.children.all(idBytes) as Row[]) {
-        q.push(Number(r.height), toHex(r.txid as Uint8Array));
+      for (const r of this.#s.children.all(seq) as Row[]) {
+        q.push(Number(r.height), Number(r.seq));
       }
     }
   }
 
   /** The status rule of core/state.ts, evaluated for one stored transaction. */
-  #statusOf(idBytes: Uint8Array, work: number): TxStatus {
+  #statusOf(seq: number, work: number): TxStatus {
     let live = true;
     let parentsConfirmed = true;
-    for (const r of this.#s.inputsOf.all(idBytes) as Row[]) {
+    for (const r of this.#s.inputsOf.all(seq) as Row[]) {
       const ps = r.status as TxStatus;
       if (!isLive(ps)) live = false;
       if (ps !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(r.prev_txid as Uint8Array, r.prev_idx as number) as Row;
-      if (toHex(w.txid as Uint8Array) !== toHex(idBytes)) live = false;
+      const w = this.#s.winner.get(r.prev as number, r.prev_idx as number) as Row;
+      if (Number(w.seq) !== seq) live = false;
     }
     if (!live) return "conflicted";
     return work >= this.#confirmWork && parentsConfirmed ? "confirmed" : "pending";
@@ -745,8 +740,20 @@ function toRecord(r: Row): TxRecord {
   };
 }
 
-function checkKey(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): string {
-  return toHex(signature) + toHex(message) + toHex(publicKey);
+/**
+ * A signature check that answers with a worker's verdicts for the inputs of `tx` (matched by
+ * identity, so only those exact bytes get the verdict) and falls back to `verify` otherwise.
+ */
+function checkedVerify(tx: Tx, checked: Checked, verify: VerifyFn): VerifyFn {
+  return (signature, message, publicKey) => {
+    if (message === checked.message) {
+      const i = tx.inputs.findIndex((inp) =>
+        inp.signature === signature && inp.publicKey === publicKey
+      );
+      if (i >= 0 && i < checked.signatures.length) return checked.signatures[i];
+    }
+    return verify(signature, message, publicKey);
+  };
 }
 
 function nonceBytes(nonce: bigint): Uint8Array {

@@ -9,6 +9,7 @@ import { sha256 } from "../../lib/core/hash.ts";
 import { type KeyPair, randomKeyPair } from "../../lib/core/keys.ts";
 import { signTx, verifyTxSignaturesNoble } from "../../lib/core/sign.ts";
 import {
+  decodeOutputs,
   decodeTx,
   encodeTx,
   INPUT_BYTES,
@@ -92,8 +93,22 @@ Deno.test("decodeTx(encodeTx(tx)) round-trips random transactions, byte for byte
       const back = decodeTx(enc);
       assert.deepEqual(back, { ...tx, inputs: [...tx.inputs], outputs: [...tx.outputs] });
       assert.ok(sameBytes(encodeTx(back), enc));
+      assert.deepEqual(decodeOutputs(enc), [...tx.outputs]);
     }),
     { numRuns: 300, examples: [[LARGEST_TX]] },
+  );
+});
+
+Deno.test("decodeOutputs() throws WireError on every strict prefix and on extra bytes", () => {
+  fc.assert(
+    fc.property(txArb, (tx) => {
+      const enc = encodeTx(tx);
+      for (let n = 0; n < enc.length; n++) {
+        assert.ok(throwsWireError(() => decodeOutputs(enc.subarray(0, n))), `prefix ${n}`);
+      }
+      assert.ok(throwsWireError(() => decodeOutputs(Uint8Array.of(...enc, 0))));
+    }),
+    { numRuns: 40, examples: [[LARGEST_TX]] },
   );
 });
 
