@@ -187,9 +187,11 @@ export class Ledger {
   readonly #confirmWork: number;
   readonly #onChange?: (changes: readonly StatusChange[]) => void;
   readonly #s: Record<string, StatementSync>;
+  readonly #insOuts: StatementSync[] = [];
   #seq = 0;
   #count = 0;
-  #digest = new Uint8Array(32);
+  #digest: Uint8Array = new Uint8Array(32);
+  #digestChanged = false;
   #changes: StatusChange[] = [];
   #earlyConfs = new Map<string, bigint>();
   #inTx = false;
@@ -208,6 +210,10 @@ export class Ledger {
     this.#s = {
       getMeta: p("SELECT value FROM meta WHERE key = ?"),
       putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
+      setMeta: p(
+        "INSERT INTO meta (key, value) VALUES (?, ?) " +
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
       has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
       getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
       head: p("SELECT seq, status, height, work FROM txs WHERE txid = ?"),
@@ -217,7 +223,6 @@ export class Ledger {
         "INSERT INTO txs (seq, txid, raw, height, timestamp, work, nonce, status) " +
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      insOut: p("INSERT INTO outputs (hash, tx, idx, amount) VALUES (?, ?, ?, ?)"),
       insSpend: p("INSERT INTO spends (prev, prev_idx, tx) VALUES (?, ?, ?)"),
       inputsOf: p(
         "SELECT s.prev, s.prev_idx, p.status FROM spends s JOIN txs p ON p.seq = s.prev " +
@@ -321,7 +326,9 @@ export class Ledger {
     let result: T;
     try {
       result = fn();
+      if (this.#digestChanged) this.#s.setMeta.run("digest", toHex(this.#digest));
       this.#db.exec("COMMIT");
+      this.#digestChanged = false;
     } catch (e) {
       try {
         this.#db.exec("ROLLBACK");
@@ -339,14 +346,26 @@ export class Ledger {
     return result;
   }
 
+  /**
+   * Reads count, last seq and the summary digest back from the database. The digest is kept
+   * in `meta` by every commit that changes it; a file without it (written before it was kept
+   * there) gets it computed once from every row, and stored with the next commit.
+   */
   #reloadCounters(): void {
     const c = this.#s.count.get() as Row;
     this.#count = Number(c.n);
     this.#seq = Number(c.seq ?? 0);
+    const stored = (this.#s.getMeta.get("digest") as Row | undefined)?.value;
+    this.#digestChanged = false;
+    if (typeof stored === "string" && /^[0-9a-f]{64}$/.test(stored)) {
+      this.#digest = fromHex(stored);
+      return;
+    }
     this.#digest = new Uint8Array(32);
     for (const r of this.#s.digestRows.iterate() as Iterable<Row>) {
       xorInto(this.#digest, entryHash(r.txid as Uint8Array, Number(r.work)));
     }
+    this.#digestChanged = true;
   }
 
   /** Offers one transaction (decoded, or raw bytes from the network). One commit. */
@@ -513,14 +532,23 @@ export class Ledger {
       st.nonce === null ? null : nonceBytes(st.nonce),
       st.status,
     );
-    tx.outputs.forEach((o, i) => {
-      this.#s.insOut.run(o.address, seq, i, o.amount);
-    });
+    const values: (Uint8Array | number | bigint)[] = [];
+    tx.outputs.forEach((o, i) => values.push(o.address, seq, i, o.amount));
+    this.#insertOutputs(tx.outputs.length).run(...values);
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     xorInto(this.#digest, entryHash(idBytes, st.work));
+    this.#digestChanged = true;
     this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status });
     return seq;
+  }
+
+  /** One INSERT for all `n` outputs of a transaction (one statement call, not n). */
+  #insertOutputs(n: number): StatementSync {
+    return this.#insOuts[n] ??= this.#db.prepare(
+      "INSERT INTO outputs (hash, tx, idx, amount) VALUES " +
+        Array(n).fill("(?, ?, ?, ?)").join(", "),
+    );
   }
 
   /**
@@ -556,6 +584,7 @@ export class Ledger {
     this.#s.setWork.run(work, nonceBytes(nonce), seq);
     xorInto(this.#digest, entryHash(txid, old));
     xorInto(this.#digest, entryHash(txid, work));
+    this.#digestChanged = true;
     this.#refresh([seq]);
     return { kind: "improved", txid: id, work };
   }

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { toHex } from "../../lib/core/hash.ts";
+import { fromHex, sha256, toHex } from "../../lib/core/hash.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
@@ -194,6 +194,47 @@ Deno.test("openLedger() persists to a file and reopens it", async () => {
       LedgerError,
       "belongs to network",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the summary kept in the file equals one computed from every row", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/ledger.db`;
+    const l = await open(path);
+    for (const i of randomHistory(3, 30).items.slice(1)) {
+      l.addTx(i.tx);
+      const id = txid(i.tx);
+      if (i.work % 11 > 0) l.addConfirmation(id, nonceForWork(id, i.work % 11));
+    }
+    const before = toHex(l.summary().digest);
+    l.close();
+    // From scratch: XOR of SHA-256(txid ‖ work as u16) over the stored transactions.
+    const fromRows = (x: Ledger) => {
+      const acc = new Uint8Array(32);
+      for (const r of x.all()) {
+        const h = sha256(Uint8Array.of(...fromHex(r.txid), r.work >> 8, r.work & 0xff));
+        h.forEach((b, k) => acc[k] ^= b);
+      }
+      return toHex(acc);
+    };
+    const again = await open(path);
+    assert(again.count > 20, "the history stored transactions");
+    assertEquals(toHex(again.summary().digest), before);
+    assertEquals(fromRows(again), before);
+    again.close();
+    // A file without the stored digest (as written before it was kept) gets it recomputed.
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    const kept = db.prepare("SELECT value FROM meta WHERE key = 'digest'").get();
+    assertEquals(kept?.value, before, "every commit keeps the digest in meta");
+    db.exec("DELETE FROM meta WHERE key = 'digest'");
+    db.close();
+    const third = await open(path);
+    assertEquals(toHex(third.summary().digest), before);
+    third.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
