@@ -1,11 +1,6 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import {
-  type EditEvent,
-  type Key,
-  KeyDecoder,
-  LineEditor,
-  TerminalLines,
-} from "../../lib/cli/line_editor.ts";
+import { type Key, KeyDecoder } from "../../lib/cli/keys.ts";
+import { type EditEvent, LineEditor, TerminalLines } from "../../lib/cli/line_editor.ts";
 import { Output } from "../../lib/cli/output.ts";
 
 /**
