@@ -46,9 +46,11 @@ export function checkTxSanity(tx: Tx, now: number): void {
   if (tx.inputs.length === 0) throw new RuleError("no-inputs", "a transaction needs an input");
   const seen = new Set<string>();
   for (const [i, inp] of tx.inputs.entries()) {
-    const key = `${toHex(inp.txid)}:${inp.index}`;
-    if (seen.has(key)) throw new RuleError("duplicate-input", `input ${i} spends ${key} twice`);
-    seen.add(key);
+    if (tx.inputs.length > 1) {
+      const key = `${toHex(inp.txid)}:${inp.index}`;
+      if (seen.has(key)) throw new RuleError("duplicate-input", `input ${i} spends ${key} twice`);
+      seen.add(key);
+    }
     if (!isValidPublicKey(inp.publicKey)) {
       throw new RuleError(
         "bad-pubkey",
