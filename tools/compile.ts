@@ -2,8 +2,10 @@
  * `deno task compile`: builds the single executables of DESIGN.md §6 with `deno compile`.
  *
  * Each target gets `dist/crackcoin-<target>` (`.exe` on Windows), with the schema, the default
- * genesis and every worker script embedded, and the same permissions as `deno task start`
- * (read from deno.json, so the two cannot drift). `dist/SHA256SUMS` lists what was built.
+ * genesis and every worker script embedded, and the same permissions and V8 flags as
+ * `deno task start` (read from deno.json, so the two cannot drift). `deno compile --v8-flags`
+ * bakes the V8 flags into the executable; they set the heap limits that keep a flooded node's
+ * memory bounded (docs/BENCHMARKS.md, "Network"). `dist/SHA256SUMS` lists what was built.
  *
  * `deno compile` downloads the runtime (denort) for each target from dl.deno.land. Where that
  * host cannot be reached, this tool says so and explains the offline route: `DENORT_BIN`.
@@ -105,7 +107,7 @@ export function executableName(target: Target): string {
   return `${PROGRAM_NAME}-${target}${target.includes("windows") ? ".exe" : ""}`;
 }
 
-/** The permission flags and entry module of a `deno run` task line. */
+/** The flags (permissions, V8 flags) and entry module of a `deno run` task line. */
 export interface RunTask {
   readonly flags: readonly string[];
   readonly entry: string;
@@ -113,7 +115,7 @@ export interface RunTask {
 
 /**
  * Reads the flags and entry module of the `start` task in deno.json's text, so that the
- * executable is granted exactly what `deno task start` grants.
+ * executable is granted exactly what `deno task start` grants and runs with its V8 flags.
  *
  * @example
  * ```ts
@@ -354,7 +356,7 @@ export async function main(args: readonly string[]): Promise<number> {
   await Deno.mkdir(outDir, { recursive: true });
   console.log(`deno ${Deno.version.deno}; building ${request.targets.length} target(s)`);
   console.log(`embedding: ${includes.join(", ")}`);
-  console.log(`permissions (from the start task): ${task.flags.join(" ")}`);
+  console.log(`flags (from the start task): ${task.flags.join(" ")}`);
   if (denort) console.log(`runtime: DENORT_BIN=${denort}`);
 
   const results: TargetResult[] = [];

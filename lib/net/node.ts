@@ -22,7 +22,7 @@ import {
 } from "../wire/mod.ts";
 import { bump, type NetCounters, newCounters } from "./counters.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { type SyncAction, SyncSession } from "./sync.ts";
+import { SYNC_BATCH, type SyncAction, SyncSession } from "./sync.ts";
 
 /** Default UDP port. */
 export const DEFAULT_PORT = 31337;
@@ -39,6 +39,17 @@ export const SYNC_TICK_MS = 20;
 export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
 /** Received transactions waiting to be stored together, at most (see #queueTxs). */
 export const MAX_PENDING_TXS = 1024;
+/**
+ * Batches smaller than this are checked on this thread rather than by the verify pool. Sync
+ * replies (SYNC_BATCH transactions asked at once) make batches this big; relayed and hostile
+ * traffic does not, and a worker round trip per datagram costs more than checking it here.
+ * Measured over a flood of 10^6 hostile datagrams (docs/BENCHMARKS.md "Network"): with
+ * every batch sent to the pool, the node spent 122 µs of CPU per datagram instead of 40, its
+ * worker isolate (about 20 MiB resident) was started by the flood, and its RSS grew by 31 MiB
+ * instead of 13. The price is that a sync's smaller batches no longer overlap verification
+ * with storage: about 7% more sync time in our (noisy) runs.
+ */
+export const MIN_POOL_BATCH = SYNC_BATCH / 2;
 /** Receive buffer of each socket: the largest UDP payload over IPv4, so sizes are exact. */
 export const RECV_BUFFER_BYTES = 65_507;
 /** Peers (by node id) remembered at once. */
@@ -378,7 +389,7 @@ export class NetNode {
     if (batch.length === 0 || this.#stopped) return this.#storing;
     this.#pendingTxs = [];
     const txs = batch.map((b) => b.tx);
-    const pool = this.#cfg.verifyPool;
+    const pool = txs.length >= MIN_POOL_BATCH ? this.#cfg.verifyPool : undefined;
     const prepared = pool ? this.#ledger.prepareTxs(txs, pool) : null;
     prepared?.catch(() => {}); // handled when awaited below
     const before = this.#storing;

@@ -10,6 +10,17 @@ import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 const alice = testKeys(0);
 const genesis = testGenesis(alice);
 
+/** Counts the transactions that `ledger` hands to a VerifyPool (through prepareTxs). */
+function countPooled(ledger: Ledger): { txs: number } {
+  const counter = { txs: 0 };
+  const prepare = ledger.prepareTxs.bind(ledger);
+  ledger.prepareTxs = (...args: Parameters<Ledger["prepareTxs"]>) => {
+    counter.txs += args[0].length;
+    return prepare(...args);
+  };
+  return counter;
+}
+
 function snapshot(l: Ledger) {
   const status = new Map<string, [string, number]>();
   for (const r of l.all()) status.set(r.txid, [r.status, r.work]);
@@ -62,6 +73,7 @@ for (const withPool of [false, true]) {
           a.ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
         }
         d = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifyPool: pool });
+        const pooled = countPooled(d.ledger);
         const ms = await waitFor(
           () =>
             d!.ledger.count === a.ledger.count &&
@@ -74,6 +86,7 @@ for (const withPool of [false, true]) {
         );
         assertEquals(snapshot(d.ledger), snapshot(a.ledger));
         assertEquals(d.ledger.supply().ok, true);
+        if (withPool) assert(pooled.txs > 0, "sync replies are checked by the pool");
       } finally {
         await a.stop();
         await d?.stop();
@@ -82,6 +95,27 @@ for (const withPool of [false, true]) {
     },
   );
 }
+
+Deno.test("relayed transactions are checked on the node's thread, not by its pool", async () => {
+  const port = freeUdpPort();
+  const pool = new VerifyPool(1);
+  const a = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
+  const b = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifyPool: pool });
+  try {
+    const pooled = countPooled(b.ledger);
+    const chain = paymentChain(genesis, alice, 5);
+    for (const t of chain) {
+      assertEquals(a.ledger.addTx(t).kind, "accepted");
+      a.net.announceTx(t);
+    }
+    await waitFor(() => b.ledger.count === a.ledger.count, 5000, "the payments on B");
+    assertEquals(pooled.txs, 0);
+  } finally {
+    await a.stop();
+    await b.stop();
+    pool.close();
+  }
+});
 
 Deno.test("a node that was down catches up by anti-entropy alone", async () => {
   const port = freeUdpPort();
