@@ -175,9 +175,9 @@ export class Node {
     this.miner?.poke();
     if (this.#listeners.length === 0) return;
     for (const c of changes) {
-      const rec = this.ledger.getTx(c.txid);
-      if (!rec) continue;
-      const effect = this.#effect(rec.tx);
+      const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
+      if (!tx) continue;
+      const effect = this.#effect(tx);
       if (effect === null) continue;
       // New payments to us are announced; our own new spends are not (`t` prints them).
       const kind: WalletEvent["kind"] | null = c.to === "conflicted"

@@ -16,6 +16,7 @@ import {
   decodeOutputs,
   decodeTx,
   encodeTx,
+  sighashMessage,
   type Tx,
   txidOfEncoding,
   type TxOutput,
@@ -32,7 +33,7 @@ import { openDatabase } from "./db.ts";
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { CheckedTx, VerifyPool } from "./verify_pool.ts";
+import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
 
 /** What happened to an offered transaction. */
 export type AddResult =
@@ -57,6 +58,8 @@ export interface StatusChange {
   readonly txid: string;
   readonly from: TxStatus | null;
   readonly to: TxStatus;
+  /** The transaction, for a new one (`from` null), so listeners need not read it back. */
+  readonly tx?: Tx;
 }
 
 /** A stored transaction with its state. */
@@ -111,10 +114,14 @@ export interface PreparedTxs {
   readonly items: readonly (Tx | Uint8Array | Checked)[];
 }
 
-/** A transaction a worker checked: txid, sighash message and signature verdicts. */
-interface Checked extends CheckedTx {
-  /** The decoded form, when the caller offered one. */
-  readonly tx?: Tx;
+/** A decoded transaction with its sighash message and the workers' signature verdicts. */
+interface Checked {
+  readonly tx: Tx;
+  readonly raw: Uint8Array;
+  /** The sighash message every input signs. */
+  readonly message: Uint8Array;
+  /** One entry per input: does its signature verify over `message`? */
+  readonly signatures: readonly boolean[];
 }
 
 interface ParentRow {
@@ -216,6 +223,8 @@ export class Ledger {
       ),
       has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
       getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
+      getRaw: p("SELECT raw, nonce FROM txs WHERE txid = ?"),
+      getWork: p("SELECT work FROM txs WHERE txid = ?"),
       head: p("SELECT seq, status, height, work FROM txs WHERE txid = ?"),
       headBySeq: p("SELECT txid, status, height, work FROM txs WHERE seq = ?"),
       parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),
@@ -379,28 +388,36 @@ export class Ledger {
   }
 
   /**
-   * Stage 1 of a pipelined ingest: the pool's workers compute each transaction's txid and
-   * sighash message and verify its signatures. It reads no ledger state, so the next batch
-   * can be checked while this thread commits the previous one. Same results as `addTxs` once
-   * committed.
+   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and has
+   * the pool's workers verify the signatures (the dominant cost). It reads no ledger state,
+   * so the next batch can be verified while this thread commits the previous one. Same
+   * results as `addTxs` once committed.
    */
   async prepareTxs(txs: readonly (Tx | Uint8Array)[], pool: VerifyPool): Promise<PreparedTxs> {
-    const raws: Uint8Array[] = [];
-    const at: number[] = [];
-    txs.forEach((t, i) => {
+    const checks: SignatureCheck[] = [];
+    const decoded = txs.map((t) => {
       try {
-        raws.push(t instanceof Uint8Array ? t : encodeTx(t));
-        at.push(i);
+        const raw = t instanceof Uint8Array ? t : encodeTx(t);
+        const tx = t instanceof Uint8Array ? decodeTx(t) : t;
+        const message = sighashMessage(tx);
+        const first = checks.length;
+        for (const i of tx.inputs) {
+          checks.push({ signature: i.signature, message, publicKey: i.publicKey });
+        }
+        return { tx, raw, message, first };
       } catch {
-        // an unencodable Tx: #add reports it
+        return null; // malformed: #add reports it
       }
     });
-    const checked = await pool.checkTxs(raws);
-    const items: (Tx | Uint8Array | Checked)[] = txs.slice();
-    checked.forEach((c, k) => {
-      const t = txs[at[k]];
-      if (c !== null) items[at[k]] = t instanceof Uint8Array ? c : { ...c, tx: t };
-    });
+    const ok = await pool.verify(checks);
+    const items = decoded.map((d, k): Tx | Uint8Array | Checked =>
+      d === null ? txs[k] : {
+        tx: d.tx,
+        raw: d.raw,
+        message: d.message,
+        signatures: ok.slice(d.first, d.first + d.tx.inputs.length),
+      }
+    );
     return { items };
   }
 
@@ -417,14 +434,12 @@ export class Ledger {
     let raw: Uint8Array;
     let tx: Tx;
     let message: Uint8Array | undefined;
-    let idBytes: Uint8Array | undefined;
     try {
       if (input instanceof Uint8Array) {
         raw = input;
         tx = decodeTx(raw);
       } else if ("raw" in input) {
-        ({ raw, message, txid: idBytes } = input);
-        tx = input.tx ?? decodeTx(raw);
+        ({ raw, message, tx } = input);
       } else {
         tx = input;
         raw = encodeTx(tx);
@@ -435,7 +450,7 @@ export class Ledger {
       }
       throw e;
     }
-    idBytes ??= txidOfEncoding(raw);
+    const idBytes = txidOfEncoding(raw);
     const id = toHex(idBytes);
     if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
     const now = this.#clock();
@@ -539,7 +554,7 @@ export class Ledger {
     this.#count++;
     xorInto(this.#digest, entryHash(idBytes, st.work));
     this.#digestChanged = true;
-    this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status });
+    this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status, tx });
     return seq;
   }
 
@@ -611,7 +626,7 @@ export class Ledger {
       const id = toHex(head.txid as Uint8Array);
       const last = this.#changes.findLast((c) => c.txid === id);
       if (last && last.from === null) {
-        this.#changes[this.#changes.lastIndexOf(last)] = { txid: id, from: null, to: after };
+        this.#changes[this.#changes.lastIndexOf(last)] = { ...last, to: after };
       } else this.#changes.push({ txid: id, from: before, to: after });
       for (const r of this.#s.children.all(seq) as Row[]) {
         q.push(Number(r.height), Number(r.seq));
@@ -638,6 +653,18 @@ export class Ledger {
   hasTx(txid: Uint8Array | string): boolean {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
     return this.#s.has.get(b) !== undefined;
+  }
+
+  /** The encoding and best confirmation nonce of a stored transaction (no decoding). */
+  getRaw(txid: Uint8Array): { raw: Uint8Array; nonce: bigint | null } | undefined {
+    const r = this.#s.getRaw.get(txid) as Row | undefined;
+    return r === undefined ? undefined : { raw: r.raw as Uint8Array, nonce: nonceOf(r) };
+  }
+
+  /** The best work of a stored transaction, or undefined when it is not stored. */
+  workOf(txid: Uint8Array): number | undefined {
+    const r = this.#s.getWork.get(txid) as Row | undefined;
+    return r === undefined ? undefined : Number(r.work);
   }
 
   /** A stored transaction with its state, or undefined. */
@@ -755,15 +782,19 @@ export class Ledger {
   }
 }
 
+function nonceOf(r: Row): bigint | null {
+  const nb = r.nonce as Uint8Array | null;
+  return nb === null ? null : new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0);
+}
+
 function toRecord(r: Row): TxRecord {
   const raw = r.raw as Uint8Array;
-  const nb = r.nonce as Uint8Array | null;
   return {
     txid: toHex(r.txid as Uint8Array),
     tx: decodeTx(raw),
     raw,
     work: Number(r.work),
-    nonce: nb === null ? null : new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0),
+    nonce: nonceOf(r),
     status: r.status as TxStatus,
     seq: Number(r.seq),
   };

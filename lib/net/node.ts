@@ -37,8 +37,19 @@ export const SYNC_TICK_MS = 20;
  * a lost request or a lost summary reply would otherwise cost a whole summary interval.
  */
 export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
-/** Received transactions waiting to be stored together, at most (see #queueTxs). */
-export const MAX_PENDING_TXS = 1024;
+/**
+ * Received transactions are handed to the ledger once this many wait, or at the next turn
+ * of the event loop (see #queueTxs): one sync batch, so that with a verify pool one batch
+ * is verified while the one before it is stored.
+ */
+export const FLUSH_TXS = SYNC_BATCH;
+/**
+ * Batches of received transactions being verified or stored at once. When this many are in
+ * flight the receive loop waits for the oldest, so queued transactions stay bounded
+ * (MAX_BATCHES_IN_FLIGHT × (FLUSH_TXS + one datagram's)), while replies to a sync's other
+ * requests (inventory pages, the next batch) still get read as storage runs.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 3;
 /**
  * Batches smaller than this are checked on this thread rather than by the verify pool. Sync
  * replies (SYNC_BATCH transactions asked at once) make batches this big; relayed and hostile
@@ -124,7 +135,8 @@ export class NetNode {
   /** The latest batch being stored; batches commit in arrival order. */
   #storing: Promise<void> = Promise.resolve();
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
-  #inFlight = 0;
+  /** Completion of each batch in flight (being verified or stored), oldest first. */
+  #flights: Promise<void>[] = [];
   #loops: Promise<void>[] = [];
   #peers = new Map<string, PeerInfo & { addr: Addr }>();
   #session: SyncSession | null = null;
@@ -299,9 +311,12 @@ export class NetNode {
   }
 
   async #dispatch(m: Message, addr: Addr): Promise<void> {
-    // Transactions wait briefly to be stored together (see #queueTxs); anything else is
-    // handled after them, in arrival order.
-    if (m.type !== "tx") await this.#flushTxs();
+    // Transactions wait briefly to be stored together (see #queueTxs). Confirmations and
+    // summaries are about them, so they are handled once the transactions received before
+    // them are stored; requests and inventories need not wait for the ledger to catch up
+    // (an inventory page read while a sync's batches are stored keeps the next requests
+    // ready: waiting here stalled every sync at one page per storage round).
+    if (m.type === "conf" || m.type === "summary") await this.#flushTxs();
     switch (m.type) {
       case "tx":
         return this.#queueTxs(m.txs, addr);
@@ -356,25 +371,21 @@ export class NetNode {
 
   /**
    * Queues received transactions and stores them at the next turn of the event loop, or at
-   * once when MAX_PENDING_TXS wait: the datagrams of a sync reply that are already queued
-   * at the socket then go into the ledger in one database transaction instead of one each.
+   * once when FLUSH_TXS wait: the datagrams of a sync reply that are already queued at the
+   * socket then go into the ledger in one database transaction instead of one each. Returns
+   * a promise for the receive loop to wait on when MAX_BATCHES_IN_FLIGHT are in flight.
    */
   #queueTxs(txs: readonly Tx[], addr: Addr): Promise<void> | void {
     this.counters.txReceived += txs.length;
     for (const tx of txs) this.#pendingTxs.push({ tx, addr });
-    if (this.#pendingTxs.length >= MAX_PENDING_TXS) {
-      // This batch verifies while the one before it is stored; the receive loop waits only
-      // when two batches are already in flight, so memory stays bounded.
-      const previous = this.#storing;
-      void this.#flushTxs();
-      if (this.#inFlight > 1) return previous;
-      return;
+    if (this.#pendingTxs.length >= FLUSH_TXS) void this.#flushTxs();
+    else {
+      this.#flushTimer ??= setTimeout(() => {
+        this.#flushTimer = undefined;
+        void this.#flushTxs();
+      }, 0);
     }
-    this.#flushTimer ??= setTimeout(() => {
-      this.#flushTimer = undefined;
-      void this.#flushTxs();
-    }, 0);
-    if (this.#inFlight > 1) return this.#storing;
+    if (this.#flights.length >= MAX_BATCHES_IN_FLIGHT) return this.#flights[0];
   }
 
   /**
@@ -393,7 +404,6 @@ export class NetNode {
     const prepared = pool ? this.#ledger.prepareTxs(txs, pool) : null;
     prepared?.catch(() => {}); // handled when awaited below
     const before = this.#storing;
-    this.#inFlight++;
     const done = (async () => {
       try {
         await before;
@@ -403,12 +413,13 @@ export class NetNode {
           : this.#ledger.addTxs(txs);
         await this.#afterStore(batch, results);
       } finally {
-        this.#inFlight--;
+        this.#flights.shift();
       }
     })();
     this.#storing = done.catch((e) => {
       if (!this.#stopped) this.#log("warn", "storing transactions failed", { error: String(e) });
     });
+    this.#flights.push(this.#storing);
     return this.#storing;
   }
 
@@ -489,7 +500,7 @@ export class NetNode {
     const raws: Uint8Array[] = [];
     const confs: { txid: Uint8Array; nonce: bigint }[] = [];
     for (const id of txids) {
-      const rec = this.#ledger.getTx(id);
+      const rec = this.#ledger.getRaw(id);
       if (!rec) continue;
       raws.push(rec.raw);
       if (rec.nonce !== null) confs.push({ txid: id, nonce: rec.nonce });
@@ -519,19 +530,12 @@ export class NetNode {
       const [k, addr] = next.value;
       this.#syncQueue.delete(k);
       this.counters.syncSessions++;
-      s = this.#session = new SyncSession(k, (id, min) => this.#localWork(id, min), now);
+      s = this.#session = new SyncSession(k, (id) => this.#ledger.workOf(id), now);
+      // A sync delivers batches big enough for the pool: start its workers meanwhile.
+      this.#cfg.verifyPool?.start();
       this.#sessionAddr = addr;
     }
     this.#run(s.tick(now));
-  }
-
-  /**
-   * Work of a stored tx, or undefined. Cheap in the common cases: a tx that is not stored,
-   * and a wanted work of 0, which any stored copy satisfies (no decoding needed).
-   */
-  #localWork(id: Uint8Array, atLeast: number): number | undefined {
-    if (!this.#ledger.hasTx(id)) return undefined;
-    return atLeast === 0 ? 0 : this.#ledger.getTx(id)?.work;
   }
 
   /** Steps the running session at once after a reply, rather than at the next tick. */

@@ -10,8 +10,11 @@ import { toHex } from "../core/hash.ts";
 
 /** Txids per get-data batch. */
 export const SYNC_BATCH = 160;
-/** Batches in flight at once: one is answered while the previous one is being stored. */
-export const SYNC_IN_FLIGHT = 2;
+/**
+ * Batches asked for at once. A batch counts until it is stored, so with three one is being
+ * stored, one verified and one answered: the verify worker always has the next one.
+ */
+export const SYNC_IN_FLIGHT = 3;
 /**
  * How far past the earliest missing txid (in the peer's storage order) requests may run.
  * Children fetched before a lost parent wait in the orphan pool, so this stays well below
@@ -65,8 +68,7 @@ interface Batch {
 
 /**
  * Local view the session needs: undefined when the tx is not held, else its work. The
- * session only compares that work with `atLeast`, so an implementation may return
- * `atLeast` itself (without looking the work up) when it is 0 and the tx is held.
+ * session only compares that work with `atLeast`.
  */
 export type LocalWork = (txid: Uint8Array, atLeast: number) => number | undefined;
 
