@@ -32,14 +32,6 @@ export class VerifyPool {
     this.size = size;
   }
 
-  /**
-   * Starts the workers now rather than on first use, so that their start-up (an isolate and
-   * its modules, about 0.1 s) overlaps other work: a node calls it when a sync begins.
-   */
-  start(): void {
-    if (!this.#closed) this.#start();
-  }
-
   #start(): void {
     for (let i = this.#workers.length; i < this.size; i++) {
       const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });

@@ -531,8 +531,6 @@ export class NetNode {
       this.#syncQueue.delete(k);
       this.counters.syncSessions++;
       s = this.#session = new SyncSession(k, (id) => this.#ledger.workOf(id), now);
-      // A sync delivers batches big enough for the pool: start its workers meanwhile.
-      this.#cfg.verifyPool?.start();
       this.#sessionAddr = addr;
     }
     this.#run(s.tick(now));

@@ -284,14 +284,28 @@ export async function mainOneShot(args: string[]): Promise<string> {
   return await must(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args]);
 }
 
+/** How a test node is run. */
+interface NodeOptions {
+  /** Mining workers (default 0). */
+  miners?: number;
+  /** More arguments for main.ts. */
+  extra?: string[];
+  /** More flags for `deno run` (profiling, say). */
+  denoFlags?: string[];
+  /** Leave out the start task's V8 flags, to compare with V8's defaults. */
+  v8Defaults?: boolean;
+  /** Log warnings only (default true). */
+  quiet?: boolean;
+}
+
 async function nodeArgs(
   data: string,
   broadcast: string,
-  opts: { miners?: number; extra?: string[]; denoFlags?: string[]; quiet?: boolean },
+  opts: NodeOptions,
 ): Promise<string[]> {
   return [
     "run",
-    ...(await startFlags()),
+    ...(await startFlags({ v8: !opts.v8Defaults })),
     ...(opts.denoFlags ?? []),
     MAIN,
     "--data",
@@ -325,7 +339,7 @@ export class NsNode extends NodeProc {
     lan: Lan,
     host: Host,
     data: string,
-    opts: { broadcast?: string; miners?: number; extra?: string[]; quiet?: boolean } = {},
+    opts: NodeOptions & { broadcast?: string } = {},
   ): Promise<NsNode> {
     if (!lan.hosts.includes(host) || !(await listNamespaces()).includes(host.ns)) {
       throw new Error(`Namespace ${host.ns} does not exist; refusing to start a node`);
@@ -341,7 +355,7 @@ export class NsNode extends NodeProc {
   static async startLoopback(
     data: string,
     port: number,
-    opts: { miners?: number; extra?: string[]; denoFlags?: string[] } = {},
+    opts: NodeOptions = {},
   ): Promise<NsNode> {
     const args = await nodeArgs(data, "127.255.255.255", {
       ...opts,

@@ -6,11 +6,17 @@
 /** Path of main.ts. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The permission flags of `deno task start`, read from deno.json so they cannot drift. */
-export async function startFlags(): Promise<string[]> {
+/**
+ * The permission and V8 flags of `deno task start`, read from deno.json so they cannot drift:
+ * test nodes run the way users run them. `v8: false` leaves out the V8 flags (to compare a
+ * node on V8's defaults).
+ */
+export async function startFlags(opts: { v8?: boolean } = {}): Promise<string[]> {
   const cfg = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
   const task: string = cfg.tasks.start;
-  return task.split(/\s+/).filter((w) => w.startsWith("--allow-"));
+  return task.split(/\s+/).filter((w) =>
+    w.startsWith("--allow-") || (opts.v8 !== false && w.startsWith("--v8-flags="))
+  );
 }
 
 /** Result of a command. */
