@@ -51,6 +51,11 @@ export const FLUSH_TXS = SYNC_BATCH;
  */
 export const MAX_BATCHES_IN_FLIGHT = 3;
 /**
+ * Confirmation and summary datagrams waiting for the transactions received before them to
+ * be stored. With this many waiting, the receive loop waits too.
+ */
+export const MAX_DEFERRED = 64;
+/**
  * Batches smaller than this are checked on this thread rather than by the verify pool. Sync
  * replies (SYNC_BATCH transactions asked at once) make batches this big; relayed and hostile
  * traffic does not, and a worker round trip per datagram costs more than checking it here.
@@ -134,6 +139,8 @@ export class NetNode {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** The latest batch being stored; batches commit in arrival order. */
   #storing: Promise<void> = Promise.resolve();
+  /** Confirmations and summaries waiting for the transactions before them (#whenStored). */
+  #deferred = 0;
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Completion of each batch in flight (being verified or stored), oldest first. */
   #flights: Promise<void>[] = [];
@@ -310,16 +317,44 @@ export class NetNode {
     });
   }
 
-  async #dispatch(m: Message, addr: Addr): Promise<void> {
+  #dispatch(m: Message, addr: Addr): Promise<void> | void {
     // Transactions wait briefly to be stored together (see #queueTxs). Confirmations and
-    // summaries are about them, so they are handled once the transactions received before
-    // them are stored; requests and inventories need not wait for the ledger to catch up
-    // (an inventory page read while a sync's batches are stored keeps the next requests
-    // ready: waiting here stalled every sync at one page per storage round).
-    if (m.type === "conf" || m.type === "summary") await this.#flushTxs();
+    // summaries are about them, so they are applied once the transactions received before
+    // them are stored, but the receive loop goes on meanwhile: requests and inventories
+    // need not wait for the ledger to catch up. (Waiting here for storage stalled a sync at
+    // one inventory page per storage round, and at one batch per round when every reply
+    // ended with its confirmations.)
+    if (m.type === "tx") return this.#queueTxs(m.txs, addr);
+    if (m.type === "conf" || m.type === "summary") {
+      return this.#whenStored(() => this.#handleMessage(m, addr));
+    }
+    return this.#handleMessage(m, addr);
+  }
+
+  /**
+   * Runs `fn` once every transaction received so far is stored, in arrival order with the
+   * storage batches. Returns a promise for the receive loop to wait on only when
+   * MAX_DEFERRED messages already wait, so that deferred work stays bounded.
+   */
+  #whenStored(fn: () => Promise<void> | void): Promise<void> | void {
+    if (this.#pendingTxs.length > 0) void this.#flushTxs();
+    this.#deferred++;
+    const run = this.#storing.then(async () => {
+      try {
+        if (!this.#stopped) await fn();
+      } finally {
+        this.#deferred--;
+      }
+    });
+    this.#storing = run.catch((e) => {
+      if (!this.#stopped) this.#log("warn", "handling a message failed", { error: String(e) });
+    });
+    if (this.#deferred >= MAX_DEFERRED) return this.#storing;
+  }
+
+  /** Handles a message other than `tx`, now. */
+  async #handleMessage(m: Exclude<Message, { type: "tx" }>, addr: Addr): Promise<void> {
     switch (m.type) {
-      case "tx":
-        return this.#queueTxs(m.txs, addr);
       case "conf":
         return this.#onConfs(m.confs, addr);
       case "sync-req": {

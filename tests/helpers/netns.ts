@@ -386,6 +386,11 @@ export class NsNode extends NodeProc {
     return Number((await this.ask("l 0", /^0 of (\d+) transactions shown/))[1]);
   }
 
+  /** Confirmations received that improved a stored transaction, from the `p` command. */
+  async confirmationsImproved(): Promise<number> {
+    return Number((await this.ask("p", /^Confirmations: \d+ received, (\d+) improved/))[1]);
+  }
+
   /** Datagrams read by the node so far, from the `p` command. */
   async datagrams(): Promise<{ in: number; out: number }> {
     const m = await this.ask("p", /^Datagrams: (\d+) in, (\d+) out/);
