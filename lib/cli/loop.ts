@@ -177,6 +177,8 @@ export class CommandLoop {
       }, ${m.found} confirmations found`,
     );
     o.line(`Network:  ${toHex(n.ledger.network)}`);
+    // Two nodes with the same summary hold the same transactions with the same work (§10).
+    o.line(`Summary:  ${toHex(n.ledger.summary().digest)}`);
   }
 
   async #ask(question: string): Promise<string | null> {

@@ -199,6 +199,8 @@ export class Ledger {
   #count = 0;
   #digest: Uint8Array = new Uint8Array(32);
   #digestChanged = false;
+  /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
+  #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   #changes: StatusChange[] = [];
   #earlyConfs = new Map<string, bigint>();
   #inTx = false;
@@ -364,6 +366,10 @@ export class Ledger {
     const c = this.#s.count.get() as Row;
     this.#count = Number(c.n);
     this.#seq = Number(c.seq ?? 0);
+    this.#statusCounts = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
+    for (const r of this.#s.statusCounts.all() as Row[]) {
+      this.#statusCounts[r.status as TxStatus] = Number(r.n);
+    }
     const stored = (this.#s.getMeta.get("digest") as Row | undefined)?.value;
     this.#digestChanged = false;
     if (typeof stored === "string" && /^[0-9a-f]{64}$/.test(stored)) {
@@ -552,6 +558,7 @@ export class Ledger {
     this.#insertOutputs(tx.outputs.length).run(...values);
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
+    this.#statusCounts[st.status]++;
     xorInto(this.#digest, entryHash(idBytes, st.work));
     this.#digestChanged = true;
     this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status, tx });
@@ -623,6 +630,8 @@ export class Ledger {
       const after = this.#statusOf(seq, Number(head.work));
       if (after === before) continue;
       this.#s.setStatus.run(after, seq);
+      this.#statusCounts[before]--;
+      this.#statusCounts[after]++;
       const id = toHex(head.txid as Uint8Array);
       const last = this.#changes.findLast((c) => c.txid === id);
       if (last && last.from === null) {
@@ -719,12 +728,7 @@ export class Ledger {
 
   /** Status counts. */
   statusCounts(): Record<TxStatus, number> {
-    const out: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
-    for (const r of this.#s.statusCounts.all() as Row[]) {
-      out[r.status as TxStatus] = Number(r.n);
-    }
-    out.orphan = this.orphans.size;
-    return out;
+    return { ...this.#statusCounts, orphan: this.orphans.size };
   }
 
   /**

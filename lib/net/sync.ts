@@ -272,7 +272,10 @@ export class SyncSession {
   /** Up to SYNC_BATCH due txids: parents first, then storage order within the window. */
   #pick(now: number): Want[] {
     const pick: Want[] = [];
-    const due = (w: Want) => w.batch === null && w.heldUntil <= now;
+    // A tx held back because it arrived as an orphan is due again at once when it is stored
+    // meanwhile (its parent came) but still lacks the wanted work: its confirmation was lost.
+    const due = (w: Want) =>
+      w.batch === null && (w.heldUntil <= now || this.#local(w.txid, w.work) !== undefined);
     for (const w of this.#parents.values()) {
       if (pick.length >= SYNC_BATCH) return pick;
       if (!due(w)) continue;

@@ -9,11 +9,13 @@ import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import type { Genesis } from "../../lib/core/genesis.ts";
 import { pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
 import { type BenchSection, fmtRate } from "./section.ts";
 
 const MEASURED = 3000;
+const TRIALS = 3;
 const BATCH = 256; // a sync burst; the net layer commits up to 1,024 received txs at once
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
 
@@ -38,6 +40,67 @@ function chainTx(prev: Uint8Array, index: number, amount: bigint, i: number): Tx
 function check(rs: readonly { kind: string }[]): void {
   const bad = rs.find((r) => r.kind !== "accepted");
   if (bad) throw new Error(`not accepted: ${JSON.stringify(bad)}`);
+}
+
+/** Verify-only: one signature per transaction over its sighash message, this thread (ms). */
+function verifyOnlyMs(txs: readonly Tx[], msgs: readonly Uint8Array[]): number {
+  const t0 = performance.now();
+  for (let i = 0; i < txs.length; i++) {
+    if (!verifyMessageNative(txs[i].inputs[0].signature, msgs[i], txs[i].inputs[0].publicKey)) {
+      throw new Error("bench fixture does not verify");
+    }
+  }
+  return performance.now() - t0;
+}
+
+/**
+ * Ingests `raws` into a fresh copy of the ledger at `path` (ms), in batches of BATCH:
+ * "store" with signature checks off, "sequential" all on this thread (`addTxs`),
+ * "pipelined" as the node does it (lib/net/node.ts): the pool verifies a batch while this
+ * thread stores the one before; at most two batches in flight, and the next is handed to
+ * the pool as soon as a commit ends, so the worker has it queued before it finishes.
+ */
+async function ingestMs(
+  dir: string,
+  path: string,
+  genesis: Genesis,
+  raws: readonly Uint8Array[],
+  mode: "store" | "sequential" | "pipelined",
+  pool?: VerifyPool,
+): Promise<number> {
+  const copy = `${dir}/${mode}.db`;
+  await Deno.copyFile(path, copy);
+  const ledger = await openLedger(copy, {
+    genesis,
+    clock: () => T0 + 1e9,
+    verify: mode === "store" ? () => true : undefined,
+  });
+  try {
+    const batches: Uint8Array[][] = [];
+    for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH));
+    const before = ledger.count;
+    const t0 = performance.now();
+    if (mode === "pipelined") {
+      const inFlight = batches.slice(0, 2).map((b) => ledger.prepareTxs(b, pool!));
+      for (let k = 0; k < batches.length; k++) {
+        check(ledger.commitTxs(await inFlight.shift()!));
+        if (k + 2 < batches.length) inFlight.push(ledger.prepareTxs(batches[k + 2], pool!));
+      }
+    } else {
+      for (const b of batches) check(ledger.addTxs(b));
+    }
+    const ms = performance.now() - t0;
+    if (ledger.count !== before + raws.length || !ledger.supply().ok) throw new Error("bad ledger");
+    return ms;
+  } finally {
+    ledger.close();
+    for (const ext of ["", "-wal", "-shm"]) await Deno.remove(copy + ext).catch(() => {});
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 async function measure(
@@ -80,56 +143,37 @@ async function measure(
       index = 1;
       amount -= 1n;
     }
-    // Verify-only: one signature per transaction, over its sighash message.
+    // Each figure is the median of TRIALS runs, interleaved, each on a fresh copy of the
+    // ledger: the machine is noisy and one run of a mode takes under a second.
     const msgs = txs.map((t) => sighashMessage(t));
-    const t0 = performance.now();
-    for (let i = 0; i < txs.length; i++) {
-      if (!verifyMessageNative(txs[i].inputs[0].signature, msgs[i], txs[i].inputs[0].publicKey)) {
-        throw new Error("bench fixture does not verify");
-      }
-    }
-    const verify = MEASURED / ((performance.now() - t0) / 1000);
-    const copy = `${dir}/copy.db`;
-    await Deno.copyFile(path, copy);
-    const bare = `${dir}/bare.db`;
-    await Deno.copyFile(path, bare);
-    // Store only: the same batches with signature checks off, for the ledger thread's own cost.
-    const noSig = await openLedger(bare, { genesis, verify: () => true, clock: () => T0 + 1e9 });
-    const t3 = performance.now();
-    for (let i = 0; i < raws.length; i += BATCH) check(noSig.addTxs(raws.slice(i, i + BATCH)));
-    const storeUs = (performance.now() - t3) * 1000 / MEASURED;
-    noSig.close();
-    // Sequential: verification on this thread, one commit per batch.
-    const ledger = await openLedger(path, { genesis, clock: () => T0 + 1e9 });
-    const t1 = performance.now();
-    for (let i = 0; i < raws.length; i += BATCH) check(ledger.addTxs(raws.slice(i, i + BATCH)));
-    const ingest = MEASURED / ((performance.now() - t1) / 1000);
-    if (ledger.count !== size + MEASURED + 1 || !ledger.supply().ok) throw new Error("bad ledger");
-    ledger.close();
-    // Pipelined, as sync does: a worker verifies batch k+1 while this thread stores batch k.
     const pool = new VerifyPool(VERIFY_WORKERS);
-    const piped = await openLedger(copy, { genesis, clock: () => T0 + 1e9 });
+    const runs = {
+      verify: [] as number[],
+      store: [] as number[],
+      seq: [] as number[],
+      piped: [] as number[],
+    };
     try {
       // A node's pool lives as long as the node: start the worker and load its modules first.
-      await piped.prepareTxs([raws[0]], pool);
-      const t2 = performance.now();
-      // As the node does (lib/net/node.ts): at most two batches in flight, one committing
-      // and one verifying; the next is handed to the pool as soon as a commit ends, so the
-      // worker has it queued before it finishes the one it is on.
-      const batches: Uint8Array[][] = [];
-      for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH));
-      const inFlight = batches.slice(0, 2).map((b) => piped.prepareTxs(b, pool));
-      for (let k = 0; k < batches.length; k++) {
-        check(piped.commitTxs(await inFlight.shift()!));
-        if (k + 2 < batches.length) inFlight.push(piped.prepareTxs(batches[k + 2], pool));
+      const warm = await openLedger(":memory:", { genesis });
+      await warm.prepareTxs([raws[0]], pool);
+      warm.close();
+      for (let trial = 0; trial < TRIALS; trial++) {
+        runs.verify.push(verifyOnlyMs(txs, msgs));
+        runs.store.push(await ingestMs(dir, path, genesis, raws, "store"));
+        runs.seq.push(await ingestMs(dir, path, genesis, raws, "sequential"));
+        runs.piped.push(await ingestMs(dir, path, genesis, raws, "pipelined", pool));
       }
-      const pipelined = MEASURED / ((performance.now() - t2) / 1000);
-      if (piped.count !== size + MEASURED + 1 || !piped.supply().ok) throw new Error("bad ledger");
-      return { verify, ingest, pipelined, storeUs };
     } finally {
-      piped.close();
       pool.close();
     }
+    const rate = (ms: number[]) => MEASURED / (median(ms) / 1000);
+    return {
+      verify: rate(runs.verify),
+      ingest: rate(runs.seq),
+      pipelined: rate(runs.piped),
+      storeUs: median(runs.store) * 1000 / MEASURED,
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -163,9 +207,10 @@ store, for ${
 (one commit per batch), into a file ledger (WAL) that already holds the given number of
 transactions. Verify-only is \`verifyMessageNative\` over the same transactions on one thread, in
 the same run. "Sequential" does everything on the ledger's thread (\`Ledger.addTxs\`); "pipelined"
-is how a node ingests received transactions: a ${VERIFY_WORKERS}-worker \`VerifyPool\` computes batch k+1's
-txids and sighash messages and verifies its signatures while the ledger thread validates and stores
-batch k (\`Ledger.prepareTxs\` / \`commitTxs\`). Target: ingest ≥ 0.8 × verify-only.
+is how a node ingests received transactions: a ${VERIFY_WORKERS}-worker \`VerifyPool\` verifies batch k+1's
+signatures while the ledger thread decodes, hashes, validates and stores batch k
+(\`Ledger.prepareTxs\` / \`commitTxs\`, at most two batches in flight). Each figure is the median of
+${TRIALS} interleaved trials, each on a fresh copy of the ledger. Target: ingest ≥ 0.8 × verify-only.
 
 | transactions in ledger | verify-only /s | sequential tx/s | ratio | pipelined tx/s | ratio | store only |
 |---:|---:|---:|---:|---:|---:|---:|

@@ -386,9 +386,9 @@ export class NsNode extends NodeProc {
     return Number((await this.ask("l 0", /^0 of (\d+) transactions shown/))[1]);
   }
 
-  /** Confirmations received that improved a stored transaction, from the `p` command. */
-  async confirmationsImproved(): Promise<number> {
-    return Number((await this.ask("p", /^Confirmations: \d+ received, (\d+) improved/))[1]);
+  /** The ledger's summary digest (hex), from the `i` command: equal on synced nodes. */
+  async digest(): Promise<string> {
+    return (await this.ask("i", /^Summary:\s+([0-9a-f]{64})/))[1];
   }
 
   /** Datagrams read by the node so far, from the `p` command. */

@@ -161,6 +161,10 @@ Deno.test("Ledger equals the pure rule and is order-independent on random histor
       for (const e of shuffle(events, rnd)) e();
       const s = ledgerState(l);
       assertEquals(l.orphans.size, 0);
+      // The status counts kept with every change equal a count of the rows.
+      const counted = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
+      for (const r of l.all()) counted[r.status]++;
+      assertEquals(l.statusCounts(), counted);
       assertEquals(s.status, new Map([...pure.status].map(([a, b]) => [a, b])), `seed ${seed}`);
       assertEquals(s.balances, new Map(pure.balances), `seed ${seed} balances`);
       assertEquals(l.supply().ok, true);
@@ -210,6 +214,7 @@ Deno.test("the summary kept in the file equals one computed from every row", asy
       if (i.work % 11 > 0) l.addConfirmation(id, nonceForWork(id, i.work % 11));
     }
     const before = toHex(l.summary().digest);
+    const counts = l.statusCounts();
     l.close();
     // From scratch: XOR of SHA-256(txid ‖ work as u16) over the stored transactions.
     const fromRows = (x: Ledger) => {
@@ -224,6 +229,7 @@ Deno.test("the summary kept in the file equals one computed from every row", asy
     assert(again.count > 20, "the history stored transactions");
     assertEquals(toHex(again.summary().digest), before);
     assertEquals(fromRows(again), before);
+    assertEquals(again.statusCounts(), counts);
     again.close();
     // A file without the stored digest (as written before it was kept) gets it recomputed.
     const { DatabaseSync } = await import("node:sqlite");

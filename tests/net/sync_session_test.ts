@@ -1,0 +1,56 @@
+/**
+ * SyncSession, the sync state machine (lib/net/sync.ts), driven by hand: no sockets, a map
+ * for the local ledger, explicit times.
+ * @module
+ */
+import { assertEquals } from "../helpers/assert.ts";
+import { toHex } from "../../lib/core/hash.ts";
+import { SYNC_ORPHAN_HOLD_MS, type SyncAction, SyncSession } from "../../lib/net/sync.ts";
+
+const id = (n: number) => new Uint8Array(32).fill(n);
+const hex = (n: number) => toHex(id(n));
+
+/** A session against `local` (txid hex → stored work), after one full inventory page. */
+function started(local: Map<string, number>, entries: number[], work: number, t0: number) {
+  const s = new SyncSession("peer", (txid) => local.get(toHex(txid)), t0);
+  s.tick(t0); // asks for the first inventory page
+  s.onInv(new Uint8Array(32), entries.map((n) => ({ txid: id(n), work })), false, t0);
+  return s;
+}
+
+const asked = (actions: SyncAction[]) =>
+  actions.flatMap((a) => a.type === "get-data" ? a.txids.map(toHex) : []);
+
+Deno.test("SyncSession asks again at once for an adopted orphan whose confirmation was lost", () => {
+  const local = new Map<string, number>();
+  const t0 = 1_000_000;
+  const s = started(local, [1, 2, 3], 4, t0);
+  assertEquals(asked(s.tick(t0)), [hex(1), hex(2), hex(3)]);
+  // 2 arrives before its parent (an orphan); 1 and 3 arrive with their confirmations.
+  s.onArrived(hex(2), t0 + 5, true);
+  local.set(hex(1), 4);
+  s.onArrived(hex(1), t0 + 6);
+  local.set(hex(3), 4);
+  s.onArrived(hex(3), t0 + 7);
+  // Not stored yet: held back while it waits in the orphan pool.
+  assertEquals(asked(s.tick(t0 + 10)), []);
+  // Its parent came, so it is stored, but its confirmation was lost: due again at once.
+  local.set(hex(2), 0);
+  assertEquals(asked(s.tick(t0 + 20)), [hex(2)]);
+  local.set(hex(2), 4);
+  s.onArrived(hex(2), t0 + 30);
+  s.tick(t0 + 40);
+  assertEquals(s.state, "done");
+});
+
+Deno.test("SyncSession holds back an orphan still waiting for its parent", () => {
+  const local = new Map<string, number>();
+  const t0 = 2_000_000;
+  const s = started(local, [1, 2], 0, t0);
+  assertEquals(asked(s.tick(t0)), [hex(1), hex(2)]);
+  s.onArrived(hex(2), t0 + 5, true);
+  local.set(hex(1), 0);
+  s.onArrived(hex(1), t0 + 6);
+  assertEquals(asked(s.tick(t0 + 10)), []);
+  assertEquals(asked(s.tick(t0 + 5 + SYNC_ORPHAN_HOLD_MS + 1)), [hex(2)]);
+});
