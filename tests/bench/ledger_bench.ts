@@ -193,7 +193,7 @@ export async function bench(): Promise<BenchSection> {
     rows.push(
       `| ${size.toLocaleString("en-US")} | ${fmtRate(verify)} | ${fmtRate(ingest)} | ${
         (ingest / verify).toFixed(2)
-      } | ${fmtRate(pipelined)} | ${(pipelined / verify).toFixed(2)} |`,
+      } | ${fmtRate(pipelined)} | ${(pipelined / verify).toFixed(2)} | ${storeUs.toFixed(0)} µs |`,
     );
   }
   const load = Deno.loadavg().map((x) => x.toFixed(2)).join(", ");
