@@ -28,6 +28,7 @@ import {
 import { DEFAULT_GENESIS_URL, loadDefaultGenesis } from "../lib/ledger/genesis_file.ts";
 import { openDatabase } from "../lib/ledger/db.ts";
 import { runSmokeTest, sourceCommand } from "./compile/smoke.ts";
+import { run } from "./helpers/proc.ts";
 
 const ROOT_PATH = decodeURIComponent(REPO_ROOT.pathname);
 const FIXTURES = new URL("./compile/", import.meta.url);
@@ -187,6 +188,41 @@ Deno.test("compileArgs() grants the start task's permissions and embeds the runt
     assert(at > 0 && args[at - 1] === "--include", `${inc} is not passed with --include`);
   }
   assertEquals(args.slice(-task.flags.length - 1), [...task.flags, "main.ts"]);
+});
+
+/** The npm packages (name@version) reachable from `entry`'s module graph, per `deno info`. */
+async function reachableNpm(entry: string): Promise<Set<string>> {
+  const r = await run(Deno.execPath(), ["info", "--json", entry]);
+  assertEquals(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout) as {
+    modules: { kind?: string; specifier: string }[];
+    npmPackages: Record<string, { dependencies?: string[] }>;
+  };
+  const todo = info.modules.filter((m) => m.kind === "npm").map((m) =>
+    m.specifier.match(/^npm:\/?((?:@[^/]+\/)?[^/@]+@[^/]+)/)![1]
+  );
+  const seen = new Set<string>();
+  for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    todo.push(...(info.npmPackages[id]?.dependencies ?? []));
+  }
+  return seen;
+}
+
+Deno.test("compiled executables embed only used npm packages, and the workers' are among them", async () => {
+  const task = startTaskFlags(await Deno.readTextFile(new URL("deno.json", REPO_ROOT)));
+  const args = compileArgs("x86_64-unknown-linux-gnu", "out/x", [], task);
+  assert(args.includes("--exclude-unused-npm"), "compileArgs() embeds the whole npm snapshot");
+  const main = await reachableNpm(task.entry);
+  assert([...main].some((p) => p.startsWith("@noble/secp256k1@")), "main.ts reaches noble");
+  assert(![...main].some((p) => p.startsWith("fast-check@")), "main.ts reaches fast-check");
+  // Workers are embedded with --include; a package only a worker imported would be pruned.
+  for (const worker of await findWorkerScripts()) {
+    for (const pkg of await reachableNpm(worker)) {
+      assert(main.has(pkg), `${worker} imports ${pkg}, which main.ts does not reach`);
+    }
+  }
 });
 
 Deno.test("parseCompileArgs() validates targets and defaults to all five", () => {

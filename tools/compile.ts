@@ -192,6 +192,10 @@ export function compileArgs(
     target,
     "--output",
     output,
+    // Only the npm packages the program imports: without it, every package in deno.lock
+    // (the test-only fast-check too) would be embedded. Worker scripts import no npm package
+    // that main.ts does not (tests/compile_test.ts checks), so none is left out.
+    "--exclude-unused-npm",
     ...includes.flatMap((path) => ["--include", path]),
     ...task.flags,
     task.entry,
