@@ -140,7 +140,7 @@ async function ingestMs(genesis: Genesis, chain: readonly Tx[], dir: string): Pr
   const l = await openLedger(`${dir}/ingest.db`, { genesis });
   const pool = new VerifyPool(1);
   try {
-    await l.prepareTxs(batches[0].slice(0, 1), pool); // the node starts it when a sync begins
+    await l.prepareTxs(batches[0].slice(0, 1), pool); // a node's worker outlives one sync
     const t0 = performance.now();
     const inFlight = batches.slice(0, 2).map((b) => l.prepareTxs(b, pool));
     for (let k = 0; k < batches.length; k++) {
