@@ -248,6 +248,10 @@ export class Ledger {
           "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
           "JOIN txs t ON t.seq = s2.tx WHERE s1.tx = ?",
       ),
+      contested: p(
+        "SELECT 1 AS x FROM spends s1 JOIN spends s2 ON s2.prev = s1.prev " +
+          "AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx WHERE s1.tx = ? LIMIT 1",
+      ),
       children: p(
         "SELECT DISTINCT s.tx AS seq, t.height FROM spends s JOIN txs t ON t.seq = s.tx " +
           "WHERE s.prev = ?",
@@ -607,7 +611,11 @@ export class Ledger {
     xorInto(this.#digest, entryHash(txid, old));
     xorInto(this.#digest, entryHash(txid, work));
     this.#digestChanged = true;
-    this.#refresh([seq]);
+    // More work changes a status only when it reaches the confirmation threshold, or when
+    // another transaction spends one of the same outputs (the winner may change). Otherwise
+    // this transaction keeps its status, and so do its descendants.
+    const crosses = old < this.#confirmWork && work >= this.#confirmWork;
+    if (crosses || this.#s.contested.get(seq) !== undefined) this.#refresh([seq]);
     return { kind: "improved", txid: id, work };
   }
 

@@ -8,13 +8,12 @@
  * namespaces this bench creates and deletes.
  * @module
  */
-import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
+import { encodeTx, type Tx } from "../../lib/core/tx.ts";
 import { loadDefaultGenesis } from "../../lib/ledger/genesis_file.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 import { SYNC_BATCH } from "../../lib/net/sync.ts";
 import { freeUdpPort } from "../helpers/net_fixtures.ts";
-import { nonceForWork } from "../helpers/ledger_fixtures.ts";
 import {
   createLan,
   demoChain,
@@ -103,23 +102,6 @@ async function waitSynced(node: NsNode, want: string, ms: number): Promise<numbe
     if (await node.digest() === want) return performance.now();
     if (performance.now() - t0 > ms) throw new Error(`sync did not finish in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Gives every transaction of the chain in the template ledger a confirmation (4 bits of
- * work: cheap to find, below the confirmation threshold), as miners would have: a sync
- * then carries a `conf` for each transaction as well.
- */
-async function confirmAll(template: string, genesis: Genesis, chain: readonly Tx[]) {
-  const l = await openLedger(`${template}/ledger.db`, { genesis });
-  try {
-    const rs = l.addConfirmations(
-      chain.map((t) => ({ txid: txid(t), nonce: nonceForWork(txid(t), 4) })),
-    );
-    if (rs.some((r) => r.kind !== "improved")) throw new Error("a confirmation was refused");
-  } finally {
-    l.close();
   }
 }
 
@@ -306,8 +288,8 @@ export async function bench(): Promise<BenchSection> {
     const chain = demoChain(genesis, await demoKeys(), N);
     console.log("  ledger ingest alone");
     const ingest = await ingestMs(genesis, chain, tmp);
-    await preload(`${tmp}/template`, genesis, chain);
-    await confirmAll(`${tmp}/template`, genesis, chain);
+    // Every tx with a confirmation (as if mined): a sync carries a `conf` for each too.
+    await preload(`${tmp}/template`, genesis, chain, { confirmWork: 4 });
     const v8Flags = await startV8Flags();
     console.log(`  ingest ${s1(ingest)} s; loopback sync (${v8Flags.join(" ") || "no V8 flags"})`);
     const lo = await syncLoopback(`${tmp}/template`, tmp);

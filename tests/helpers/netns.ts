@@ -15,9 +15,10 @@ import { MAIN, NodeProc, run, type RunResult, spawnPiped, startFlags } from "./p
 import { fromHex } from "../../lib/core/hash.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
-import type { Tx } from "../../lib/core/tx.ts";
+import { type Tx, txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { coinsOf, pay, testKeys } from "./fixtures.ts";
+import { nonceForWork } from "./ledger_fixtures.ts";
 
 /** Prefix of every namespace this helper creates: `cc-<pid>-<rand>-<role>`. */
 export const NS_PREFIX = "cc-";
@@ -460,14 +461,31 @@ export function demoChain(genesis: Genesis, owner: KeyPair, n: number): Tx[] {
   return out;
 }
 
-/** Stores `txs` in the ledger of data directory `dir` before any node runs on it. */
-export async function preload(dir: string, genesis: Genesis, txs: readonly Tx[]): Promise<void> {
+/**
+ * Stores `txs` in the ledger of data directory `dir` before any node runs on it. With
+ * `confirmWork`, every transaction also gets a confirmation of that many bits (keep it small:
+ * nonces are found by search), as if miners had been at work: a sync then carries a `conf`
+ * for each transaction too.
+ */
+export async function preload(
+  dir: string,
+  genesis: Genesis,
+  txs: readonly Tx[],
+  opts: { confirmWork?: number } = {},
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const l = await openLedger(`${dir}/ledger.db`, { genesis });
   try {
     const results = l.addTxs(txs);
     const bad = results.find((r) => r.kind !== "accepted");
     if (bad) throw new Error(`preload refused ${bad.txid}: ${JSON.stringify(bad)}`);
+    const work = opts.confirmWork;
+    if (work !== undefined) {
+      const confs = txs.map((t) => ({ txid: txid(t), nonce: nonceForWork(txid(t), work) }));
+      if (l.addConfirmations(confs).some((r) => r.kind !== "improved")) {
+        throw new Error("preload: a confirmation was refused");
+      }
+    }
   } finally {
     l.close();
   }

@@ -101,10 +101,12 @@ Deno.test({
     await withLan("cc-ns-sync-", async (lan, dirs, nodes) => {
       const genesis = await loadDefaultGenesis();
       const chain = demoChain(genesis, await demoKeys(), 2000);
-      await preload(dirs[0], genesis, chain);
+      // Confirmed as if mined, so that lost `conf` datagrams must be recovered as well.
+      await preload(dirs[0], genesis, chain, { confirmWork: 4 });
       const [, hb] = lan.hosts;
       await lan.setInboundLoss(hb, 10);
       nodes.push(await NsNode.start(lan, lan.hosts[0], dirs[0]));
+      const want = await nodes[0].digest();
       const t0 = performance.now();
       nodes.push(await NsNode.start(lan, lan.hosts[1], dirs[1]));
       nodes.push(await NsNode.start(lan, lan.hosts[2], dirs[2]));
@@ -112,9 +114,9 @@ Deno.test({
       const timings: Record<string, number> = {};
       await Promise.all([b, c].map(async (n) => {
         await poll(
-          async () => await n.count() === 2001,
+          async () => await n.digest() === want,
           90_000,
-          `${n.host.name} to hold 2,001 transactions`,
+          `${n.host.name} to hold 2,001 transactions with their confirmations`,
           500,
         );
         timings[n.host.name] = Math.round(performance.now() - t0);
@@ -130,6 +132,7 @@ Deno.test({
       assert(loss.dropped > 0, "the loss rule dropped datagrams");
       const ea = await exportOf(dirs[0]);
       assertEquals(ea.transactions.length, 2001);
+      assert(ea.transactions.every((t) => t.work >= 4), "every tx carries its confirmation");
       const last = chain.at(-1)!;
       assert(ea.transactions.some((t) => t.txid === toHex(txid(last))), "A holds the chain");
       assertEquals(await exportOf(dirs[1]), ea);
