@@ -14,8 +14,8 @@ import { pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
 import { type BenchSection, fmtRate } from "./section.ts";
 
-const MEASURED = 3000;
-const TRIALS = 3;
+const MEASURED = 6000;
+const TRIALS = 5;
 const BATCH = 256; // a sync burst; the net layer commits up to 1,024 received txs at once
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
 
