@@ -12,6 +12,7 @@ import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
+import { batchesOf, checkAccepted, ingestPipelined } from "./pipeline.ts";
 import { type BenchSection, fmtRate } from "./section.ts";
 
 const MEASURED = 6000;
@@ -37,11 +38,6 @@ function chainTx(prev: Uint8Array, index: number, amount: bigint, i: number): Tx
   };
 }
 
-function check(rs: readonly { kind: string }[]): void {
-  const bad = rs.find((r) => r.kind !== "accepted");
-  if (bad) throw new Error(`not accepted: ${JSON.stringify(bad)}`);
-}
-
 /** Verify-only: one signature per transaction over its sighash message, this thread (ms). */
 function verifyOnlyMs(txs: readonly Tx[], msgs: readonly Uint8Array[]): number {
   const t0 = performance.now();
@@ -56,9 +52,7 @@ function verifyOnlyMs(txs: readonly Tx[], msgs: readonly Uint8Array[]): number {
 /**
  * Ingests `raws` into a fresh copy of the ledger at `path` (ms), in batches of BATCH:
  * "store" with signature checks off, "sequential" all on this thread (`addTxs`),
- * "pipelined" as the node does it (lib/net/node.ts): the pool verifies a batch while this
- * thread stores the one before; at most two batches in flight, and the next is handed to
- * the pool as soon as a commit ends, so the worker has it queued before it finishes.
+ * "pipelined" as the node does it (`ingestPipelined`).
  */
 async function ingestMs(
   dir: string,
@@ -76,19 +70,11 @@ async function ingestMs(
     verify: mode === "store" ? () => true : undefined,
   });
   try {
-    const batches: Uint8Array[][] = [];
-    for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH));
+    const batches = batchesOf(raws, BATCH);
     const before = ledger.count;
     const t0 = performance.now();
-    if (mode === "pipelined") {
-      const inFlight = batches.slice(0, 2).map((b) => ledger.prepareTxs(b, pool!));
-      for (let k = 0; k < batches.length; k++) {
-        check(ledger.commitTxs(await inFlight.shift()!));
-        if (k + 2 < batches.length) inFlight.push(ledger.prepareTxs(batches[k + 2], pool!));
-      }
-    } else {
-      for (const b of batches) check(ledger.addTxs(b));
-    }
+    if (mode === "pipelined") await ingestPipelined(ledger, batches, pool!);
+    else for (const b of batches) checkAccepted(ledger.addTxs(b));
     const ms = performance.now() - t0;
     if (ledger.count !== before + raws.length || !ledger.supply().ok) throw new Error("bad ledger");
     return ms;

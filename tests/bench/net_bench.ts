@@ -33,7 +33,8 @@ import {
 } from "../net/fuzz_test.ts";
 import type { BenchSection } from "./section.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
-import { startTaskFlags } from "../../tools/compile.ts";
+import { startFlags } from "../helpers/proc.ts";
+import { batchesOf, ingestPipelined } from "./pipeline.ts";
 
 /** Transactions synced. */
 const N = 10_000;
@@ -49,12 +50,6 @@ interface SyncResult {
   sourceOut: number;
   requesterIn: number;
   loss?: { seen: number; dropped: number };
-}
-
-/** The `--v8-flags=...` of the `start` task in deno.json: how users run the node. */
-async function startV8Flags(): Promise<string[]> {
-  const config = await Deno.readTextFile(new URL("../../deno.json", import.meta.url));
-  return startTaskFlags(config).flags.filter((f) => f.startsWith("--v8-flags="));
 }
 
 /** A memory figure of process `pid` from /proc/PID/status, in KiB. */
@@ -123,20 +118,13 @@ async function copyLedger(template: string, dir: string): Promise<void> {
  * batches in flight (lib/net/node.ts).
  */
 async function ingestMs(genesis: Genesis, chain: readonly Tx[], dir: string): Promise<number> {
-  const raws = chain.map(encodeTx);
-  const batches: Uint8Array[][] = [];
-  for (let i = 0; i < raws.length; i += SYNC_BATCH) batches.push(raws.slice(i, i + SYNC_BATCH));
+  const batches = batchesOf(chain.map(encodeTx), SYNC_BATCH);
   const l = await openLedger(`${dir}/ingest.db`, { genesis });
   const pool = new VerifyPool(1);
   try {
     await l.prepareTxs(batches[0].slice(0, 1), pool); // a node's worker outlives one sync
     const t0 = performance.now();
-    const inFlight = batches.slice(0, 2).map((b) => l.prepareTxs(b, pool));
-    for (let k = 0; k < batches.length; k++) {
-      const bad = l.commitTxs(await inFlight.shift()!).find((r) => r.kind !== "accepted");
-      if (bad) throw new Error(`ingest refused ${JSON.stringify(bad)}`);
-      if (k + 2 < batches.length) inFlight.push(l.prepareTxs(batches[k + 2], pool));
-    }
+    await ingestPipelined(l, batches, pool);
     return performance.now() - t0;
   } finally {
     pool.close();
@@ -297,7 +285,8 @@ export async function bench(): Promise<BenchSection> {
     const ingest = await ingestMs(genesis, chain, tmp);
     // Every tx with a confirmation (as if mined): a sync carries a `conf` for each too.
     await preload(`${tmp}/template`, genesis, chain, { confirmWork: 4 });
-    const v8Flags = await startV8Flags();
+    // The `--v8-flags=...` of the start task: how users run the node.
+    const v8Flags = (await startFlags()).filter((f) => f.startsWith("--v8-flags="));
     console.log(`  ingest ${s1(ingest)} s; loopback sync (${v8Flags.join(" ") || "no V8 flags"})`);
     // SYNC_TRIALS syncs, each to a fresh node from a fresh copy; the median is reported.
     // The last trial's source then takes the flood.

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { startTaskFlags } from "../../tools/compile.ts";
+
 /** Path of main.ts. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -12,9 +14,8 @@ export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  * node on V8's defaults).
  */
 export async function startFlags(opts: { v8?: boolean } = {}): Promise<string[]> {
-  const cfg = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const task: string = cfg.tasks.start;
-  return task.split(/\s+/).filter((w) =>
+  const config = await Deno.readTextFile(new URL("../../deno.json", import.meta.url));
+  return startTaskFlags(config).flags.filter((w) =>
     w.startsWith("--allow-") || (opts.v8 !== false && w.startsWith("--v8-flags="))
   );
 }

@@ -1,0 +1,38 @@
+/**
+ * Ingest helpers shared by the bench sections: batching, the acceptance check, and the
+ * pipelined ingest a node performs on received transactions.
+ * @module
+ */
+import type { Ledger } from "../../lib/ledger/ledger.ts";
+import type { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+
+/** `items` in consecutive batches of `size`. */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Throws unless every result is "accepted" (bench fixtures are all valid and new). */
+export function checkAccepted(rs: readonly { kind: string }[]): void {
+  const bad = rs.find((r) => r.kind !== "accepted");
+  if (bad) throw new Error(`not accepted: ${JSON.stringify(bad)}`);
+}
+
+/**
+ * Stores `batches` as a node does (lib/net/node.ts): the pool verifies a batch while this
+ * thread stores the one before; at most two batches in flight, and the next is handed to the
+ * pool as soon as a commit ends, so the worker has it queued before it finishes the one it
+ * is on.
+ */
+export async function ingestPipelined(
+  ledger: Ledger,
+  batches: readonly Uint8Array[][],
+  pool: VerifyPool,
+): Promise<void> {
+  const inFlight = batches.slice(0, 2).map((b) => ledger.prepareTxs(b, pool));
+  for (let k = 0; k < batches.length; k++) {
+    checkAccepted(ledger.commitTxs(await inFlight.shift()!));
+    if (k + 2 < batches.length) inFlight.push(ledger.prepareTxs(batches[k + 2], pool));
+  }
+}
