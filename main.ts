@@ -16,7 +16,7 @@ import { exportLedger, walletCommand } from "./lib/cli/export.ts";
 import { makeLogger } from "./lib/cli/log.ts";
 import { LineEditor, TerminalLines } from "./lib/cli/line_editor.ts";
 import { CommandLoop } from "./lib/cli/loop.ts";
-import { Node } from "./lib/cli/node.ts";
+import { Node } from "./lib/cli/run_node.ts";
 import { Output } from "./lib/cli/output.ts";
 import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";

@@ -16,7 +16,7 @@ import { hash160, toHex } from "../lib/core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../lib/core/pow.ts";
 import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
-import { writeWallet } from "../lib/ledger/wallet.ts";
+import { writeWallet } from "../lib/wallet/wallet_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
 import {
   findVanityKey,

@@ -6,7 +6,7 @@
  *   prefix, posting the secret key of the first match;
  * - `pow`: nonces high·2^32 + lo for its own high words, until SHA-256(txid ‖ nonce) has the
  *   wanted leading zero bits (docs/PROTOCOL.md §6), with the miners' fast kernel
- *   (lib/core/sha256_pow.ts).
+ *   (lib/mining/sha256_pow.ts).
  * Both post `progress` counts and yield to the event loop every SLICE_MS. The main thread re-checks every
  * result with the reference code, so a fault here cannot produce a wrong genesis.
  * @module
@@ -15,7 +15,7 @@ import { createECDH } from "node:crypto";
 import * as secp from "@noble/secp256k1";
 import { ADDRESS_VERSION, addressFromPublicKey } from "../lib/core/address.ts";
 import { hash160 } from "../lib/core/hash.ts";
-import { createPowSearch } from "../lib/core/sha256_pow.ts";
+import { createPowSearch } from "../lib/mining/sha256_pow.ts";
 
 /** A job for one worker. */
 export type WorkerJob =

@@ -1,5 +1,5 @@
 /**
- * Generates `lib/core/sha256_pow_kernel.ts`, the SHA-256 kernels specialised for the 40-byte
+ * Generates `lib/mining/sha256_pow_kernel.ts`, the SHA-256 kernels specialised for the 40-byte
  * PoW message txid ‖ nonce (docs/PROTOCOL.md §12).
  *
  * The message is one block of 16 big-endian words (FIPS 180-4 §5.1.1, §6.2):
@@ -20,7 +20,7 @@
  * kernel test fails while the committed output differs from {@link generateKernel}.
  * @module
  */
-import { IV, K } from "../lib/core/sha256_constants.ts";
+import { IV, K } from "../lib/mining/sha256_constants.ts";
 
 /** Where a node is computed: once per call ("pre") or once per nonce ("loop"). */
 type Stage = "pre" | "loop";
@@ -482,7 +482,7 @@ function encodeBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** The source of `lib/core/sha256_pow_kernel.ts`. */
+/** The source of `lib/mining/sha256_pow_kernel.ts`. */
 export function generateKernel(): string {
   const { graph, digest } = buildGraph();
   const h0 = digest[0];
@@ -536,7 +536,7 @@ export function generateKernel(): string {
 }
 
 if (import.meta.main) {
-  const path = new URL("../lib/core/sha256_pow_kernel.ts", import.meta.url);
+  const path = new URL("../lib/mining/sha256_pow_kernel.ts", import.meta.url);
   await Deno.writeTextFile(path, generateKernel());
   console.log(`wrote ${path.pathname}`);
 }

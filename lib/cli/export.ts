@@ -7,8 +7,8 @@ import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
-import { loadWallet, walletFromJson, writeWallet } from "../ledger/wallet.ts";
-import { dataPaths, resolveGenesis } from "./node.ts";
+import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
+import { dataPaths, resolveGenesis } from "./run_node.ts";
 
 /** The export document (DESIGN §5). */
 export interface ExportJson {

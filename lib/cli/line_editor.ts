@@ -4,7 +4,7 @@
  * terminal itself: bytes go in and text comes out, so tests need no TTY.
  * @module
  */
-import { type Key, KeyDecoder } from "./keys.ts";
+import { type Key, KeyDecoder } from "./terminal_keys.ts";
 import type { InputView } from "./output.ts";
 
 /** What a key press did, besides changing the line. */

@@ -7,8 +7,8 @@ import { decodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
-import { PaymentError } from "../ledger/payment.ts";
-import type { Node, WalletEvent } from "./node.ts";
+import { PaymentError } from "../wallet/payment.ts";
+import type { Node, WalletEvent } from "./run_node.ts";
 import type { Output } from "./output.ts";
 
 /** The help text of the loop. */

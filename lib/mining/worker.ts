@@ -12,7 +12,7 @@
  * `new Worker(new URL("./worker.ts", import.meta.url), { type: "module" })`.
  * @module
  */
-import { createPowSearch, type PowSearch } from "../core/sha256_pow.ts";
+import { createPowSearch, type PowSearch } from "./sha256_pow.ts";
 
 /** Longest stretch of mining between two looks at the inbox. */
 export const YIELD_EVERY_MS = 250;

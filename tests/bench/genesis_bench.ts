@@ -65,7 +65,7 @@ export async function bench(): Promise<BenchSection> {
 | vanity keys/s (random key, node:crypto secp256k1, HASH160, range test) | ${fmtRate(v1)} | ${
     fmtRate(vN)
   } |
-| genesis confirmation hashes/s (SHA-256 of txid ‖ nonce, lib/core/sha256_pow.ts kernel) | ${
+| genesis confirmation hashes/s (SHA-256 of txid ‖ nonce, lib/mining/sha256_pow.ts kernel) | ${
     fmtRate(p1)
   } | ${fmtRate(pN)} |
 

@@ -8,7 +8,7 @@
 import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { powMessage } from "../../lib/core/pow.ts";
-import { createPowSearch, type PowKernel, simdAvailable } from "../../lib/core/sha256_pow.ts";
+import { createPowSearch, type PowKernel, simdAvailable } from "../../lib/mining/sha256_pow.ts";
 import { MinerPool } from "../../lib/mining/pool.ts";
 import { type BenchSection, fmtRate } from "./section.ts";
 

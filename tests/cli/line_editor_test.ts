@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { type Key, KeyDecoder } from "../../lib/cli/keys.ts";
+import { type Key, KeyDecoder } from "../../lib/cli/terminal_keys.ts";
 import { type EditEvent, LineEditor, TerminalLines } from "../../lib/cli/line_editor.ts";
 import { Output } from "../../lib/cli/output.ts";
 

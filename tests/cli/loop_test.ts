@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { CommandLoop, EDIT_HELP, LOOP_HELP } from "../../lib/cli/loop.ts";
-import type { Node, WalletEvent } from "../../lib/cli/node.ts";
+import type { Node, WalletEvent } from "../../lib/cli/run_node.ts";
 import { Output } from "../../lib/cli/output.ts";
 import { LineEditor, TerminalLines } from "../../lib/cli/line_editor.ts";
 

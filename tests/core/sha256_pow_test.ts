@@ -13,8 +13,8 @@ import {
   type PowKernel,
   sha256OneBlock,
   simdAvailable,
-} from "../../lib/core/sha256_pow.ts";
-import { scanPow } from "../../lib/core/sha256_pow_kernel.ts";
+} from "../../lib/mining/sha256_pow.ts";
+import { scanPow } from "../../lib/mining/sha256_pow_kernel.ts";
 import { fromHex, toHex } from "../../lib/core/hash.ts";
 import { generateKernel } from "../../tools/gen_sha256_kernel.ts";
 import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
@@ -57,11 +57,11 @@ const KERNELS: PowKernel[] = simdAvailable() ? ["simd", "scalar"] : ["scalar"];
 
 Deno.test("sha256_pow_kernel.ts is the generator's current output", async () => {
   const committed = await Deno.readTextFile(
-    new URL("../../lib/core/sha256_pow_kernel.ts", import.meta.url),
+    new URL("../../lib/mining/sha256_pow_kernel.ts", import.meta.url),
   );
   assert(
     committed === generateKernel(),
-    "lib/core/sha256_pow_kernel.ts is stale: run deno run --allow-write tools/gen_sha256_kernel.ts",
+    "lib/mining/sha256_pow_kernel.ts is stale: run deno run --allow-write tools/gen_sha256_kernel.ts",
   );
 });
 

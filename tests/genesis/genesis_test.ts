@@ -7,7 +7,7 @@ import { genesisFromJson } from "../../lib/core/genesis.ts";
 import { bytesEqual, hash160, toHex } from "../../lib/core/hash.ts";
 import { confirmationWork } from "../../lib/core/pow.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../../lib/ledger/genesis_file.ts";
-import { loadWallet } from "../../lib/ledger/wallet.ts";
+import { loadWallet } from "../../lib/wallet/wallet_file.ts";
 import {
   formatProgress,
   makeNetwork,
@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 
 const WORKERS = 2;
-const ROOT = new URL("../../", import.meta.url);
+const ROOT = new URL("../..", import.meta.url);
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-genesis-" });

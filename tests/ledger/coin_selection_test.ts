@@ -10,7 +10,7 @@ import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import { txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { buildPayment } from "../../lib/ledger/payment.ts";
+import { buildPayment } from "../../lib/wallet/payment.ts";
 import { coinsOf, idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 

@@ -7,8 +7,8 @@ import { decodeAddress } from "../core/address.ts";
 import { fromHex, hash160 } from "../core/hash.ts";
 import { signTx } from "../core/sign.ts";
 import { MAX_INPUTS, type Tx } from "../core/tx.ts";
-import type { Ledger } from "./ledger.ts";
-import type { Wallet } from "./wallet.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { Wallet } from "./wallet_file.ts";
 
 /** A payment that cannot be made; the message is for the user. */
 export class PaymentError extends Error {

@@ -7,7 +7,7 @@
 import { addressFromPublicKey } from "../core/address.ts";
 import { fromHex, toHex } from "../core/hash.ts";
 import { type KeyPair, keyPairFromSecret, randomKeyPair } from "../core/keys.ts";
-import { LedgerError } from "./errors.ts";
+import { LedgerError } from "../ledger/errors.ts";
 
 /** Format tag of wallet files. */
 export const WALLET_FORMAT = "crackcoin-wallet/1";

@@ -77,7 +77,7 @@ export class KeyDecoder {
    * Decodes the next chunk of input.
    * @example
    * ```ts
-   * import { KeyDecoder } from "./keys.ts";
+   * import { KeyDecoder } from "./terminal_keys.ts";
    * const keys = new KeyDecoder().decode(new TextEncoder().encode("ab\x1b[D\r"));
    * if (keys.map((k) => k.name).join() !== "text,left,enter") throw new Error("decode");
    * ```

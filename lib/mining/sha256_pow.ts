@@ -1,7 +1,7 @@
 /**
  * Fast proof-of-work search over the 40-byte confirmation message txid ‖ nonce
  * (docs/PROTOCOL.md §6, §12). The work it reports is the same as
- * {@link import("./pow.ts").confirmationWork}; only the speed differs.
+ * {@link import("../core/pow.ts").confirmationWork}; only the speed differs.
  *
  * The specialised kernels live in the generated `sha256_pow_kernel.ts`
  * (tools/gen_sha256_kernel.ts): a scalar TypeScript one and a WebAssembly SIMD one that
@@ -133,7 +133,7 @@ export function hashPow(txid: Uint8Array, nonce: bigint): Uint8Array {
  * @example
  * ```ts
  * import { createPowSearch } from "./sha256_pow.ts";
- * import { confirmationWork } from "./pow.ts";
+ * import { confirmationWork } from "../core/pow.ts";
  * const txid = new Uint8Array(32).fill(7);
  * const hit = createPowSearch(txid)(0, 0, 1 << 16, 8);
  * if (hit === null || confirmationWork(txid, BigInt(hit.nonceLo)) !== hit.work) {
