@@ -1,7 +1,8 @@
 /**
- * The ledger: transactions, outputs, best confirmations and statuses in SQLite. Validation
- * uses lib/core; statuses are kept equal to `computeState` by incremental updates (§8 and
- * §11 of docs/PROTOCOL.md). Every applied change is one database transaction.
+ * The ledger: transactions, outputs, confirmations (the DAG of docs/PROTOCOL.md §6) and
+ * statuses in SQLite. Validation uses lib/core; statuses come from core's `statusOf`, whose
+ * inputs (cumulative weights, kept by `WeightIndex`) are updated incrementally (§8, §11).
+ * Every applied change is one database transaction.
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
@@ -10,8 +11,23 @@ import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, fromHex, sha256, toHex } from "../core/hash.ts";
-import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
-import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
+import {
+  checkConfirmation,
+  type Confirmation,
+  confirmationWeight,
+  decodeConfirmation,
+  encodeConfirmation,
+} from "../core/confirmation.ts";
+import { CONFIRM_WEIGHT_BITS, MAX_REFS, MIN_CONF_BITS } from "../core/pow.ts";
+import {
+  computeState,
+  isLive,
+  type OrderKey,
+  type StateEntry,
+  statusOf,
+  type TxStatus,
+} from "../core/state.ts";
+import { weightBits } from "../core/weight.ts";
 import {
   decodeOutputs,
   decodeTx,
@@ -34,53 +50,20 @@ import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import { HeightQueue } from "./height_queue.ts";
+import { combine, ITEM_CONF, ITEM_TX, itemHash } from "./item_digest.ts";
+import type {
+  AddResult,
+  Coin,
+  ConfResult,
+  MineTemplate,
+  StatusChange,
+  StoredItem,
+  TxRecord,
+} from "./types.ts";
+import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
 
-/** What happened to an offered transaction. */
-export type AddResult =
-  | { readonly kind: "accepted"; readonly txid: string }
-  | { readonly kind: "duplicate"; readonly txid: string }
-  | { readonly kind: "orphan"; readonly txid: string; readonly missing: readonly string[] }
-  | {
-    readonly kind: "rejected";
-    readonly txid: string;
-    readonly code: RuleError["code"] | "malformed";
-    readonly message: string;
-  };
-
-/** What happened to an offered confirmation. */
-export type ConfResult =
-  | { readonly kind: "improved"; readonly txid: string; readonly work: number }
-  | { readonly kind: "not-better"; readonly txid: string; readonly work: number }
-  | { readonly kind: "unknown"; readonly txid: string; readonly work: number };
-
-/** A status change, reported to `onStatusChange` after its commit. */
-export interface StatusChange {
-  readonly txid: string;
-  readonly from: TxStatus | null;
-  readonly to: TxStatus;
-  /** The transaction, for a new one (`from` null), so listeners need not read it back. */
-  readonly tx?: Tx;
-}
-
-/** A stored transaction with its state. */
-export interface TxRecord {
-  readonly txid: string;
-  readonly tx: Tx;
-  readonly raw: Uint8Array;
-  readonly work: number;
-  readonly nonce: bigint | null;
-  readonly status: TxStatus;
-  readonly seq: number;
-}
-
-/** An unspent output of a live transaction. */
-export interface Coin {
-  readonly txid: string;
-  readonly index: number;
-  readonly amount: bigint;
-  readonly address: string;
-  readonly status: TxStatus;
-}
+export type { AddResult, Coin, ConfResult, MineTemplate, StatusChange, StoredItem, TxRecord };
 
 /** Options of `openLedger`. */
 export interface LedgerOptions {
@@ -92,8 +75,10 @@ export interface LedgerOptions {
   verify?: VerifyFn;
   /** Called after each commit with the statuses that changed. */
   onStatusChange?: (changes: readonly StatusChange[]) => void;
-  /** Work at which a winning transaction is confirmed; the protocol's constant by default. */
+  /** A live tx is confirmed at weight ≥ 2^confirmWork; the protocol's 24 by default. */
   confirmWork?: number;
+  /** Least bits a stored confirmation may claim; the protocol's 20 by default (tests: less). */
+  minConfBits?: number;
   /** Open read-only (for `export` while a node runs). */
   readOnly?: boolean;
   /** Orphan pool bounds. */
@@ -104,8 +89,8 @@ export interface LedgerOptions {
 const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
   "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
 
-/** Most confirmations for unknown txids kept until the tx arrives. */
-const MAX_EARLY_CONFS = 4096;
+/** Most confirmations kept waiting for their transaction or refs (docs/PROTOCOL.md §6). */
+const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
@@ -143,66 +128,34 @@ export async function openLedger(path: string, options: LedgerOptions = {}): Pro
   }
 }
 
-/** Min-heap of transactions (by seq) by height, so parents are settled before children. */
-class HeightQueue {
-  #items: { h: number; id: number }[] = [];
-  #queued = new Set<number>();
-  push(h: number, id: number): void {
-    if (this.#queued.has(id)) return;
-    this.#queued.add(id);
-    const a = this.#items;
-    a.push({ h, id });
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p].h <= a[i].h) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number | undefined {
-    const a = this.#items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && a[l].h < a[m].h) m = l;
-        if (r < a.length && a[r].h < a[m].h) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    this.#queued.delete(top.id);
-    return top.id;
-  }
-}
-
 /** The ledger. Create it with `openLedger`. */
 export class Ledger {
   readonly genesis: Genesis;
   readonly path: string;
   readonly orphans: OrphanPool;
+  /** Confirmations waiting for their transaction or refs (raw encodings, keyed by id). */
+  readonly waitingConfs: OrphanPool;
   readonly #db: DatabaseSync;
   readonly #clock: () => number;
   readonly #verify: VerifyFn;
   readonly #confirmWork: number;
+  readonly #threshold: bigint;
+  readonly #minConfBits: number;
   readonly #onChange?: (changes: readonly StatusChange[]) => void;
   readonly #s: Record<string, StatementSync>;
   readonly #insOuts: StatementSync[] = [];
+  readonly #weights = new WeightIndex();
+  readonly #dag: DagQueries;
+  /** Status of watched transactions, so mining templates need no query. */
+  readonly #watchedStatus = new Map<number, TxStatus>();
   #seq = 0;
   #count = 0;
+  #confCount = 0;
   #digest: Uint8Array = new Uint8Array(32);
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   #changes: StatusChange[] = [];
-  #earlyConfs = new Map<string, bigint>();
   #inTx = false;
   #closed = false;
 
@@ -212,42 +165,52 @@ export class Ledger {
     this.genesis = genesis;
     this.#clock = options.clock ?? Date.now;
     this.#verify = options.verify ?? verifyMessageNative;
-    this.#confirmWork = options.confirmWork ?? CONFIRM_WORK_BITS;
+    this.#confirmWork = options.confirmWork ?? CONFIRM_WEIGHT_BITS;
+    this.#threshold = confirmationWeight(this.#confirmWork);
+    this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.#onChange = options.onStatusChange;
     this.orphans = new OrphanPool(options.orphans);
+    this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       getMeta: p("SELECT value FROM meta WHERE key = ?"),
       putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
+      delMeta: p("DELETE FROM meta WHERE key = ?"),
       setMeta: p(
         "INSERT INTO meta (key, value) VALUES (?, ?) " +
           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ),
       has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
-      getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
-      getRaw: p("SELECT raw, nonce FROM txs WHERE txid = ?"),
-      getWork: p("SELECT work FROM txs WHERE txid = ?"),
-      head: p("SELECT seq, status, height, work FROM txs WHERE txid = ?"),
-      headBySeq: p("SELECT txid, status, height, work FROM txs WHERE seq = ?"),
+      hasConf: p("SELECT 1 AS x FROM confs WHERE id = ?"),
+      txSeq: p("SELECT seq FROM txs WHERE txid = ?"),
+      confSeq: p("SELECT seq FROM confs WHERE id = ?"),
+      getTx: p("SELECT txid, raw, weight, watched, status, seq FROM txs WHERE txid = ?"),
+      getRaw: p("SELECT raw FROM txs WHERE txid = ?"),
+      getConf: p(
+        "SELECT c.id, t.txid, c.bits, c.nonce, c.refs FROM confs c " +
+          "JOIN txs t ON t.seq = c.tx WHERE c.id = ?",
+      ),
+      confBySeq: p("SELECT id, bits FROM confs WHERE seq = ?"),
+      headBySeq: p("SELECT txid, status, height, weight FROM txs WHERE seq = ?"),
       parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),
       insTx: p(
-        "INSERT INTO txs (seq, txid, raw, height, timestamp, work, nonce, status) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO txs (seq, txid, raw, height, timestamp, weight, best, watched, status) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
       ),
+      insConf: p("INSERT INTO confs (seq, id, tx, bits, nonce, refs) VALUES (?, ?, ?, ?, ?, ?)"),
+      insRef: p("INSERT OR IGNORE INTO conf_refs (ref, conf) VALUES (?, ?)"),
       insSpend: p("INSERT INTO spends (prev, prev_idx, tx) VALUES (?, ?, ?)"),
       inputsOf: p(
         "SELECT s.prev, s.prev_idx, p.status FROM spends s JOIN txs p ON p.seq = s.prev " +
           "WHERE s.tx = ?",
       ),
-      winner: p(
-        "SELECT t.seq, t.txid, t.work FROM spends s JOIN txs t ON t.seq = s.tx " +
-          "WHERE s.prev = ? AND s.prev_idx = ? ORDER BY t.work DESC, t.txid ASC LIMIT 1",
-      ),
+      parentSeqs: p("SELECT DISTINCT prev FROM spends WHERE tx = ?"),
       coSpenders: p(
-        "SELECT DISTINCT s2.tx AS seq, t.height FROM spends s1 JOIN spends s2 " +
-          "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
+        "SELECT DISTINCT s2.tx AS seq, t.txid, t.height, t.status FROM spends s1 JOIN spends s2 " +
+          "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx " +
           "JOIN txs t ON t.seq = s2.tx WHERE s1.tx = ?",
       ),
+      spendersOf: p("SELECT tx FROM spends WHERE prev = ? AND prev_idx = ?"),
       contested: p(
         "SELECT 1 AS x FROM spends s1 JOIN spends s2 ON s2.prev = s1.prev " +
           "AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx WHERE s1.tx = ? LIMIT 1",
@@ -256,8 +219,20 @@ export class Ledger {
         "SELECT DISTINCT s.tx AS seq, t.height FROM spends s JOIN txs t ON t.seq = s.tx " +
           "WHERE s.prev = ?",
       ),
+      confsOf: p("SELECT seq FROM confs WHERE tx = ?"),
+      referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
       setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
-      setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE seq = ?"),
+      setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
+      watchedRows: p("SELECT seq, txid, weight, status FROM txs WHERE watched = 1"),
+      allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
+      tips: p(
+        "SELECT seq, id FROM confs c WHERE NOT EXISTS " +
+          "(SELECT 1 FROM conf_refs r WHERE r.ref = c.seq) ORDER BY seq DESC LIMIT 256",
+      ),
+      newestLive: p(
+        "SELECT txid, weight FROM txs WHERE status IN ('pending', 'confirmed') " +
+          "ORDER BY seq DESC LIMIT 1",
+      ),
       balance: p(
         "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
           "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
@@ -276,20 +251,33 @@ export class Ledger {
           `WHERE t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY o.hash`,
       ),
       history: p(
-        "SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq DESC LIMIT ? OFFSET ?",
+        "SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq DESC " +
+          "LIMIT ? OFFSET ?",
       ),
-      all: p("SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq"),
-      least: p(
-        "SELECT txid, work FROM txs WHERE status IN ('pending', 'confirmed') AND work < ? " +
-          "ORDER BY work ASC, seq ASC LIMIT 1",
+      all: p("SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq"),
+      cursorSeq: p(
+        "SELECT seq FROM txs WHERE txid = ?1 UNION ALL SELECT seq FROM confs WHERE id = ?1",
       ),
-      inventory: p(
-        "SELECT txid, work FROM txs WHERE seq > coalesce((SELECT seq FROM txs WHERE txid = ?), 0) " +
-          "ORDER BY seq LIMIT ?",
+      invTxs: p("SELECT seq, txid AS id FROM txs WHERE seq > ? ORDER BY seq LIMIT ?"),
+      invConfs: p("SELECT seq, id FROM confs WHERE seq > ? ORDER BY seq LIMIT ?"),
+      digestTxs: p("SELECT txid AS id FROM txs"),
+      digestConfs: p("SELECT id FROM confs"),
+      count: p(
+        "SELECT (SELECT count(*) FROM txs) AS n, (SELECT count(*) FROM confs) AS c, " +
+          "max(coalesce((SELECT max(seq) FROM txs), 0), coalesce((SELECT max(seq) FROM confs), 0)) AS seq",
       ),
-      digestRows: p("SELECT txid, work FROM txs"),
-      count: p("SELECT count(*) AS n, max(seq) AS seq FROM txs"),
       statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),
+    };
+    const rows = (st: string, ...args: number[]) =>
+      (this.#s[st].all(...args) as Row[]).map((r) => Number(Object.values(r)[0]));
+    this.#dag = {
+      children: (tx) => rows("children", tx),
+      confsOf: (tx) => rows("confsOf", tx),
+      referrers: (c) => rows("referrers", c),
+      conf: (c) => {
+        const r = this.#s.confBySeq.get(c) as Row;
+        return { bits: Number(r.bits), id: r.id as Uint8Array };
+      },
     };
     this.#init();
   }
@@ -304,9 +292,8 @@ export class Ledger {
         this.#s.putMeta.run("genesis", gid);
         this.#insert(this.genesis.txid, encodeTx(this.genesis.tx), this.genesis.tx, [], {
           height: 0,
-          status: this.genesis.work >= this.#confirmWork ? "confirmed" : "pending",
-          work: this.genesis.work,
-          nonce: this.genesis.nonce,
+          status: this.#genesisBase() >= this.#threshold ? "confirmed" : "pending",
+          weight: this.#genesisBase(),
         });
       });
     } else {
@@ -319,7 +306,63 @@ export class Ledger {
       }
     }
     this.#reloadCounters();
+    if (this.#s.getMeta.get("recompute") !== undefined && !this.#db.isTransaction) {
+      this.#write(() => this.#recomputeAll());
+    }
+    this.#rebuildWeights();
     this.#changes = [];
+  }
+
+  /** 2^work of the genesis confirmation: weight the genesis has outside the DAG (§13). */
+  #genesisBase(): bigint {
+    return confirmationWeight(this.genesis.work);
+  }
+
+  /**
+   * After migration 3 (v1 confirmations dropped): every status and weight from the pure rule,
+   * once, over all transactions.
+   */
+  #recomputeAll(): void {
+    const entries: StateEntry[] = [];
+    const seqOf = new Map<string, number>();
+    const gid = toHex(this.genesis.txid);
+    for (const r of this.#s.allTxRows.iterate() as Iterable<Row>) {
+      const id = toHex(r.txid as Uint8Array);
+      seqOf.set(id, Number(r.seq));
+      entries.push({
+        txid: id,
+        tx: decodeTx(r.raw as Uint8Array),
+        baseWeight: id === gid ? this.#genesisBase() : undefined,
+      });
+    }
+    const st = computeState(entries, [], this.#confirmWork);
+    for (const [id, seq] of seqOf) {
+      const s = st.status.get(id)!;
+      this.#s.setStatus.run(s, seq);
+      const w = st.weight.get(id) ?? 0n;
+      this.#s.setWeight.run(w.toString(), null, 1, seq);
+    }
+    this.#s.delMeta.run("recompute");
+    this.#reloadCounters();
+  }
+
+  /** Rebuilds the in-memory weight index from the watched rows (docs/PROTOCOL.md §11). */
+  #rebuildWeights(): void {
+    const gseq = 1;
+    const watched = this.#s.watchedRows.all() as Row[];
+    for (const r of watched) {
+      const seq = Number(r.seq);
+      const parents = (this.#s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
+      this.#weights.rewatch(seq, seq === gseq ? this.#genesisBase() : 0n, parents, this.#dag);
+      this.#watchedStatus.set(seq, r.status as TxStatus);
+    }
+    for (const r of watched) {
+      const seq = Number(r.seq);
+      if (this.#s.contested.get(seq) !== undefined) this.#weights.markContested(seq, this.#dag);
+    }
+    for (const r of (this.#s.tips.all() as Row[]).reverse()) {
+      this.#weights.addTip(Number(r.seq), r.id as Uint8Array);
+    }
   }
 
   /** The network id (first 8 bytes of the genesis txid). */
@@ -330,6 +373,11 @@ export class Ledger {
   /** Number of stored transactions (orphans excluded). */
   get count(): number {
     return this.#count;
+  }
+
+  /** Number of stored confirmations. */
+  get confirmationCount(): number {
+    return this.#confCount;
   }
 
   /** Runs `fn` in one database transaction (nested calls join the outer one). */
@@ -351,6 +399,7 @@ export class Ledger {
       this.#changes = [];
       this.#inTx = false;
       this.#reloadCounters();
+      this.#reloadWeightsAfterRollback();
       if (e instanceof LedgerError || e instanceof RuleError) throw e;
       throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
     }
@@ -361,14 +410,24 @@ export class Ledger {
     return result;
   }
 
+  #reloadWeightsAfterRollback(): void {
+    // The in-memory index may hold effects of the rolled-back commit: rebuild it.
+    this.#weights.clear();
+    this.#watchedStatus.clear();
+    try {
+      this.#rebuildWeights();
+    } catch { /* the database is unusable; the next write reports it */ }
+  }
+
   /**
-   * Reads count, last seq and the summary digest back from the database. The digest is kept
-   * in `meta` by every commit that changes it; a file without it (written before it was kept
-   * there) gets it computed once from every row, and stored with the next commit.
+   * Reads counts, last seq and the summary digest back from the database. The digest is kept
+   * in `meta` by every commit that changes it; a file without it (just migrated) gets it
+   * computed once from every item, and stored with the next commit.
    */
   #reloadCounters(): void {
     const c = this.#s.count.get() as Row;
     this.#count = Number(c.n);
+    this.#confCount = Number(c.c);
     this.#seq = Number(c.seq ?? 0);
     this.#statusCounts = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
     for (const r of this.#s.statusCounts.all() as Row[]) {
@@ -381,8 +440,11 @@ export class Ledger {
       return;
     }
     this.#digest = new Uint8Array(32);
-    for (const r of this.#s.digestRows.iterate() as Iterable<Row>) {
-      xorInto(this.#digest, entryHash(r.txid as Uint8Array, Number(r.work)));
+    for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) {
+      combine(this.#digest, itemHash(ITEM_TX, r.id as Uint8Array));
+    }
+    for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) {
+      combine(this.#digest, itemHash(ITEM_CONF, r.id as Uint8Array));
     }
     this.#digestChanged = true;
   }
@@ -489,41 +551,41 @@ export class Ledger {
       }
       throw e;
     }
-    // A confirmation may have arrived before its transaction.
-    const early = this.#earlyConfs.get(id);
-    this.#earlyConfs.delete(id);
-    const work = early === undefined ? 0 : confirmationWork(idBytes, early);
-    // The status rule of core/state.ts for the new transaction. Its parents are settled; an
-    // outpoint that already has a spender is a conflict, which may change that spender too.
-    let height = 0, live = true, parentsConfirmed = true, contested = false;
+    // The status rule of core/state.ts for the new transaction (its parents are settled). An
+    // outpoint that already has a spender is a conflict: old co-spenders get exact weights
+    // again (re-watched) and are re-evaluated.
+    let height = 0;
     const parentSeqs: number[] = [];
+    const parentStatus: TxStatus[] = [];
     for (const inp of tx.inputs) {
       const p = parentOf(inp.txid)!;
       parentSeqs.push(p.seq);
+      parentStatus.push(p.status);
       if (p.height >= height) height = p.height + 1;
-      if (!isLive(p.status)) live = false;
-      if (p.status !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(p.seq, inp.index) as Row | undefined;
-      if (w !== undefined) {
-        contested = true;
-        const rival = { txid: toHex(w.txid as Uint8Array), work: Number(w.work) };
-        if (compareSpenders({ txid: id, work }, rival) > 0) live = false;
-      }
     }
-    const status: TxStatus = !live
-      ? "conflicted"
-      : work >= this.#confirmWork && parentsConfirmed
-      ? "confirmed"
-      : "pending";
-    const seq = this.#insert(idBytes, raw, tx, parentSeqs, {
-      height,
-      status,
-      work,
-      nonce: early ?? null,
+    const rivals = new Set<number>();
+    tx.inputs.forEach((inp, i) => {
+      for (const r of this.#s.spendersOf.all(parentSeqs[i], inp.index) as Row[]) {
+        rivals.add(Number(r.tx));
+      }
     });
-    if (contested) this.#refresh([seq]);
-    // Orphans that waited for this transaction get another try.
+    for (const r of rivals) this.#ensureWatched(r);
+    const self: OrderKey = { txid: id, weight: 0n, best: null, height };
+    const status = statusOf(
+      self,
+      parentStatus,
+      [...rivals].map((r) => this.#keyOf(r)),
+      this.#confirmWork,
+    );
+    const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n });
+    if (rivals.size > 0) {
+      this.#weights.markContested(seq, this.#dag);
+      for (const r of rivals) this.#weights.markContested(r, this.#dag);
+      this.#refresh([seq]);
+    }
+    // Orphans, and confirmations, that waited for this transaction get another try.
     for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify);
+    this.#retryWaiting(id);
     return { kind: "accepted", txid: id };
   }
 
@@ -538,13 +600,38 @@ export class Ledger {
     };
   }
 
+  /** Makes `seq` watched (exact weight), walking its future cone if it was not. */
+  #ensureWatched(seq: number): Watched {
+    const w = this.#weights.watched.get(seq);
+    if (w !== undefined) return w;
+    const parents = (this.#s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
+    const base = seq === 1 ? this.#genesisBase() : 0n;
+    const fresh = this.#weights.rewatch(seq, base, parents, this.#dag);
+    this.#s.setWeight.run(fresh.weight.toString(), fromHexOrNull(fresh.best), 1, seq);
+    this.#watchedStatus.set(seq, (this.#s.headBySeq.get(seq) as Row).status as TxStatus);
+    return fresh;
+  }
+
+  /** The ≺ key and status of a watched transaction. */
+  #keyOf(seq: number): OrderKey & { status: TxStatus } {
+    const w = this.#weights.watched.get(seq)!;
+    const head = this.#s.headBySeq.get(seq) as Row;
+    return {
+      txid: toHex(head.txid as Uint8Array),
+      weight: w.weight,
+      best: w.best,
+      height: Number(head.height),
+      status: head.status as TxStatus,
+    };
+  }
+
   /** Stores a validated transaction; returns its seq. `parentSeqs` follow its inputs. */
   #insert(
     idBytes: Uint8Array,
     raw: Uint8Array,
     tx: Tx,
     parentSeqs: readonly number[],
-    st: { height: number; status: TxStatus; work: number; nonce: bigint | null },
+    st: { height: number; status: TxStatus; weight: bigint },
   ): number {
     const seq = ++this.#seq;
     this.#s.insTx.run(
@@ -553,8 +640,8 @@ export class Ledger {
       raw,
       st.height,
       tx.timestamp,
-      st.work,
-      st.nonce === null ? null : nonceBytes(st.nonce),
+      st.weight.toString(),
+      null,
       st.status,
     );
     const values: (Uint8Array | number | bigint)[] = [];
@@ -563,9 +650,17 @@ export class Ledger {
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     this.#statusCounts[st.status]++;
-    xorInto(this.#digest, entryHash(idBytes, st.work));
+    combine(this.#digest, itemHash(ITEM_TX, idBytes));
     this.#digestChanged = true;
     this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status, tx });
+    this.#weights.watch(seq, {
+      weight: st.weight,
+      best: null,
+      contested: false,
+      parents: [...new Set(parentSeqs)],
+    });
+    this.#weights.addTx(seq, parentSeqs);
+    this.#watchedStatus.set(seq, st.status);
     return seq;
   }
 
@@ -578,66 +673,113 @@ export class Ledger {
   }
 
   /**
-   * Offers a confirmation. It is kept only with strictly more work than the best one
-   * (PROTOCOL.md §6). Confirmations of unknown txids wait, bounded, for the tx.
+   * Offers a confirmation (decoded, or its canonical encoding). Stored when its work checks
+   * and its transaction and refs are stored; otherwise it waits, bounded (PROTOCOL.md §6).
    */
-  addConfirmation(txid: Uint8Array, nonce: bigint): ConfResult {
-    return this.#write(() => this.#addConf(txid, nonce));
+  addConfirmation(c: Confirmation | Uint8Array): ConfResult {
+    return this.#write(() => this.#addConf(c));
   }
 
   /** Offers many confirmations in one commit. */
-  addConfirmations(list: readonly { txid: Uint8Array; nonce: bigint }[]): ConfResult[] {
-    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
+  addConfirmations(list: readonly (Confirmation | Uint8Array)[]): ConfResult[] {
+    return this.#write(() => list.map((c) => this.#addConf(c)));
   }
 
-  #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
-    const id = toHex(txid);
-    const work = confirmationWork(txid, nonce);
-    const head = this.#s.head.get(txid) as Row | undefined;
-    if (head === undefined) {
-      const prev = this.#earlyConfs.get(id);
-      if (prev === undefined || confirmationWork(txid, prev) < work) {
-        if (prev === undefined && this.#earlyConfs.size >= MAX_EARLY_CONFS) {
-          this.#earlyConfs.delete(this.#earlyConfs.keys().next().value!);
-        }
-        this.#earlyConfs.set(id, nonce);
+  #addConf(input: Confirmation | Uint8Array): ConfResult {
+    let c: Confirmation;
+    try {
+      c = input instanceof Uint8Array ? decodeConfirmation(input) : input;
+    } catch (e) {
+      if (e instanceof WireError || e instanceof RangeError) {
+        return { kind: "rejected", id: "", code: "malformed", message: e.message };
       }
-      return { kind: "unknown", txid: id, work };
+      throw e;
     }
-    const old = Number(head.work);
-    if (work <= old) return { kind: "not-better", txid: id, work };
-    const seq = Number(head.seq);
-    this.#s.setWork.run(work, nonceBytes(nonce), seq);
-    xorInto(this.#digest, entryHash(txid, old));
-    xorInto(this.#digest, entryHash(txid, work));
+    let checked;
+    try {
+      checked = checkConfirmation(c, this.#minConfBits);
+    } catch (e) {
+      if (e instanceof RuleError) {
+        return { kind: "rejected", id: "", code: e.code, message: e.message };
+      }
+      throw e;
+    }
+    const idBytes = checked.id;
+    const id = toHex(idBytes);
+    if (this.#s.hasConf.get(idBytes) !== undefined) return { kind: "duplicate", id };
+    const txRow = this.#s.txSeq.get(c.txid) as Row | undefined;
+    const missing: string[] = [];
+    if (txRow === undefined) missing.push(toHex(c.txid));
+    const refSeqs: number[] = [];
+    for (const r of c.refs) {
+      const row = this.#s.confSeq.get(r) as Row | undefined;
+      if (row === undefined) missing.push(toHex(r));
+      else refSeqs.push(Number(row.seq));
+    }
+    if (missing.length > 0 || txRow === undefined) {
+      if (this.waitingConfs.has(id)) return { kind: "duplicate", id };
+      this.waitingConfs.add(id, encodeConfirmation(c), missing, this.#clock());
+      return { kind: "waiting", id, missing };
+    }
+    const txSeq = Number(txRow.seq);
+    const seq = ++this.#seq;
+    const refs = new Uint8Array(32 * c.refs.length);
+    c.refs.forEach((r, i) => refs.set(r, 32 * i));
+    this.#s.insConf.run(seq, idBytes, txSeq, c.bits, nonceBytes(c.nonce), refs);
+    for (const r of refSeqs) this.#s.insRef.run(r, seq);
+    this.#confCount++;
+    combine(this.#digest, itemHash(ITEM_CONF, idBytes));
     this.#digestChanged = true;
-    // More work changes a status only when it reaches the confirmation threshold, or when
-    // another transaction spends one of the same outputs (the winner may change). Otherwise
-    // this transaction keeps its status, and so do its descendants.
-    const crosses = old < this.#confirmWork && work >= this.#confirmWork;
-    if (crosses || this.#s.contested.get(seq) !== undefined) this.#refresh([seq]);
-    return { kind: "improved", txid: id, work };
+    const approved = this.#weights.addConf(seq, idBytes, txSeq, refSeqs, c.bits);
+    const seeds: number[] = [];
+    for (const t of approved) {
+      const w = this.#weights.watched.get(t)!;
+      const status = this.#watchedStatus.get(t);
+      const settle = w.weight >= this.#threshold && !w.contested;
+      this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
+      if (w.contested || (status === "pending" && w.weight >= this.#threshold)) seeds.push(t);
+      if (settle) {
+        // Its weight only grows and nothing contests it: a lower bound is enough from now on.
+        this.#weights.unwatch(t);
+        this.#watchedStatus.delete(t);
+      }
+    }
+    if (seeds.length > 0) this.#refresh(seeds);
+    this.#retryWaiting(id);
+    return { kind: "stored", id, txid: toHex(c.txid), bits: c.bits };
+  }
+
+  /** Confirmations that waited for the item `id` get another try. */
+  #retryWaiting(id: string): void {
+    for (const w of this.waitingConfs.takeChildren(id)) this.#addConf(w.raw);
   }
 
   /**
-   * Recomputes statuses from `seeds` outward: the seeds' co-spenders (a winner may change)
-   * and then, in height order, the children of every transaction whose status changed.
+   * Recomputes statuses from `seeds` outward: the seeds' co-spenders (the order may have
+   * changed) and then, in height order, the children and co-spenders of every transaction
+   * whose status changed. Every evaluation is core's `statusOf`; the result equals
+   * `computeState` (§8), which has a unique solution because each status depends only on
+   * transactions before it in ≺.
    */
   #refresh(seeds: readonly number[]): void {
     const q = new HeightQueue();
-    for (const seq of seeds) {
+    const pushCo = (seq: number) => {
       for (const r of this.#s.coSpenders.all(seq) as Row[]) {
         q.push(Number(r.height), Number(r.seq));
       }
+    };
+    for (const seq of seeds) {
+      pushCo(seq);
       const head = this.#s.headBySeq.get(seq) as Row;
       q.push(Number(head.height), seq);
     }
     for (let seq = q.pop(); seq !== undefined; seq = q.pop()) {
       const head = this.#s.headBySeq.get(seq) as Row;
       const before = head.status as TxStatus;
-      const after = this.#statusOf(seq, Number(head.work));
+      const after = this.#statusOfSeq(seq, head);
       if (after === before) continue;
       this.#s.setStatus.run(after, seq);
+      if (this.#watchedStatus.has(seq)) this.#watchedStatus.set(seq, after);
       this.#statusCounts[before]--;
       this.#statusCounts[after]++;
       const id = toHex(head.txid as Uint8Array);
@@ -645,25 +787,27 @@ export class Ledger {
       if (last && last.from === null) {
         this.#changes[this.#changes.lastIndexOf(last)] = { ...last, to: after };
       } else this.#changes.push({ txid: id, from: before, to: after });
-      for (const r of this.#s.children.all(seq) as Row[]) {
-        q.push(Number(r.height), Number(r.seq));
+      if (isLive(before) !== isLive(after)) {
+        for (const r of this.#s.children.all(seq) as Row[]) {
+          q.push(Number(r.height), Number(r.seq));
+        }
+        pushCo(seq);
       }
     }
   }
 
-  /** The status rule of core/state.ts, evaluated for one stored transaction. */
-  #statusOf(seq: number, work: number): TxStatus {
-    let live = true;
-    let parentsConfirmed = true;
-    for (const r of this.#s.inputsOf.all(seq) as Row[]) {
-      const ps = r.status as TxStatus;
-      if (!isLive(ps)) live = false;
-      if (ps !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(r.prev as number, r.prev_idx as number) as Row;
-      if (Number(w.seq) !== seq) live = false;
-    }
-    if (!live) return "conflicted";
-    return work >= this.#confirmWork && parentsConfirmed ? "confirmed" : "pending";
+  /** Core's `statusOf` for one stored transaction. */
+  #statusOfSeq(seq: number, head: Row): TxStatus {
+    const w = this.#weights.watched.get(seq);
+    const self: OrderKey = {
+      txid: toHex(head.txid as Uint8Array),
+      weight: w?.weight ?? BigInt(head.weight as string),
+      best: w?.best ?? null,
+      height: Number(head.height),
+    };
+    const parents = (this.#s.inputsOf.all(seq) as Row[]).map((r) => r.status as TxStatus);
+    const co = (this.#s.coSpenders.all(seq) as Row[]).map((r) => this.#keyOf(Number(r.seq)));
+    return statusOf(self, parents, co, this.#confirmWork);
   }
 
   /** True when the txid is stored. */
@@ -672,23 +816,73 @@ export class Ledger {
     return this.#s.has.get(b) !== undefined;
   }
 
-  /** The encoding and best confirmation nonce of a stored transaction (no decoding). */
-  getRaw(txid: Uint8Array): { raw: Uint8Array; nonce: bigint | null } | undefined {
-    const r = this.#s.getRaw.get(txid) as Row | undefined;
-    return r === undefined ? undefined : { raw: r.raw as Uint8Array, nonce: nonceOf(r) };
+  /** True when a transaction or confirmation with this id is stored. */
+  hasItem(id: Uint8Array | string): boolean {
+    const b = typeof id === "string" ? fromHex(id) : id;
+    return this.#s.has.get(b) !== undefined || this.#s.hasConf.get(b) !== undefined;
   }
 
-  /** The best work of a stored transaction, or undefined when it is not stored. */
-  workOf(txid: Uint8Array): number | undefined {
-    const r = this.#s.getWork.get(txid) as Row | undefined;
-    return r === undefined ? undefined : Number(r.work);
+  /** The encoding of a stored transaction (no decoding). */
+  getRaw(txid: Uint8Array): { raw: Uint8Array } | undefined {
+    const r = this.#s.getRaw.get(txid) as Row | undefined;
+    return r === undefined ? undefined : { raw: r.raw as Uint8Array };
+  }
+
+  /** A stored confirmation by id. */
+  getConfirmation(id: Uint8Array): Confirmation | undefined {
+    const r = this.#s.getConf.get(id) as Row | undefined;
+    if (r === undefined) return undefined;
+    const refBytes = r.refs as Uint8Array;
+    const refs: Uint8Array[] = [];
+    for (let i = 0; i < refBytes.length; i += 32) refs.push(refBytes.slice(i, i + 32));
+    const nb = r.nonce as Uint8Array;
+    return {
+      txid: r.txid as Uint8Array,
+      bits: Number(r.bits),
+      refs,
+      nonce: new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0),
+    };
+  }
+
+  /** A stored item (transaction or confirmation) by id, for sync replies. */
+  getItem(id: Uint8Array): StoredItem | undefined {
+    const tx = this.getRaw(id);
+    if (tx) return { kind: "tx", raw: tx.raw };
+    const conf = this.getConfirmation(id);
+    return conf ? { kind: "conf", conf } : undefined;
+  }
+
+  /**
+   * Sync's view of an item: its kind (0 transaction, 1 confirmation, as in inventories)
+   * when stored, undefined when not.
+   */
+  workOf(id: Uint8Array): number | undefined {
+    if (this.#s.has.get(id) !== undefined) return ITEM_TX;
+    return this.#s.hasConf.get(id) !== undefined ? ITEM_CONF : undefined;
   }
 
   /** A stored transaction with its state, or undefined. */
   getTx(txid: Uint8Array | string): TxRecord | undefined {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
     const r = this.#s.getTx.get(b) as Row | undefined;
-    return r === undefined ? undefined : toRecord(r);
+    return r === undefined ? undefined : this.#record(r);
+  }
+
+  #record(r: Row): TxRecord {
+    const raw = r.raw as Uint8Array;
+    const seq = Number(r.seq);
+    const w = this.#weights.watched.get(seq);
+    const weight = w?.weight ?? BigInt(r.weight as string);
+    return {
+      txid: toHex(r.txid as Uint8Array),
+      tx: decodeTx(raw),
+      raw,
+      weight,
+      weightExact: w !== undefined,
+      work: weightBits(weight),
+      status: r.status as TxStatus,
+      seq,
+    };
   }
 
   /**
@@ -726,12 +920,12 @@ export class Ledger {
 
   /** Most recent transactions first. */
   history(limit = 20, offset = 0): TxRecord[] {
-    return (this.#s.history.all(limit, offset) as Row[]).map(toRecord);
+    return (this.#s.history.all(limit, offset) as Row[]).map((r) => this.#record(r));
   }
 
   /** Every stored transaction in arrival order. */
   *all(): Generator<TxRecord> {
-    for (const r of this.#s.all.iterate() as Iterable<Row>) yield toRecord(r);
+    for (const r of this.#s.all.iterate() as Iterable<Row>) yield this.#record(r);
   }
 
   /** Status counts. */
@@ -740,32 +934,70 @@ export class Ledger {
   }
 
   /**
-   * The live transaction with the least work below `capBits` (ties: lower txid), for miners.
-   * Losers of a conflict are never returned, so mining hardens winners (PROTOCOL.md §12).
+   * A mining template (PROTOCOL.md §12): the least-weighted live watched transaction (ties:
+   * the newer), else the newest live one; and up to `maxRefs` tips, newest first, that
+   * approve no transaction that is not live. Null only when nothing is live (never, with a
+   * genesis).
    */
-  leastConfirmed(capBits: number): { txid: Uint8Array; work: number } | null {
-    const r = this.#s.least.get(capBits) as Row | undefined;
-    return r === undefined ? null : { txid: r.txid as Uint8Array, work: Number(r.work) };
+  mineTemplate(maxRefs = MAX_REFS): MineTemplate | null {
+    let best: { seq: number; weight: bigint } | null = null;
+    for (const [seq, w] of this.#weights.watched) {
+      if (!isLive(this.#watchedStatus.get(seq))) continue;
+      if (best === null || w.weight < best.weight || (w.weight === best.weight && seq > best.seq)) {
+        best = { seq, weight: w.weight };
+      }
+    }
+    let txid: Uint8Array;
+    let weight: bigint;
+    if (best !== null) {
+      txid = (this.#s.headBySeq.get(best.seq) as Row).txid as Uint8Array;
+      weight = best.weight;
+    } else {
+      const r = this.#s.newestLive.get() as Row | undefined;
+      if (r === undefined) return null;
+      txid = r.txid as Uint8Array;
+      weight = BigInt(r.weight as string);
+    }
+    const refs: Uint8Array[] = [];
+    const tips = [...this.#weights.tips].sort((a, b) => b[0] - a[0]);
+    for (const [seq, id] of tips) {
+      if (refs.length >= maxRefs) break;
+      const bad = this.#weights.approvesOf(seq).some((t) => !isLive(this.#watchedStatus.get(t)));
+      if (!bad) refs.push(id);
+    }
+    return { txid, refs, weight };
   }
 
   /**
-   * Sync inventory: up to `limit` (txid, work) pairs stored after the tx `after` (all zeros =
-   * from the start), in storage order. Storage order is topological (a tx is stored only after
-   * its parents), so a node that fetches in this order receives no orphans.
+   * Sync inventory: up to `limit` stored items after the item `after` (all zeros = from the
+   * start), in storage order, which is topological (a tx after its parents, a confirmation
+   * after its tx and refs). `work` carries the kind: 0 transaction, 1 confirmation.
    */
   inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
-    return (this.#s.inventory.all(after, limit) as Row[]).map((r) => ({
-      txid: r.txid as Uint8Array,
-      work: Number(r.work),
+    const c = this.#s.cursorSeq.get(after) as Row | undefined;
+    const from = c === undefined ? 0 : Number(c.seq);
+    const txs = (this.#s.invTxs.all(from, limit) as Row[]).map((r) => ({
+      seq: Number(r.seq),
+      txid: r.id as Uint8Array,
+      work: ITEM_TX,
+    }));
+    const confs = (this.#s.invConfs.all(from, limit) as Row[]).map((r) => ({
+      seq: Number(r.seq),
+      txid: r.id as Uint8Array,
+      work: ITEM_CONF,
+    }));
+    return [...txs, ...confs].sort((a, b) => a.seq - b.seq).slice(0, limit).map((e) => ({
+      txid: e.txid,
+      work: e.work,
     }));
   }
 
   /**
-   * Anti-entropy summary: count and the XOR of SHA-256(txid ‖ work u16) over stored
-   * transactions. Equal sets with equal work give equal summaries in any arrival order.
+   * Anti-entropy summary: item count (transactions + confirmations) and the digest of the item
+   * set (docs/PROTOCOL.md §10.3). Equal sets give equal summaries in any arrival order.
    */
   summary(): { count: number; digest: Uint8Array } {
-    return { count: this.#count, digest: this.#digest.slice() };
+    return { count: this.#count + this.#confCount, digest: this.#digest.slice() };
   }
 
   /** The supply invariant: live unspent outputs add up to the genesis supply. */
@@ -794,22 +1026,8 @@ export class Ledger {
   }
 }
 
-function nonceOf(r: Row): bigint | null {
-  const nb = r.nonce as Uint8Array | null;
-  return nb === null ? null : new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0);
-}
-
-function toRecord(r: Row): TxRecord {
-  const raw = r.raw as Uint8Array;
-  return {
-    txid: toHex(r.txid as Uint8Array),
-    tx: decodeTx(raw),
-    raw,
-    work: Number(r.work),
-    nonce: nonceOf(r),
-    status: r.status as TxStatus,
-    seq: Number(r.seq),
-  };
+function fromHexOrNull(hex: string | null): Uint8Array | null {
+  return hex === null ? null : fromHex(hex);
 }
 
 /**
@@ -832,16 +1050,4 @@ function nonceBytes(nonce: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, nonce);
   return b;
-}
-
-function entryHash(txid: Uint8Array, work: number): Uint8Array {
-  const m = new Uint8Array(34);
-  m.set(txid);
-  m[32] = work >> 8;
-  m[33] = work & 0xff;
-  return sha256(m);
-}
-
-function xorInto(acc: Uint8Array, h: Uint8Array): void {
-  for (let i = 0; i < 32; i++) acc[i] ^= h[i];
 }
