@@ -31,10 +31,13 @@ import { weightBits } from "../core/weight.ts";
 import {
   decodeOutputs,
   decodeTx,
+  type EncodedTx,
+  encodedTxFromBytes,
+  encodedTxFromTx,
   encodeTx,
+  isEncodedTx,
   sighashMessage,
   type Tx,
-  txidOfEncoding,
   type TxOutput,
 } from "../core/tx.ts";
 import {
@@ -46,24 +49,35 @@ import {
 } from "../core/validate.ts";
 import { verifyMessageNative } from "../core/verify_native.ts";
 import { openDatabase } from "./db.ts";
+import type {
+  AddResult,
+  ConfResult,
+  LedgerEvent,
+  LedgerListener,
+  StatusChange,
+  TxEvent,
+} from "./events.ts";
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
 import { HeightQueue } from "./height_queue.ts";
 import { combine, ITEM_CONF, ITEM_TX, itemHash } from "./item_digest.ts";
-import type {
+import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
+import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
+
+export type {
   AddResult,
   Coin,
   ConfResult,
+  LedgerEvent,
+  LedgerListener,
   MineTemplate,
   StatusChange,
   StoredItem,
+  TxEvent,
   TxRecord,
-} from "./types.ts";
-import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
-
-export type { AddResult, Coin, ConfResult, MineTemplate, StatusChange, StoredItem, TxRecord };
+};
 
 /** Options of `openLedger`. */
 export interface LedgerOptions {
@@ -73,8 +87,6 @@ export interface LedgerOptions {
   clock?: () => number;
   /** Signature check; node:crypto's by default. */
   verify?: VerifyFn;
-  /** Called after each commit with the statuses that changed. */
-  onStatusChange?: (changes: readonly StatusChange[]) => void;
   /** A live tx is confirmed at weight ≥ 2^confirmWork; the protocol's 24 by default. */
   confirmWork?: number;
   /** Least bits a stored confirmation may claim; the protocol's 20 by default (tests: less). */
@@ -96,13 +108,12 @@ type Row = Record<string, unknown>;
 
 /** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
-  readonly items: readonly (Tx | Uint8Array | Checked)[];
+  readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
 }
 
 /** A decoded transaction with its sighash message and the workers' signature verdicts. */
 interface Checked {
-  readonly tx: Tx;
-  readonly raw: Uint8Array;
+  readonly entry: EncodedTx;
   /** The sighash message every input signs. */
   readonly message: Uint8Array;
   /** One entry per input: does its signature verify over `message`? */
@@ -141,7 +152,7 @@ export class Ledger {
   readonly #confirmWork: number;
   readonly #threshold: bigint;
   readonly #minConfBits: number;
-  readonly #onChange?: (changes: readonly StatusChange[]) => void;
+  readonly #listeners: LedgerListener[] = [];
   readonly #s: Record<string, StatementSync>;
   readonly #insOuts: StatementSync[] = [];
   readonly #weights = new WeightIndex();
@@ -155,7 +166,8 @@ export class Ledger {
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
-  #changes: StatusChange[] = [];
+  /** Outcomes of the open database transaction, published after its commit. */
+  #events: LedgerEvent[] = [];
   #inTx = false;
   #closed = false;
 
@@ -168,7 +180,6 @@ export class Ledger {
     this.#confirmWork = options.confirmWork ?? CONFIRM_WEIGHT_BITS;
     this.#threshold = confirmationWeight(this.#confirmWork);
     this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
-    this.#onChange = options.onStatusChange;
     this.orphans = new OrphanPool(options.orphans);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     const p = (sql: string) => db.prepare(sql);
@@ -310,7 +321,20 @@ export class Ledger {
       this.#write(() => this.#recomputeAll());
     }
     this.#rebuildWeights();
-    this.#changes = [];
+    this.#events = [];
+  }
+
+  /**
+   * Subscribes to the event stream: after every commit, `listener` gets that commit's
+   * outcomes in order (offered and adopted transactions, confirmations, status changes).
+   * Returns the function that unsubscribes.
+   */
+  subscribe(listener: LedgerListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
   }
 
   /** 2^work of the genesis confirmation: weight the genesis has outside the DAG (§13). */
@@ -396,7 +420,7 @@ export class Ledger {
       try {
         this.#db.exec("ROLLBACK");
       } catch { /* the rollback error would hide the cause */ }
-      this.#changes = [];
+      this.#events = [];
       this.#inTx = false;
       this.#reloadCounters();
       this.#reloadWeightsAfterRollback();
@@ -404,9 +428,9 @@ export class Ledger {
       throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
     }
     this.#inTx = false;
-    const changes = this.#changes;
-    this.#changes = [];
-    if (changes.length > 0 && this.#onChange) this.#onChange(changes);
+    const events = this.#events;
+    this.#events = [];
+    if (events.length > 0) { for (const fn of [...this.#listeners]) fn(events); }
     return result;
   }
 
@@ -450,12 +474,12 @@ export class Ledger {
   }
 
   /** Offers one transaction (decoded, or raw bytes from the network). One commit. */
-  addTx(tx: Tx | Uint8Array): AddResult {
+  addTx(tx: Tx | Uint8Array | EncodedTx): AddResult {
     return this.#write(() => this.#add(tx, this.#verify));
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array)[]): AddResult[] {
+  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
     return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
   }
 
@@ -465,29 +489,30 @@ export class Ledger {
    * so the next batch can be verified while this thread commits the previous one. Same
    * results as `addTxs` once committed.
    */
-  async prepareTxs(txs: readonly (Tx | Uint8Array)[], pool: VerifyPool): Promise<PreparedTxs> {
+  async prepareTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    pool: VerifyPool,
+  ): Promise<PreparedTxs> {
     const checks: SignatureCheck[] = [];
     const decoded = txs.map((t) => {
       try {
-        const raw = t instanceof Uint8Array ? t : encodeTx(t);
-        const tx = t instanceof Uint8Array ? decodeTx(t) : t;
-        const message = sighashMessage(tx);
+        const entry = toEncoded(t);
+        const message = sighashMessage(entry.tx);
         const first = checks.length;
-        for (const i of tx.inputs) {
+        for (const i of entry.tx.inputs) {
           checks.push({ signature: i.signature, message, publicKey: i.publicKey });
         }
-        return { tx, raw, message, first };
+        return { entry, message, first };
       } catch {
         return null; // malformed: #add reports it
       }
     });
     const ok = await pool.verify(checks);
-    const items = decoded.map((d, k): Tx | Uint8Array | Checked =>
+    const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
       d === null ? txs[k] : {
-        tx: d.tx,
-        raw: d.raw,
+        entry: d.entry,
         message: d.message,
-        signatures: ok.slice(d.first, d.first + d.tx.inputs.length),
+        signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
       }
     );
     return { items };
@@ -502,28 +527,39 @@ export class Ledger {
     return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
   }
 
-  #add(input: Tx | Uint8Array | Checked, verify: VerifyFn): AddResult {
-    let raw: Uint8Array;
-    let tx: Tx;
+  /**
+   * Offers one transaction inside the open database transaction and records its outcome in
+   * the event stream (`adopted`: an orphan let in by its parent's arrival).
+   */
+  #add(
+    input: Tx | Uint8Array | EncodedTx | Checked,
+    verify: VerifyFn,
+    adopted = false,
+  ): AddResult {
+    const r = this.#offer(input, verify, adopted);
+    // "accepted" is recorded by #offer itself, before the orphans it lets in.
+    if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
+    return r;
+  }
+
+  #offer(
+    input: Tx | Uint8Array | EncodedTx | Checked,
+    verify: VerifyFn,
+    adopted: boolean,
+  ): AddResult {
+    let entry: EncodedTx;
     let message: Uint8Array | undefined;
     try {
-      if (input instanceof Uint8Array) {
-        raw = input;
-        tx = decodeTx(raw);
-      } else if ("raw" in input) {
-        ({ raw, message, tx } = input);
-      } else {
-        tx = input;
-        raw = encodeTx(tx);
-      }
+      if (!(input instanceof Uint8Array) && "signatures" in input) {
+        ({ entry, message } = input);
+      } else entry = toEncoded(input);
     } catch (e) {
       if (e instanceof WireError || e instanceof RangeError) {
         return { kind: "rejected", txid: "", code: "malformed", message: e.message };
       }
       throw e;
     }
-    const idBytes = txidOfEncoding(raw);
-    const id = toHex(idBytes);
+    const { raw, tx, txid: idBytes, id } = entry;
     if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
     const now = this.#clock();
     // One query per parent gives its outputs (for validation) and its status and height.
@@ -543,7 +579,7 @@ export class Ledger {
         this.orphans.add(id, raw, missing, now);
         return { kind: "orphan", txid: id, missing };
       }
-      const checked = input instanceof Uint8Array || !("raw" in input) ? undefined : input;
+      const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
       checkTxInputs(tx, lookup, checked ? checkedVerify(tx, checked, verify) : verify, message);
     } catch (e) {
       if (e instanceof RuleError) {
@@ -583,8 +619,9 @@ export class Ledger {
       for (const r of rivals) this.#weights.markContested(r, this.#dag);
       this.#refresh([seq]);
     }
+    this.#events.push({ kind: "accepted", txid: id, entry, adopted });
     // Orphans, and confirmations, that waited for this transaction get another try.
-    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify);
+    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify, true);
     this.#retryWaiting(id);
     return { kind: "accepted", txid: id };
   }
@@ -652,7 +689,7 @@ export class Ledger {
     this.#statusCounts[st.status]++;
     combine(this.#digest, itemHash(ITEM_TX, idBytes));
     this.#digestChanged = true;
-    this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status, tx });
+    this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
     this.#weights.watch(seq, {
       weight: st.weight,
       best: null,
@@ -685,13 +722,20 @@ export class Ledger {
     return this.#write(() => list.map((c) => this.#addConf(c)));
   }
 
+  /** Offers one confirmation and records its outcome in the event stream. */
   #addConf(input: Confirmation | Uint8Array): ConfResult {
+    const r = this.#offerConf(input);
+    this.#events.push(r);
+    return r;
+  }
+
+  #offerConf(input: Confirmation | Uint8Array): ConfResult {
     let c: Confirmation;
     try {
       c = input instanceof Uint8Array ? decodeConfirmation(input) : input;
     } catch (e) {
       if (e instanceof WireError || e instanceof RangeError) {
-        return { kind: "rejected", id: "", code: "malformed", message: e.message };
+        return { kind: "invalid", id: "", code: "malformed", message: e.message };
       }
       throw e;
     }
@@ -700,13 +744,13 @@ export class Ledger {
       checked = checkConfirmation(c, this.#minConfBits);
     } catch (e) {
       if (e instanceof RuleError) {
-        return { kind: "rejected", id: "", code: e.code, message: e.message };
+        return { kind: "invalid", id: "", code: e.code, message: e.message };
       }
       throw e;
     }
     const idBytes = checked.id;
     const id = toHex(idBytes);
-    if (this.#s.hasConf.get(idBytes) !== undefined) return { kind: "duplicate", id };
+    if (this.#s.hasConf.get(idBytes) !== undefined) return { kind: "known", id };
     const txRow = this.#s.txSeq.get(c.txid) as Row | undefined;
     const missing: string[] = [];
     if (txRow === undefined) missing.push(toHex(c.txid));
@@ -717,7 +761,7 @@ export class Ledger {
       else refSeqs.push(Number(row.seq));
     }
     if (missing.length > 0 || txRow === undefined) {
-      if (this.waitingConfs.has(id)) return { kind: "duplicate", id };
+      if (this.waitingConfs.has(id)) return { kind: "known", id };
       this.waitingConfs.add(id, encodeConfirmation(c), missing, this.#clock());
       return { kind: "waiting", id, missing };
     }
@@ -783,10 +827,10 @@ export class Ledger {
       this.#statusCounts[before]--;
       this.#statusCounts[after]++;
       const id = toHex(head.txid as Uint8Array);
-      const last = this.#changes.findLast((c) => c.txid === id);
-      if (last && last.from === null) {
-        this.#changes[this.#changes.lastIndexOf(last)] = { ...last, to: after };
-      } else this.#changes.push({ txid: id, from: before, to: after });
+      const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
+      if (last?.kind === "status" && last.from === null) {
+        this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
+      } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
       if (isLive(before) !== isLive(after)) {
         for (const r of this.#s.children.all(seq) as Row[]) {
           q.push(Number(r.height), Number(r.seq));
@@ -1034,6 +1078,13 @@ function fromHexOrNull(hex: string | null): Uint8Array | null {
  * A signature check that answers with a worker's verdicts for the inputs of `tx` (matched by
  * identity, so only those exact bytes get the verdict) and falls back to `verify` otherwise.
  */
+/** The input as an EncodedTx: as given, decoded once, or encoded once. */
+function toEncoded(t: Tx | Uint8Array | EncodedTx): EncodedTx {
+  if (t instanceof Uint8Array) return encodedTxFromBytes(t);
+  if (isEncodedTx(t)) return t as EncodedTx;
+  return encodedTxFromTx("raw" in t ? (t as EncodedTx).tx : t as Tx);
+}
+
 function checkedVerify(tx: Tx, checked: Checked, verify: VerifyFn): VerifyFn {
   return (signature, message, publicKey) => {
     if (message === checked.message) {

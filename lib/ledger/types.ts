@@ -3,45 +3,8 @@
  * @module
  */
 import type { Confirmation } from "../core/confirmation.ts";
-import type { RuleError } from "../core/errors.ts";
 import type { TxStatus } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
-
-/** What happened to an offered transaction. */
-export type AddResult =
-  | { readonly kind: "accepted"; readonly txid: string }
-  | { readonly kind: "duplicate"; readonly txid: string }
-  | { readonly kind: "orphan"; readonly txid: string; readonly missing: readonly string[] }
-  | {
-    readonly kind: "rejected";
-    readonly txid: string;
-    readonly code: RuleError["code"] | "malformed";
-    readonly message: string;
-  };
-
-/**
- * What happened to an offered confirmation (ids are lowercase hex). `waiting`: its transaction
- * or a ref is not stored yet; it waits, bounded, and `missing` names what to request.
- */
-export type ConfResult =
-  | { readonly kind: "stored"; readonly id: string; readonly txid: string; readonly bits: number }
-  | { readonly kind: "duplicate"; readonly id: string }
-  | { readonly kind: "waiting"; readonly id: string; readonly missing: readonly string[] }
-  | {
-    readonly kind: "rejected";
-    readonly id: string;
-    readonly code: RuleError["code"] | "malformed";
-    readonly message: string;
-  };
-
-/** A status change, reported to `onStatusChange` after its commit. */
-export interface StatusChange {
-  readonly txid: string;
-  readonly from: TxStatus | null;
-  readonly to: TxStatus;
-  /** The transaction, for a new one (`from` null), so listeners need not read it back. */
-  readonly tx?: Tx;
-}
 
 /** A stored transaction with its state. */
 export interface TxRecord {

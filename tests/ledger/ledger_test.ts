@@ -1,10 +1,11 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { fromHex, sha256, toHex } from "../../lib/core/hash.ts";
+import { bytesEqual, fromHex, sha256, toHex } from "../../lib/core/hash.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
+import { isConfEvent, isTxEvent, type LedgerEvent } from "../../lib/ledger/events.ts";
 import {
   coinsOf,
   idHex,
@@ -22,14 +23,18 @@ import { confirmationWeight, encodeConfirmation } from "../../lib/core/confirmat
 const [alice, bob, carol, dave] = [0, 1, 2, 3].map(testKeys);
 const genesis = testGenesis(alice);
 const NOW = () => T0 + 60_000;
-const open = (path = ":memory:", onStatusChange?: (c: readonly StatusChange[]) => void) =>
-  openLedger(path, {
+const open = async (path = ":memory:", onStatusChange?: (c: readonly StatusChange[]) => void) => {
+  const l = await openLedger(path, {
     genesis,
     clock: NOW,
     confirmWork: TEST_CONFIRM_WORK,
     minConfBits: 1,
-    onStatusChange,
   });
+  if (onStatusChange) {
+    l.subscribe((events) => onStatusChange(events.filter((e) => e.kind === "status")));
+  }
+  return l;
+};
 const addr = (k: typeof alice) => addressFromPublicKey(k.publicKey);
 const g = coinsOf(genesis.tx, [alice])[0];
 
@@ -65,6 +70,42 @@ Deno.test("Ledger.addTx() returns accepted, duplicate, orphan and rejected", asy
   l.close();
 });
 
+Deno.test("Ledger.subscribe() reports every outcome of a commit in order, adopted orphans too", async () => {
+  const l = await open();
+  const seen: LedgerEvent[][] = [];
+  const unsubscribe = l.subscribe((events) => seen.push([...events]));
+  const t1 = pay([g], [{ to: bob, amount: 300n }]);
+  const t2 = pay(coinsOf(t1, [bob, alice]).slice(0, 1), [{ to: carol, amount: 100n }]);
+  l.addTx(t2);
+  assertEquals(seen.pop()?.map((e) => e.kind), ["orphan"]);
+  const thief = pay([{ ...g, keys: bob }], [{ to: bob, amount: 1_000_000n }]);
+  l.addTxs([t1, thief]);
+  const events = seen.pop()!;
+  const txEvents = events.filter(isTxEvent);
+  // The parent first, then the orphan it let in, then the next offered transaction.
+  assertEquals(
+    txEvents.map((e) => [e.kind, e.txid, e.adopted]),
+    [["accepted", idHex(t1), false], ["accepted", idHex(t2), true], [
+      "rejected",
+      idHex(thief),
+      false,
+    ]],
+  );
+  const adopted = txEvents[1];
+  assert(adopted.kind === "accepted" && adopted.entry.id === idHex(t2), "adopted carries its tx");
+  assert(adopted.kind === "accepted" && bytesEqual(adopted.entry.raw, encodeTx(t2)));
+  assertEquals(
+    events.filter((e) => e.kind === "status").map((e) => e.txid).sort(),
+    [idHex(t1), idHex(t2)].sort(),
+  );
+  l.addConfirmation(mineConf(txid(t1), 3));
+  assertEquals(seen.pop()?.filter(isConfEvent).map((e) => e.kind), ["stored"]);
+  unsubscribe();
+  l.addTx(t1);
+  assertEquals(seen.length, 0, "no events after unsubscribing");
+  l.close();
+});
+
 Deno.test("Ledger.addConfirmation() stores, deduplicates, waits for missing items", async () => {
   const l = await open();
   const t1 = pay([g], [{ to: bob, amount: 300n }]);
@@ -79,14 +120,14 @@ Deno.test("Ledger.addConfirmation() stores, deduplicates, waits for missing item
   });
   assertEquals(l.getTx(id)?.weight, 512n);
   assertEquals(l.getTx(id)?.status, "confirmed");
-  assertEquals(l.addConfirmation(encodeConfirmation(c1)).kind, "duplicate");
+  assertEquals(l.addConfirmation(encodeConfirmation(c1)).kind, "known");
   // Claiming more bits than the hash has, or fewer than the minimum, is refused.
   const over = l.addConfirmation({ ...c1, bits: 60 });
-  assertEquals(over.kind === "rejected" && over.code, "insufficient-work");
+  assertEquals(over.kind === "invalid" && over.code, "insufficient-work");
   const zero = l.addConfirmation({ ...c1, bits: 0 });
-  assertEquals(zero.kind === "rejected" && zero.code, "insufficient-work");
+  assertEquals(zero.kind === "invalid" && zero.code, "insufficient-work");
   const junk = l.addConfirmation(new Uint8Array([1, 2, 3]));
-  assertEquals(junk.kind === "rejected" && junk.code, "malformed");
+  assertEquals(junk.kind === "invalid" && junk.code, "malformed");
   assertEquals(l.balance(addr(bob)), { confirmed: 300n, pending: 0n });
   // A confirmation before its transaction waits, and so does one that refs it; both are
   // stored when the transaction arrives.
