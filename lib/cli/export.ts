@@ -3,6 +3,7 @@
  * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
  * @module
  */
+import { weightJson } from "../core/weight.ts";
 import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -49,6 +50,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         txid: r.txid,
         status: r.status,
         work: r.work,
+        weight: weightJson(r.weight, r.weightExact),
         timestamp: r.tx.timestamp,
         inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
         outputs: r.tx.outputs.map((o) => ({

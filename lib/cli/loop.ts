@@ -6,6 +6,7 @@
 import { decodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { toHex } from "../core/hash.ts";
+import { shortWeight } from "../core/weight.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { PaymentError } from "../wallet/payment.ts";
 import type { Node, WalletEvent } from "./run_node.ts";
@@ -65,9 +66,13 @@ export class CommandLoop {
       );
     } else if (e.kind === "confirmed") {
       const ours = this.#watch.delete(e.txid);
+      const r = this.#node.ledger.getTx(e.txid);
+      const w = r
+        ? `, weight ${shortWeight(r.weight, r.weightExact, this.#node.ledger.recentHashRate())}`
+        : "";
       o.event(o.paint(
         "green",
-        `${ours ? "Payment" : "Transaction"} ${short(e.txid)} confirmed (${signed(e.amount)})`,
+        `${ours ? "Payment" : "Transaction"} ${short(e.txid)} confirmed (${signed(e.amount)}${w})`,
       ));
     } else {
       this.#watch.delete(e.txid);
@@ -176,6 +181,9 @@ export class CommandLoop {
         m.workers === 0 ? "off" : `${fmtRate(m.totalHashRate)} on ${m.workers} workers`
       }, ${m.found} confirmations found`,
     );
+    o.line(
+      `LAN rate: ${fmtRate(n.ledger.recentHashRate())} (weight of the last minute's confirmations)`,
+    );
     o.line(`Network:  ${toHex(n.ledger.network)}`);
     // Two nodes with the same summary hold the same transactions with the same work (§10).
     o.line(`Summary:  ${toHex(n.ledger.summary().digest)}`);
@@ -213,7 +221,8 @@ export class CommandLoop {
     const o = this.#out;
     const limit = arg && /^[0-9]+$/.test(arg) ? Math.min(Number(arg), 1000) : 15;
     const rows = this.#node.ledger.history(limit);
-    o.line("txid              status      work  time                      outputs");
+    const rate = this.#node.ledger.recentHashRate();
+    o.line("txid              status      weight (log2 hashes)  time                      outputs");
     for (const r of rows) {
       const colour = r.status === "confirmed"
         ? "green"
@@ -223,7 +232,7 @@ export class CommandLoop {
       const total = r.tx.outputs.reduce((s, x) => s + x.amount, 0n);
       o.line(
         `${short(r.txid)}  ${o.paint(colour, r.status.padEnd(10))}  ${
-          String(r.work).padStart(4)
+          shortWeight(r.weight, r.weightExact, rate).padEnd(20)
         }  ${new Date(r.tx.timestamp).toISOString()}  ${r.tx.outputs.length} paying ${total}`,
       );
     }
@@ -241,10 +250,12 @@ export class CommandLoop {
     m.workerHashRates.forEach((r, i) => o.line(`  worker ${i}: ${fmtRate(r)}`));
     o.line(
       `Target:   ${
-        m.target ? `${short(m.target.txid)} for ${m.target.goalBits} bits` : "idle (all at the cap)"
+        m.target
+          ? `${short(m.target.txid)} at ${m.target.goalBits} bits, approving ${m.target.refs} tips`
+          : "idle (nothing to mine)"
       }`,
     );
-    o.line(`Cap:      ${this.#node.options.mineCap} bits per transaction`);
+    o.line(`Cap:      ${this.#node.options.mineCap} bits per confirmation (weight is not capped)`);
     o.line(`Found:    ${m.found} confirmations, ${m.totalHashes} hashes`);
   }
 

@@ -68,8 +68,8 @@ export function netLedgerOf(ledger: Ledger, verifyPool?: VerifyPool): NetLedger 
     storeConfirmations: (confs) => collect(() => ledger.addConfirmations(confs)),
     summary: () => ledger.summary(),
     inventory: (after, limit) => ledger.inventory(after, limit),
-    getRaw: (txid) => ledger.getRaw(txid),
-    hasTx: (txid) => ledger.hasTx(txid),
+    getItem: (id) => ledger.getItem(id),
+    hasTx: (id) => ledger.hasItem(id),
     workOf: (txid) => ledger.workOf(txid),
     expireOrphans: (now) => ledger.orphans.expire(now),
   };

@@ -96,10 +96,10 @@ export class Node {
     this.miner = new MinerPool({
       workers: parts.options.miners,
       capBits: parts.options.mineCap,
-      pickTarget: () => this.ledger.leastConfirmed(parts.options.mineCap),
+      pickTarget: () => this.ledger.mineTemplate(),
       onFound: (c) => {
-        const r = this.ledger.addConfirmation(c.txid, c.nonce);
-        if (r.kind === "improved") this.net.announceConfirmation(c.txid, c.nonce);
+        const r = this.ledger.addConfirmation(c.conf);
+        if (r.kind === "stored") this.net.announceConfirmation(c.conf);
       },
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
@@ -110,7 +110,7 @@ export class Node {
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
-      onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
+      onConfirmation: () => this.miner.poke(),
       log: this.#log,
     });
     this.ledger.subscribe((events) => this.#onEvents(events));

@@ -59,3 +59,14 @@ export function formatWeight(w: bigint, hashRate = 0, exact = true): string {
     } s of this LAN`;
   return `${exact ? "" : "≥ "}2^${weightLog2(w).toFixed(2)} hashes${secs}`;
 }
+
+/**
+ * A short column form for tables and events: "2^24.31 ≈ 3.2 s", "≥2^24.00" for a lower bound
+ * (no seconds then), without seconds when the rate is unknown.
+ */
+export function shortWeight(w: bigint, exact = true, hashRate = 0): string {
+  const log = `2^${weightLog2(w).toFixed(2)}`;
+  if (!exact) return `≥${log}`;
+  const s = weightSeconds(w, hashRate);
+  return s === null ? log : `${log} ≈ ${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+}

@@ -7,6 +7,7 @@
 import type { RuleError } from "../core/errors.ts";
 import type { TxStatus } from "../core/state.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 
 /** What happened to an offered transaction. `txid` is lowercase hex ("" when undecodable). */
 export type AddResult =
@@ -27,7 +28,14 @@ export type AddResult =
  * request (docs/PROTOCOL.md §6); `invalid`: undecodable or not enough work.
  */
 export type ConfResult =
-  | { readonly kind: "stored"; readonly id: string; readonly txid: string; readonly bits: number }
+  | {
+    readonly kind: "stored";
+    readonly id: string;
+    readonly txid: string;
+    readonly bits: number;
+    /** The stored confirmation, for relay. */
+    readonly conf: Confirmation;
+  }
   | { readonly kind: "known"; readonly id: string }
   | { readonly kind: "waiting"; readonly id: string; readonly missing: readonly string[] }
   | {

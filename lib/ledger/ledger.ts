@@ -10,7 +10,7 @@ import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
-import { bytesEqual, fromHex, sha256, toHex } from "../core/hash.ts";
+import { bytesEqual, fromHex, toHex } from "../core/hash.ts";
 import {
   checkConfirmation,
   type Confirmation,
@@ -101,6 +101,9 @@ export interface LedgerOptions {
 const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
   "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
 
+/** Span of `recentHashRate`. */
+const RATE_WINDOW_MS = 60_000;
+
 /** Most confirmations kept waiting for their transaction or refs (docs/PROTOCOL.md §6). */
 const MAX_WAITING_CONFS = 4096;
 
@@ -162,6 +165,8 @@ export class Ledger {
   #seq = 0;
   #count = 0;
   #confCount = 0;
+  /** (time, weight) of confirmations stored in the last RATE_WINDOW_MS, for `recentHashRate`. */
+  #recent: { t: number; w: bigint }[] = [];
   #digest: Uint8Array = new Uint8Array(32);
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
@@ -772,6 +777,11 @@ export class Ledger {
     this.#s.insConf.run(seq, idBytes, txSeq, c.bits, nonceBytes(c.nonce), refs);
     for (const r of refSeqs) this.#s.insRef.run(r, seq);
     this.#confCount++;
+    const now = this.#clock();
+    this.#recent.push({ t: now, w: confirmationWeight(c.bits) });
+    while (this.#recent.length > 0 && now - this.#recent[0].t > RATE_WINDOW_MS) {
+      this.#recent.shift();
+    }
     combine(this.#digest, itemHash(ITEM_CONF, idBytes));
     this.#digestChanged = true;
     const approved = this.#weights.addConf(seq, idBytes, txSeq, refSeqs, c.bits);
@@ -790,7 +800,7 @@ export class Ledger {
     }
     if (seeds.length > 0) this.#refresh(seeds);
     this.#retryWaiting(id);
-    return { kind: "stored", id, txid: toHex(c.txid), bits: c.bits };
+    return { kind: "stored", id, txid: toHex(c.txid), bits: c.bits, conf: c };
   }
 
   /** Confirmations that waited for the item `id` get another try. */
@@ -970,6 +980,18 @@ export class Ledger {
   /** Every stored transaction in arrival order. */
   *all(): Generator<TxRecord> {
     for (const r of this.#s.all.iterate() as Iterable<Row>) yield this.#record(r);
+  }
+
+  /**
+   * The LAN's recent hash rate (hashes/s) as this ledger saw it: the weight of the
+   * confirmations stored in the last minute, divided by that minute (0 before any). It turns a
+   * weight into "seconds of this LAN's recent hash rate" (docs/PROTOCOL.md §14).
+   */
+  recentHashRate(): number {
+    const now = this.#clock();
+    let w = 0n;
+    for (const r of this.#recent) if (now - r.t <= RATE_WINDOW_MS) w += r.w;
+    return Number(w) / (RATE_WINDOW_MS / 1000);
   }
 
   /** Status counts. */

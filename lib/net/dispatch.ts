@@ -5,7 +5,7 @@
  * @module
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import {
   DatagramError,
   decodeDatagram,
@@ -94,7 +94,7 @@ export class Dispatcher {
       case "tx":
         return this.#p.ingest.queue(m.txs, addr);
       case "conf":
-        return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs));
+        return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs, addr));
       case "summary":
         return this.#p.ingest.whenStored(() =>
           this.#p.summaries.onSummary(m.count, m.digest, addr)
@@ -117,16 +117,15 @@ export class Dispatcher {
     await sendTo(this.#ctx, { type: "inv", after, more: entries.length === n, entries }, addr);
   }
 
-  /** Answers a data request with the transactions we hold, then their confirmations. */
-  async #onGetData(txids: readonly Uint8Array[], addr: Addr): Promise<void> {
+  /** Answers a data request with the transactions we hold, then the confirmations. */
+  async #onGetData(ids: readonly Uint8Array[], addr: Addr): Promise<void> {
     const ctx = this.#ctx;
     const raws: Uint8Array[] = [];
     const confs: Confirmation[] = [];
-    for (const id of txids) {
-      const rec = ctx.ledger.getRaw(id);
-      if (!rec) continue;
-      raws.push(rec.raw);
-      if (rec.nonce !== null) confs.push({ txid: id, nonce: rec.nonce });
+    for (const id of ids) {
+      const item = ctx.ledger.getItem(id);
+      if (item?.kind === "tx") raws.push(item.raw);
+      else if (item?.kind === "conf") confs.push(item.conf);
     }
     const network = ctx.ledger.network;
     for (const d of packTxs(network, ctx.nodeId, raws)) await ctx.transport.send(d, addr);

@@ -6,7 +6,7 @@
  * the NetLedger seam (ledger_port.ts).
  * @module
  */
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { NetContext } from "./context.ts";
 import { type NetCounters, newCounters } from "./counters.ts";
@@ -29,8 +29,8 @@ export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
 
 /** What the network layer reports to the node. */
 export interface NetEvents {
-  /** A received confirmation with more work was stored (the miner may move on). */
-  onConfirmation?: (txid: Uint8Array, work: number) => void;
+  /** A received confirmation was stored (new tips: the miner may take a new template). */
+  onConfirmation?: (txid: Uint8Array, bits: number) => void;
   /** A log line. */
   log?: NetLog;
 }
@@ -148,8 +148,7 @@ export class NetNode {
   }
 
   /** Announces a confirmation (found by our miner) to the LAN and the static peers. */
-  announceConfirmation(txid: Uint8Array, nonce: bigint): void {
-    const conf: Confirmation = { txid, nonce };
+  announceConfirmation(conf: Confirmation): void {
     this.#relay.announceConfirmations([conf]);
   }
 }

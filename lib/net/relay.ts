@@ -5,9 +5,9 @@
  * @module
  */
 import { fromHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
-import { isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
+import { type ConfResult, isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
 import { packConfs, packTxs } from "../wire/mod.ts";
 import { bump } from "./counters.ts";
 import type { NetContext } from "./context.ts";
@@ -19,12 +19,12 @@ import { type Addr, addrKey } from "./transport.ts";
 export class Relay {
   readonly #ctx: NetContext;
   readonly #sync: SyncDriver;
-  readonly #onConfirmation?: (txid: Uint8Array, work: number) => void;
+  readonly #onConfirmation?: (txid: Uint8Array, bits: number) => void;
 
   constructor(
     ctx: NetContext,
     sync: SyncDriver,
-    onConfirmation?: (txid: Uint8Array, work: number) => void,
+    onConfirmation?: (txid: Uint8Array, bits: number) => void,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
@@ -41,6 +41,9 @@ export class Relay {
     const now = this.#ctx.clock();
     const missing = new Map<string, { addr: Addr | undefined; ids: Set<string> }>();
     let item = 0;
+    // Confirmations that waited for these transactions and are now stored: new items.
+    const confs = events.filter(isConfEvent);
+    if (confs.length > 0) await this.#afterConfs(confs, undefined);
     for (const e of events) {
       if (!isTxEvent(e)) continue;
       const addr = e.adopted ? undefined : batch[item++]?.addr;
@@ -82,27 +85,40 @@ export class Relay {
     this.#sync.pump();
   }
 
-  /** Stores received confirmations, counts them and relays the ones that added work. */
-  onConfs(confs: readonly Confirmation[]): void {
-    const c = this.#ctx.counters;
-    c.confReceived += confs.length;
+  /**
+   * Stores received confirmations, counts them, relays the new ones, and asks the sender for
+   * what a waiting one lacks (its transaction or refs), as for an orphan's parents.
+   */
+  async onConfs(confs: readonly Confirmation[], addr?: Addr): Promise<void> {
+    this.#ctx.counters.confReceived += confs.length;
     const events = this.#ctx.ledger.storeConfirmations(confs).filter(isConfEvent);
+    await this.#afterConfs(events, addr);
+    this.#sync.pump();
+  }
+
+  async #afterConfs(events: readonly ConfResult[], addr: Addr | undefined): Promise<void> {
+    const c = this.#ctx.counters;
     const relay: Confirmation[] = [];
+    const missing = new Set<string>();
     const now = this.#ctx.clock();
-    events.forEach((r, i) => {
-      if (r.kind === "improved") {
+    for (const r of events) {
+      if (r.kind === "stored") {
         c.confImproved++;
-        if (!this.#sync.wants(r.txid)) relay.push(confs[i]);
-        this.#onConfirmation?.(confs[i].txid, r.work);
-      } else if (r.kind === "not-better") c.confStale++;
-      else c.confUnknown++;
-      this.#sync.onArrived(r.txid, now);
-    });
+        if (!this.#sync.wants(r.id)) relay.push(r.conf);
+        this.#onConfirmation?.(r.conf.txid, r.bits);
+      } else if (r.kind === "known") c.confStale++;
+      else if (r.kind === "waiting") {
+        c.confUnknown++;
+        for (const m of r.missing) missing.add(m);
+      } else bump(c.malformed, "conf-invalid");
+      this.#sync.onArrived(r.id, now, r.kind === "waiting");
+    }
+    const want = [...missing].filter((id) => !this.#ctx.ledger.hasTx(id)).map(fromHex);
+    if (want.length > 0) await this.#sync.wantParents(want, addr);
     if (relay.length > 0) {
       c.relayed += relay.length;
       this.announceConfirmations(relay);
     }
-    this.#sync.pump();
   }
 
   /** Sends transactions of ours, or relayed ones, to the LAN and the static peers. */
