@@ -117,6 +117,7 @@ Deno.test("Ledger.addConfirmation() stores, deduplicates, waits for missing item
     id: toHex(c1.id),
     txid: idHex(t1),
     bits: 9,
+    conf: c1,
   });
   assertEquals(l.getTx(id)?.weight, 512n);
   assertEquals(l.getTx(id)?.status, "confirmed");

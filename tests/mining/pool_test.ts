@@ -4,7 +4,7 @@
  * @module
  */
 import process from "node:process";
-import { confirmationWork, leadingZeroBits } from "../../lib/core/pow.ts";
+import { confirmationWork } from "../../lib/core/pow.ts";
 import { canonicalRefs, checkConfirmation } from "../../lib/core/confirmation.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import { type FoundConfirmation, MinerPool, type MiningTemplate } from "../../lib/mining/pool.ts";
