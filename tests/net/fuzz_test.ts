@@ -100,7 +100,7 @@ export class FuzzGenerator {
         type: "inv",
         after: new Uint8Array(32),
         more: true,
-        entries: ids.slice(0, 12).map((id) => ({ txid: id, work: 3 })),
+        entries: ids.slice(0, 12).map((id) => ({ txid: id, work: 0 })),
       },
       { type: "inv", after: pick(ids), more: false, entries: [] },
       { type: "get-data", txids: [pick(ids), pick(ids).map((b) => b ^ 1)] },
