@@ -66,14 +66,15 @@ export class CommandLoop {
       );
     } else if (e.kind === "confirmed") {
       const ours = this.#watch.delete(e.txid);
-      const r = this.#node.ledger.getTx(e.txid);
-      const w = r
-        ? `, weight ${shortWeight(r.weight, r.weightExact, this.#node.ledger.recentHashRate())}`
-        : "";
       o.event(o.paint(
         "green",
-        `${ours ? "Payment" : "Transaction"} ${short(e.txid)} confirmed (${signed(e.amount)}${w})`,
+        `${ours ? "Payment" : "Transaction"} ${short(e.txid)} confirmed (${signed(e.amount)})`,
       ));
+      const r = this.#node.ledger.getTx(e.txid);
+      if (r) {
+        const rate = this.#node.ledger.recentHashRate();
+        o.event(`  cumulative weight ${shortWeight(r.weight, r.weightExact, rate)}`);
+      }
     } else {
       this.#watch.delete(e.txid);
       o.event(o.paint(
