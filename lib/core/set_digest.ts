@@ -60,20 +60,20 @@ function invMod(a: bigint): bigint {
   return t0 < 0n ? t0 + MUHASH_MODULUS : t0;
 }
 
-/** Unsigned integer from little-endian bytes. */
+const U64 = (1n << 64n) - 1n;
+
+/** Unsigned integer from 384 little-endian bytes, 64 bits at a time. */
 function fromLE(b: Uint8Array): bigint {
-  let hex = "";
-  for (let i = b.length - 1; i >= 0; i--) hex += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return hex === "" ? 0n : BigInt("0x" + hex);
+  const view = new DataView(b.buffer, b.byteOffset, MUHASH_NUM_BYTES);
+  let v = 0n;
+  for (let i = MUHASH_NUM_BYTES - 8; i >= 0; i -= 8) v = (v << 64n) | view.getBigUint64(i, true);
+  return v;
 }
 
 /** `v` (0 ≤ v < 2^3072) as 384 little-endian bytes, written into `out` at `off`. */
 function toLE(v: bigint, out: Uint8Array, off: number): void {
-  const hex = v.toString(16).padStart(2 * MUHASH_NUM_BYTES, "0");
-  for (let i = 0; i < MUHASH_NUM_BYTES; i++) {
-    const j = hex.length - 2 * (i + 1);
-    out[off + i] = parseInt(hex.slice(j, j + 2), 16);
-  }
+  const view = new DataView(out.buffer, out.byteOffset + off, MUHASH_NUM_BYTES);
+  for (let i = 0; i < MUHASH_NUM_BYTES; i += 8, v >>= 64n) view.setBigUint64(i, v & U64, true);
 }
 
 function checkBytes(value: unknown, what: string): Uint8Array {
