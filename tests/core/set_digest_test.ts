@@ -237,3 +237,14 @@ Deno.test("MuHash3072.subtract() of itself gives the empty digest", () => {
   const m = digestOf([Uint8Array.of(1), Uint8Array.of(2)]);
   assert.equal(toHex(m.subtract(m).finalize()), toHex(new MuHash3072().finalize()));
 });
+
+Deno.test("docs/PROTOCOL.md §10.7 states the modulus and state size that set_digest.ts uses", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/PROTOCOL.md", import.meta.url));
+  const i = doc.indexOf("### 10.7 Summary digest: MuHash3072");
+  assert.ok(i >= 0, "PROTOCOL.md has §10.7");
+  const section = doc.slice(i, doc.indexOf("\n## ", i));
+  assert.equal(MUHASH_MODULUS, 2n ** 3072n - 1103717n);
+  assert.ok(section.includes("P = 2^3072 − 1103717"));
+  assert.ok(section.includes(`${MUHASH_STATE_BYTES} bytes: N ‖ D`));
+  assert.ok(section.includes("all-zero 96-bit nonce"));
+});
