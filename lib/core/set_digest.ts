@@ -1,9 +1,10 @@
 /**
  * MuHash3072: an incremental, order-independent digest of a multiset of byte strings, the
- * construction Bitcoin Core uses for its UTXO set hash (Maitin-Shepard, Tibouchi, Aranha,
- * "Elliptic Curve Multiset Hash", and Bellare–Micciancio's MuHash; parameters as in Bitcoin
- * Core's `crypto/muhash`). It replaces the XOR summary digest of docs/PROTOCOL.md §10.3, which
- * an attacker can cancel by solving a linear system over GF(2).
+ * construction Bitcoin Core uses for its UTXO set hash: Bellare and Micciancio's MuHash ("A New
+ * Paradigm for Collision-free Hashing: Incrementality at Reduced Cost", EUROCRYPT 1997) with the
+ * parameters of Bitcoin Core's `crypto/muhash`. It replaces the XOR summary digest of
+ * docs/PROTOCOL.md §10.3 (see §10.7), which an attacker can cancel by solving a linear system
+ * over GF(2).
  *
  * - Group: the multiplicative group of integers modulo P = 2^3072 − 1103717 (a prime).
  * - Element map: SHA-256 of the element's bytes is used as a ChaCha20 key (RFC 8439, all-zero
