@@ -62,7 +62,8 @@ import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
 import { HeightQueue } from "./height_queue.ts";
-import { combine, ITEM_CONF, ITEM_TX, itemHash } from "./item_digest.ts";
+import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
+import { MuHash3072 } from "../core/set_digest.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
 import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
 
@@ -167,7 +168,9 @@ export class Ledger {
   #confCount = 0;
   /** (time, weight) of confirmations stored in the last RATE_WINDOW_MS, for `recentHashRate`. */
   #recent: { t: number; w: bigint }[] = [];
-  #digest: Uint8Array = new Uint8Array(32);
+  /** MuHash3072 of the item set (docs/PROTOCOL.md §10.7), and its cached 32-byte digest. */
+  #muhash = new MuHash3072();
+  #digest: Uint8Array | null = null;
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
@@ -418,7 +421,7 @@ export class Ledger {
     let result: T;
     try {
       result = fn();
-      if (this.#digestChanged) this.#s.setMeta.run("digest", toHex(this.#digest));
+      if (this.#digestChanged) this.#s.setMeta.run("muhash", toHex(this.#muhash.toBytes()));
       this.#db.exec("COMMIT");
       this.#digestChanged = false;
     } catch (e) {
@@ -462,18 +465,21 @@ export class Ledger {
     for (const r of this.#s.statusCounts.all() as Row[]) {
       this.#statusCounts[r.status as TxStatus] = Number(r.n);
     }
-    const stored = (this.#s.getMeta.get("digest") as Row | undefined)?.value;
+    const stored = (this.#s.getMeta.get("muhash") as Row | undefined)?.value;
     this.#digestChanged = false;
-    if (typeof stored === "string" && /^[0-9a-f]{64}$/.test(stored)) {
-      this.#digest = fromHex(stored);
-      return;
+    this.#digest = null;
+    if (typeof stored === "string" && /^[0-9a-f]{1536}$/.test(stored)) {
+      try {
+        this.#muhash = MuHash3072.fromBytes(fromHex(stored));
+        return;
+      } catch { /* not a valid state: recomputed below */ }
     }
-    this.#digest = new Uint8Array(32);
+    this.#muhash = new MuHash3072();
     for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) {
-      combine(this.#digest, itemHash(ITEM_TX, r.id as Uint8Array));
+      this.#muhash.insert(itemElement(ITEM_TX, r.id as Uint8Array));
     }
     for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) {
-      combine(this.#digest, itemHash(ITEM_CONF, r.id as Uint8Array));
+      this.#muhash.insert(itemElement(ITEM_CONF, r.id as Uint8Array));
     }
     this.#digestChanged = true;
   }
@@ -692,7 +698,8 @@ export class Ledger {
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     this.#statusCounts[st.status]++;
-    combine(this.#digest, itemHash(ITEM_TX, idBytes));
+    this.#muhash.insert(itemElement(ITEM_TX, idBytes));
+    this.#digest = null;
     this.#digestChanged = true;
     this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
     this.#weights.watch(seq, {
@@ -782,7 +789,8 @@ export class Ledger {
     while (this.#recent.length > 0 && now - this.#recent[0].t > RATE_WINDOW_MS) {
       this.#recent.shift();
     }
-    combine(this.#digest, itemHash(ITEM_CONF, idBytes));
+    this.#muhash.insert(itemElement(ITEM_CONF, idBytes));
+    this.#digest = null;
     this.#digestChanged = true;
     const approved = this.#weights.addConf(seq, idBytes, txSeq, refSeqs, c.bits);
     const seeds: number[] = [];
@@ -1063,6 +1071,7 @@ export class Ledger {
    * set (docs/PROTOCOL.md §10.3). Equal sets give equal summaries in any arrival order.
    */
   summary(): { count: number; digest: Uint8Array } {
+    this.#digest ??= this.#muhash.finalize();
     return { count: this.#count + this.#confCount, digest: this.#digest.slice() };
   }
 

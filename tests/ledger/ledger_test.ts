@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { bytesEqual, fromHex, sha256, toHex } from "../../lib/core/hash.ts";
+import { bytesEqual, fromHex, toHex } from "../../lib/core/hash.ts";
+import { MuHash3072 } from "../../lib/core/set_digest.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
@@ -384,25 +385,24 @@ Deno.test("the summary kept in the file equals one computed from every item", as
     const before = toHex(l.summary().digest);
     const counts = l.statusCounts();
     l.close();
-    // From scratch: XOR of SHA-256(kind ‖ id) over the stored transactions and confirmations.
-    const acc = new Uint8Array(32);
-    const add = (kind: number, id: Uint8Array) =>
-      sha256(Uint8Array.of(kind, ...id)).forEach((b, k) => acc[k] ^= b);
+    // From scratch: MuHash3072 of kind ‖ id over the stored transactions and confirmations.
+    const acc = new MuHash3072();
+    const add = (kind: number, id: Uint8Array) => acc.insert(Uint8Array.of(kind, ...id));
     const again = await open(path);
     assert(again.count > 20, "the history stored transactions");
     for (const r of again.all()) add(0, fromHex(r.txid));
     for (const c of dag) add(1, c.id);
     assertEquals(again.confirmationCount, dag.length);
     assertEquals(toHex(again.summary().digest), before);
-    assertEquals(toHex(acc), before);
+    assertEquals(toHex(acc.finalize()), before);
     assertEquals(again.statusCounts(), counts);
     again.close();
-    // A file without the stored digest (just migrated) gets it recomputed.
+    // A file without the stored state (just migrated) gets it recomputed.
     const { DatabaseSync } = await import("node:sqlite");
     const db = new DatabaseSync(path);
-    const kept = db.prepare("SELECT value FROM meta WHERE key = 'digest'").get();
-    assertEquals(kept?.value, before, "every commit keeps the digest in meta");
-    db.exec("DELETE FROM meta WHERE key = 'digest'");
+    const kept = db.prepare("SELECT value FROM meta WHERE key = 'muhash'").get();
+    assertEquals(kept?.value, toHex(acc.toBytes()), "every commit keeps the state in meta");
+    db.exec("DELETE FROM meta WHERE key = 'muhash'");
     db.close();
     const third = await open(path);
     assertEquals(toHex(third.summary().digest), before);
