@@ -6,7 +6,6 @@
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
@@ -27,7 +26,6 @@ import {
   statusOf,
   type TxStatus,
 } from "../core/state.ts";
-import { weightBits } from "../core/weight.ts";
 import {
   decodeOutputs,
   decodeTx,
@@ -66,6 +64,15 @@ import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
 import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
+import {
+  allBalances,
+  balanceOf,
+  inventoryPage,
+  readConfirmationRow,
+  txRecord,
+  unspentOf,
+} from "./reads.ts";
+import { prepareStatements, type Statements } from "./statements.ts";
 
 export type {
   AddResult,
@@ -97,10 +104,6 @@ export interface LedgerOptions {
   /** Orphan pool bounds. */
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
 }
-
-/** SQL condition: output `o` has no live spender. */
-const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
-  "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
 
 /** Span of `recentHashRate`. */
 const RATE_WINDOW_MS = 60_000;
@@ -157,7 +160,7 @@ export class Ledger {
   readonly #threshold: bigint;
   readonly #minConfBits: number;
   readonly #listeners: LedgerListener[] = [];
-  readonly #s: Record<string, StatementSync>;
+  readonly #s: Statements;
   readonly #insOuts: StatementSync[] = [];
   readonly #weights = new WeightIndex();
   readonly #dag: DagQueries;
@@ -190,103 +193,7 @@ export class Ledger {
     this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.orphans = new OrphanPool(options.orphans);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
-    const p = (sql: string) => db.prepare(sql);
-    this.#s = {
-      getMeta: p("SELECT value FROM meta WHERE key = ?"),
-      putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
-      delMeta: p("DELETE FROM meta WHERE key = ?"),
-      setMeta: p(
-        "INSERT INTO meta (key, value) VALUES (?, ?) " +
-          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
-      hasConf: p("SELECT 1 AS x FROM confs WHERE id = ?"),
-      txSeq: p("SELECT seq FROM txs WHERE txid = ?"),
-      confSeq: p("SELECT seq FROM confs WHERE id = ?"),
-      getTx: p("SELECT txid, raw, weight, watched, status, seq FROM txs WHERE txid = ?"),
-      getRaw: p("SELECT raw FROM txs WHERE txid = ?"),
-      getConf: p(
-        "SELECT c.id, t.txid, c.bits, c.nonce, c.refs FROM confs c " +
-          "JOIN txs t ON t.seq = c.tx WHERE c.id = ?",
-      ),
-      confBySeq: p("SELECT id, bits FROM confs WHERE seq = ?"),
-      headBySeq: p("SELECT txid, status, height, weight FROM txs WHERE seq = ?"),
-      parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),
-      insTx: p(
-        "INSERT INTO txs (seq, txid, raw, height, timestamp, weight, best, watched, status) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-      ),
-      insConf: p("INSERT INTO confs (seq, id, tx, bits, nonce, refs) VALUES (?, ?, ?, ?, ?, ?)"),
-      insRef: p("INSERT OR IGNORE INTO conf_refs (ref, conf) VALUES (?, ?)"),
-      insSpend: p("INSERT INTO spends (prev, prev_idx, tx) VALUES (?, ?, ?)"),
-      inputsOf: p(
-        "SELECT s.prev, s.prev_idx, p.status FROM spends s JOIN txs p ON p.seq = s.prev " +
-          "WHERE s.tx = ?",
-      ),
-      parentSeqs: p("SELECT DISTINCT prev FROM spends WHERE tx = ?"),
-      coSpenders: p(
-        "SELECT DISTINCT s2.tx AS seq, t.txid, t.height, t.status FROM spends s1 JOIN spends s2 " +
-          "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx " +
-          "JOIN txs t ON t.seq = s2.tx WHERE s1.tx = ?",
-      ),
-      spendersOf: p("SELECT tx FROM spends WHERE prev = ? AND prev_idx = ?"),
-      contested: p(
-        "SELECT 1 AS x FROM spends s1 JOIN spends s2 ON s2.prev = s1.prev " +
-          "AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx WHERE s1.tx = ? LIMIT 1",
-      ),
-      children: p(
-        "SELECT DISTINCT s.tx AS seq, t.height FROM spends s JOIN txs t ON t.seq = s.tx " +
-          "WHERE s.prev = ?",
-      ),
-      confsOf: p("SELECT seq FROM confs WHERE tx = ?"),
-      referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
-      setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
-      setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
-      watchedRows: p("SELECT seq, txid, weight, status FROM txs WHERE watched = 1"),
-      allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
-      tips: p(
-        "SELECT seq, id FROM confs c WHERE NOT EXISTS " +
-          "(SELECT 1 FROM conf_refs r WHERE r.ref = c.seq) ORDER BY seq DESC LIMIT 256",
-      ),
-      newestLive: p(
-        "SELECT txid, weight FROM txs WHERE status IN ('pending', 'confirmed') " +
-          "ORDER BY seq DESC LIMIT 1",
-      ),
-      balance: p(
-        "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
-          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
-          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY t.status`,
-      ),
-      unspent: p(
-        "SELECT t.txid, o.idx, o.amount, t.status FROM outputs o " +
-          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
-          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} ` +
-          // Confirmed before pending, larger first, then by outpoint: the same coins on any
-          // node holding the same ledger, whatever the arrival order.
-          "ORDER BY t.status = 'confirmed' DESC, o.amount DESC, t.txid, o.idx",
-      ),
-      allUnspent: p(
-        "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.seq = o.tx " +
-          `WHERE t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY o.hash`,
-      ),
-      history: p(
-        "SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq DESC " +
-          "LIMIT ? OFFSET ?",
-      ),
-      all: p("SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq"),
-      cursorSeq: p(
-        "SELECT seq FROM txs WHERE txid = ?1 UNION ALL SELECT seq FROM confs WHERE id = ?1",
-      ),
-      invTxs: p("SELECT seq, txid AS id FROM txs WHERE seq > ? ORDER BY seq LIMIT ?"),
-      invConfs: p("SELECT seq, id FROM confs WHERE seq > ? ORDER BY seq LIMIT ?"),
-      digestTxs: p("SELECT txid AS id FROM txs"),
-      digestConfs: p("SELECT id FROM confs"),
-      count: p(
-        "SELECT (SELECT count(*) FROM txs) AS n, (SELECT count(*) FROM confs) AS c, " +
-          "max(coalesce((SELECT max(seq) FROM txs), 0), coalesce((SELECT max(seq) FROM confs), 0)) AS seq",
-      ),
-      statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),
-    };
+    this.#s = prepareStatements(db);
     const rows = (st: string, ...args: number[]) =>
       (this.#s[st].all(...args) as Row[]).map((r) => Number(Object.values(r)[0]));
     this.#dag = {
@@ -892,18 +799,7 @@ export class Ledger {
 
   /** A stored confirmation by id. */
   getConfirmation(id: Uint8Array): Confirmation | undefined {
-    const r = this.#s.getConf.get(id) as Row | undefined;
-    if (r === undefined) return undefined;
-    const refBytes = r.refs as Uint8Array;
-    const refs: Uint8Array[] = [];
-    for (let i = 0; i < refBytes.length; i += 32) refs.push(refBytes.slice(i, i + 32));
-    const nb = r.nonce as Uint8Array;
-    return {
-      txid: r.txid as Uint8Array,
-      bits: Number(r.bits),
-      refs,
-      nonce: new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0),
-    };
+    return readConfirmationRow(this.#s, id);
   }
 
   /** A stored item (transaction or confirmation) by id, for sync replies. */
@@ -931,20 +827,7 @@ export class Ledger {
   }
 
   #record(r: Row): TxRecord {
-    const raw = r.raw as Uint8Array;
-    const seq = Number(r.seq);
-    const w = this.#weights.watched.get(seq);
-    const weight = w?.weight ?? BigInt(r.weight as string);
-    return {
-      txid: toHex(r.txid as Uint8Array),
-      tx: decodeTx(raw),
-      raw,
-      weight,
-      weightExact: w !== undefined,
-      work: weightBits(weight),
-      status: r.status as TxStatus,
-      seq,
-    };
+    return txRecord(r, this.#weights);
   }
 
   /**
@@ -952,32 +835,17 @@ export class Ledger {
    * Throws TypeError for an invalid address.
    */
   balance(address: string): { confirmed: bigint; pending: bigint } {
-    let confirmed = 0n, pending = 0n;
-    for (const r of this.#s.balance.all(decodeAddress(address)) as Row[]) {
-      if (r.status === "confirmed") confirmed = BigInt(r.total as number);
-      else pending = BigInt(r.total as number);
-    }
-    return { confirmed, pending };
+    return balanceOf(this.#s, address);
   }
 
   /** Unspent outputs of an address, confirmed first, larger first. */
   unspent(address: string): Coin[] {
-    return (this.#s.unspent.all(decodeAddress(address)) as Row[]).map((r) => ({
-      txid: toHex(r.txid as Uint8Array),
-      index: Number(r.idx),
-      amount: BigInt(r.amount as number),
-      address,
-      status: r.status as TxStatus,
-    }));
+    return unspentOf(this.#s, address);
   }
 
   /** Balances of every address with live unspent outputs. */
   balances(): Map<string, bigint> {
-    const m = new Map<string, bigint>();
-    for (const r of this.#s.allUnspent.all() as Row[]) {
-      m.set(encodeAddress(r.hash as Uint8Array), BigInt(r.total as number));
-    }
-    return m;
+    return allBalances(this.#s);
   }
 
   /** Most recent transactions first. */
@@ -1048,22 +916,7 @@ export class Ledger {
    * after its tx and refs). `work` carries the kind: 0 transaction, 1 confirmation.
    */
   inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
-    const c = this.#s.cursorSeq.get(after) as Row | undefined;
-    const from = c === undefined ? 0 : Number(c.seq);
-    const txs = (this.#s.invTxs.all(from, limit) as Row[]).map((r) => ({
-      seq: Number(r.seq),
-      txid: r.id as Uint8Array,
-      work: ITEM_TX,
-    }));
-    const confs = (this.#s.invConfs.all(from, limit) as Row[]).map((r) => ({
-      seq: Number(r.seq),
-      txid: r.id as Uint8Array,
-      work: ITEM_CONF,
-    }));
-    return [...txs, ...confs].sort((a, b) => a.seq - b.seq).slice(0, limit).map((e) => ({
-      txid: e.txid,
-      work: e.work,
-    }));
+    return inventoryPage(this.#s, after, limit);
   }
 
   /**
