@@ -11,7 +11,9 @@ import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, fromHex, toHex } from "../core/hash.ts";
 import {
+  canonicalRefs,
   checkConfirmation,
+  checkRefs,
   type Confirmation,
   confirmationWeight,
   decodeConfirmation,
@@ -652,6 +654,7 @@ export class Ledger {
     let c: Confirmation;
     try {
       c = input instanceof Uint8Array ? decodeConfirmation(input) : input;
+      checkRefs(c.refs); // one encoding per set: a decoded one is checked already
     } catch (e) {
       if (e instanceof WireError || e instanceof RangeError) {
         return { kind: "invalid", id: "", code: "malformed", message: e.message };
@@ -907,7 +910,7 @@ export class Ledger {
       const bad = this.#weights.approvesOf(seq).some((t) => !isLive(this.#watchedStatus.get(t)));
       if (!bad) refs.push(id);
     }
-    return { txid, refs, weight };
+    return { txid, refs: canonicalRefs(refs), weight };
   }
 
   /**

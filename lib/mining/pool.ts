@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  canonicalRefs,
   checkConfirmation,
   type Confirmation,
   confirmationCommitment,
@@ -257,7 +258,7 @@ export class MinerPool {
       const bits = this.#chooseBits();
       const fresh = job !== null && performance.now() - job.started < JOB_REFRESH_MS;
       if (!fresh || !bytesEqual(job!.txid, t.txid) || job!.goal !== bits) {
-        this.#startJob(t.txid.slice(), t.refs.map((r) => r.slice()), bits);
+        this.#startJob(t.txid.slice(), canonicalRefs(t.refs.map((r) => r.slice())), bits);
       }
     }
     this.#timer = setTimeout(() => this.#repick(), this.#pollMs);

@@ -181,6 +181,22 @@ Deno.test("Ledger flips a conflict when weight changes the winner; miners avoid 
   l.close();
 });
 
+Deno.test("Ledger.mineTemplate() refs up to four tips in canonical order", async () => {
+  const l = await open();
+  const t1 = pay([g], [{ to: bob, amount: 10n }]);
+  l.addTx(t1);
+  const tips = [1, 2, 3, 4, 5, 6].map((k) => mineConf(txid(t1), 2, [], BigInt(k) << 40n));
+  l.addConfirmations(tips);
+  const t = l.mineTemplate()!;
+  assertEquals(t.refs.length, 4);
+  for (let i = 1; i < t.refs.length; i++) assert(toHex(t.refs[i - 1]) < toHex(t.refs[i]));
+  // A confirmation whose refs are out of order has no canonical encoding: refused.
+  const [a, b] = [tips[0].id, tips[1].id].sort((x, y) => toHex(x) < toHex(y) ? -1 : 1);
+  const bad = l.addConfirmation({ txid: txid(t1), bits: 1, refs: [b, a], nonce: 0n });
+  assertEquals(bad.kind === "invalid" && bad.code, "malformed");
+  l.close();
+});
+
 Deno.test("Ledger: a merged coin whose spender is conflicted is offered again, and a new spend wins", async () => {
   const l = await open();
   // Bob pays Alice (P), Alice merges P:0 with her own coin into M (to Carol); Bob reverses P.
