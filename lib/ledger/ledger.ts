@@ -287,19 +287,38 @@ export class Ledger {
     this.#reloadCounters();
   }
 
-  /** Rebuilds the in-memory weight index from the watched rows (docs/PROTOCOL.md §11). */
+  /**
+   * Rebuilds the in-memory weight index on open (docs/PROTOCOL.md §11): the watched rows with
+   * their stored exact weights, the contested ones' marks on their descendants, and the
+   * approval sets of the confirmations stored after the oldest watched transaction (no
+   * earlier one can approve it). No weight is recomputed.
+   */
   #rebuildWeights(): void {
-    const gseq = 1;
     const watched = this.#s.watchedRows.all() as Row[];
+    let oldest = Infinity;
     for (const r of watched) {
       const seq = Number(r.seq);
+      oldest = Math.min(oldest, seq);
       const parents = (this.#s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
-      this.#weights.rewatch(seq, seq === gseq ? this.#genesisBase() : 0n, parents, this.#dag);
+      const best = r.best === null ? null : toHex(r.best as Uint8Array);
+      this.#weights.watch(seq, {
+        weight: BigInt(r.weight as string),
+        best,
+        contested: false,
+        parents,
+      });
       this.#watchedStatus.set(seq, r.status as TxStatus);
     }
     for (const r of watched) {
       const seq = Number(r.seq);
       if (this.#s.contested.get(seq) !== undefined) this.#weights.markContested(seq, this.#dag);
+    }
+    if (oldest !== Infinity) {
+      for (const c of this.#s.confsFrom.iterate(oldest) as Iterable<Row>) {
+        const seq = Number(c.seq);
+        const refs = (this.#s.refsOf.all(seq) as Row[]).map((x) => Number(x.ref));
+        this.#weights.replayConf(seq, Number(c.tx), refs);
+      }
     }
     for (const r of (this.#s.tips.all() as Row[]).reverse()) {
       this.#weights.addTip(Number(r.seq), r.id as Uint8Array);

@@ -63,10 +63,12 @@ export function prepareStatements(db: DatabaseSync): Statements {
         "WHERE s.prev = ?",
     ),
     confsOf: p("SELECT seq FROM confs WHERE tx = ?"),
+    confsFrom: p("SELECT seq, tx FROM confs WHERE seq > ? ORDER BY seq"),
+    refsOf: p("SELECT ref FROM conf_refs WHERE conf = ?"),
     referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
     setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
     setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
-    watchedRows: p("SELECT seq, txid, weight, status FROM txs WHERE watched = 1"),
+    watchedRows: p("SELECT seq, txid, weight, best, status FROM txs WHERE watched = 1"),
     allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
     tips: p(
       "SELECT seq, id FROM confs c WHERE NOT EXISTS " +

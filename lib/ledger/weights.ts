@@ -141,6 +141,15 @@ export class WeightIndex {
     return set;
   }
 
+  /**
+   * Re-records a stored confirmation's approval set on open, without adding weight (the
+   * stored weights already include it).
+   */
+  replayConf(seq: number, tx: number, refs: readonly number[]): void {
+    const set = this.approvedBy(tx, refs);
+    if (set.size > 0) this.#approves.set(seq, set);
+  }
+
   /** Remembers a tip (bounded: the oldest is forgotten). */
   addTip(seq: number, id: Uint8Array): void {
     if (this.tips.size >= MAX_TIPS) this.tips.delete(this.tips.keys().next().value!);
