@@ -65,7 +65,7 @@ Flags:
   --broadcast ADDR   broadcast address (default ${DEFAULT_BROADCAST})
   --peer HOST:PORT   unicast peer beyond the LAN; repeatable
   --miners N         mining workers; 0 turns mining off (default: cores - 1, at least 1)
-  --mine-cap BITS    stop mining a transaction once its work reaches BITS (default ${DEFAULT_MINING_CAP_BITS})
+  --mine-cap BITS    most bits of one confirmation; weight is never capped (default ${DEFAULT_MINING_CAP_BITS})
   --genesis FILE     genesis of another network (default DIR/genesis.json if present,
                      else the built-in network)
   --quiet            log warnings only

@@ -138,11 +138,12 @@ export class MinerPool {
         `"capBits" expected an integer in 1..${MAX_CONF_BITS}, got ${config.capBits}`,
       );
     }
-    this.#minBits = Math.min(config.minBits ?? MIN_CONF_BITS, config.capBits);
-    if (!Number.isInteger(this.#minBits) || this.#minBits < 1) {
-      throw new RangeError(`"minBits" expected an integer ≥ 1, got ${config.minBits}`);
+    this.#minBits = config.minBits ?? MIN_CONF_BITS;
+    if (!Number.isInteger(this.#minBits) || this.#minBits < 1 || this.#minBits > MAX_CONF_BITS) {
+      throw new RangeError(`"minBits" expected an integer in 1..64, got ${config.minBits}`);
     }
-    this.#config = config;
+    // A cap below the network's minimum would find confirmations nobody stores.
+    this.#config = { ...config, capBits: Math.max(config.capBits, this.#minBits) };
     this.#pollMs = config.idlePollMs ?? DEFAULT_IDLE_POLL_MS;
     this.#chunk = config.chunkHashes ?? CHUNK_HASHES;
     if (!(this.#pollMs > 0)) {
