@@ -32,11 +32,7 @@ import {
   decodeOutputs,
   decodeTx,
   type EncodedTx,
-  encodedTxFromBytes,
-  encodedTxFromTx,
   encodeTx,
-  isEncodedTx,
-  sighashMessage,
   type Tx,
   type TxOutput,
 } from "../core/tx.ts";
@@ -60,7 +56,7 @@ import type {
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import type { VerifyPool } from "./verify_pool.ts";
 import { HeightQueue } from "./height_queue.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
@@ -75,6 +71,15 @@ import {
   unspentOf,
 } from "./reads.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
+import {
+  type Checked,
+  checkedVerify,
+  prepareBatch,
+  type PreparedTxs,
+  toEncoded,
+} from "./prepare.ts";
+
+export type { PreparedTxs };
 
 export type {
   AddResult,
@@ -114,20 +119,6 @@ const RATE_WINDOW_MS = 60_000;
 const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
-
-/** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
-export interface PreparedTxs {
-  readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
-}
-
-/** A decoded transaction with its sighash message and the workers' signature verdicts. */
-interface Checked {
-  readonly entry: EncodedTx;
-  /** The sighash message every input signs. */
-  readonly message: Uint8Array;
-  /** One entry per input: does its signature verify over `message`? */
-  readonly signatures: readonly boolean[];
-}
 
 interface ParentRow {
   readonly seq: number;
@@ -432,29 +423,7 @@ export class Ledger {
     txs: readonly (Tx | Uint8Array | EncodedTx)[],
     pool: VerifyPool,
   ): Promise<PreparedTxs> {
-    const checks: SignatureCheck[] = [];
-    const decoded = txs.map((t) => {
-      try {
-        const entry = toEncoded(t);
-        const message = sighashMessage(entry.tx);
-        const first = checks.length;
-        for (const i of entry.tx.inputs) {
-          checks.push({ signature: i.signature, message, publicKey: i.publicKey });
-        }
-        return { entry, message, first };
-      } catch {
-        return null; // malformed: #add reports it
-      }
-    });
-    const ok = await pool.verify(checks);
-    const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
-      d === null ? txs[k] : {
-        entry: d.entry,
-        message: d.message,
-        signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
-      }
-    );
-    return { items };
+    return await prepareBatch(txs, pool);
   }
 
   /**
@@ -978,29 +947,6 @@ export class Ledger {
 
 function fromHexOrNull(hex: string | null): Uint8Array | null {
   return hex === null ? null : fromHex(hex);
-}
-
-/**
- * A signature check that answers with a worker's verdicts for the inputs of `tx` (matched by
- * identity, so only those exact bytes get the verdict) and falls back to `verify` otherwise.
- */
-/** The input as an EncodedTx: as given, decoded once, or encoded once. */
-function toEncoded(t: Tx | Uint8Array | EncodedTx): EncodedTx {
-  if (t instanceof Uint8Array) return encodedTxFromBytes(t);
-  if (isEncodedTx(t)) return t as EncodedTx;
-  return encodedTxFromTx("raw" in t ? (t as EncodedTx).tx : t as Tx);
-}
-
-function checkedVerify(tx: Tx, checked: Checked, verify: VerifyFn): VerifyFn {
-  return (signature, message, publicKey) => {
-    if (message === checked.message) {
-      const i = tx.inputs.findIndex((inp) =>
-        inp.signature === signature && inp.publicKey === publicKey
-      );
-      if (i >= 0 && i < checked.signatures.length) return checked.signatures[i];
-    }
-    return verify(signature, message, publicKey);
-  };
 }
 
 function nonceBytes(nonce: bigint): Uint8Array {
