@@ -5,6 +5,37 @@
  */
 import { WireError } from "./errors.ts";
 
+/**
+ * The one byte-value check: returns `value` when it is a Uint8Array (of exactly `length`
+ * bytes, when given). Throws TypeError for anything that is not a Uint8Array and RangeError
+ * for a wrong length; both messages name the value and the expectation, as noble's `abytes`.
+ *
+ * @example
+ * ```ts
+ * import { checkBytes } from "./bytes.ts";
+ * checkBytes(new Uint8Array(33), 33, "public key");
+ * try {
+ *   checkBytes(new Uint8Array(31), 32, "secret key");
+ *   throw new Error("accepted");
+ * } catch (e) {
+ *   // "secret key" expected Uint8Array of length 32, got length=31
+ *   if (!(e instanceof RangeError)) throw e;
+ * }
+ * ```
+ */
+export function checkBytes(value: unknown, length: number | undefined, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    throw new TypeError(`"${name}" expected Uint8Array, got ${got}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(
+      `"${name}" expected Uint8Array of length ${length}, got length=${value.length}`,
+    );
+  }
+  return value;
+}
+
 /** Sequential big-endian reader over untrusted bytes. */
 export class ByteReader {
   #view: DataView;
