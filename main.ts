@@ -1,6 +1,6 @@
 /**
  * crackcoin's entry point: parses flags, wires the parts together, handles signals. It is
- * the only place that exits the process (DESIGN §4).
+ * the only place that exits the process (docs/ARCHITECTURE.md "Layers").
  * @module
  */
 import {

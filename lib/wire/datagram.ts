@@ -1,8 +1,8 @@
 /**
  * The datagram codec: a 22-byte header then one message body (docs/PROTOCOL.md §9.2).
  * The decoder takes bytes from strangers and runs its checks in the fixed order of
- * DESIGN §3: size, magic and version, network, type, per-type maximum, counts, decode,
- * nothing left over.
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes" (PROTOCOL.md §9.5): size, magic and version,
+ * network, type, per-type maximum, counts, decode, nothing left over.
  * @module
  */
 import { ByteReader, ByteWriter, checkBytes } from "../core/bytes.ts";
@@ -97,8 +97,9 @@ export function encodeDatagram(d: Datagram): Uint8Array {
 
 /**
  * Decodes a datagram meant for `network` (8 bytes). Every malformed input throws a
- * DatagramError (a WireError) whose `reason` names the check that failed, in DESIGN §3
- * order; a datagram of another network fails with reason "network". The result is frozen
+ * DatagramError (a WireError) whose `reason` names the check that failed, in the order of
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes"; a datagram of another network fails with
+ * reason "network". The result is frozen
  * and shares no memory with `bytes`.
  *
  * @example

@@ -1,7 +1,8 @@
 /**
  * The seven message types and their body codecs (docs/PROTOCOL.md §9.3). Bodies follow the
  * 22-byte header; this module never sees the header. Decoders check every count against its
- * maximum and against the bytes present before they allocate (DESIGN §3, check 6).
+ * maximum and against the bytes present before they allocate (check 6 of
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes").
  * @module
  */
 import { type ByteReader, type ByteWriter, checkBytes } from "../core/bytes.ts";
