@@ -75,6 +75,7 @@ export type LocalWork = (txid: Uint8Array, atLeast: number) => number | undefine
 
 /** A sync session with one peer. */
 export class SyncSession {
+  /** The peer's "host:port". */
   readonly peer: string;
   #cursor: Uint8Array = new Uint8Array(TXID_BYTES);
   #invDone = false;
