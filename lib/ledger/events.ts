@@ -4,7 +4,7 @@
  * subscribed after construction (as btcd's `BlockChain.Subscribe`).
  * @module
  */
-import type { RuleError } from "../core/errors.ts";
+import type { RuleCode } from "../core/errors.ts";
 import type { TxStatus } from "../core/state.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { Confirmation } from "../core/confirmation.ts";
@@ -17,7 +17,7 @@ export type AddResult =
   | {
     readonly kind: "rejected";
     readonly txid: string;
-    readonly code: RuleError["code"] | "malformed";
+    readonly code: RuleCode;
     readonly message: string;
   };
 
@@ -41,7 +41,7 @@ export type ConfResult =
   | {
     readonly kind: "invalid";
     readonly id: string;
-    readonly code: RuleError["code"] | "malformed";
+    readonly code: RuleCode;
     readonly message: string;
   };
 

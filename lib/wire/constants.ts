@@ -5,6 +5,7 @@
  */
 import { TX_FIXED_BYTES, TXID_BYTES } from "../core/tx.ts";
 import { CONF_FIXED_BYTES, CONF_MAX_BYTES } from "../core/confirmation.ts";
+import { SHA256_BYTES } from "../core/sizes.ts";
 
 /**
  * Largest datagram we send or accept. It carries the largest transaction (MAX_TX_BYTES plus
@@ -68,12 +69,12 @@ export const CONF_ENTRY_MAX_BYTES = CONF_MAX_BYTES;
 export const INV_ENTRY_BYTES = TXID_BYTES + 2;
 /** Bytes of an inventory's fixed part: cursor 32, more flag 1, count u16. */
 export const INV_FIXED_BYTES = TXID_BYTES + 1 + 2;
-/** Bytes of a summary body: transaction count u32, digest 32. */
-export const SUMMARY_BYTES = 4 + 32;
+/** Bytes of a digest in a summary. */
+export const DIGEST_BYTES = SHA256_BYTES;
+/** Bytes of a summary body: transaction count u32, digest. */
+export const SUMMARY_BYTES = 4 + DIGEST_BYTES;
 /** Bytes of a get-inv body: cursor 32, limit u16. */
 export const GET_INV_BYTES = TXID_BYTES + 2;
-/** Bytes of a digest in a summary. */
-export const DIGEST_BYTES = 32;
 /** Largest inventory kind: 0 a transaction, 1 a confirmation. */
 export const MAX_ITEM_KIND = 1;
 /** The v1 name of the inventory entry's limit; in v2 the entry carries a kind. */
