@@ -70,6 +70,9 @@ Deno.test({
       );
       const confirmedAt = performance.now();
       await new Promise((r) => setTimeout(r, WAIT_S * 1000));
+      // The attacker really mined: alone, its reversal is confirmed on its own node.
+      assertEquals(await statusOf(attackerDir, reversal), "confirmed", "the attacker mined");
+      assertEquals(await statusOf(attackerDir, payment), undefined, "the attacker was cut off");
       // Release: the attacker's pre-mined reversal meets the honest network.
       const premined = Math.round((performance.now() - t0) / 1000);
       await lan.setLink(attacker.host, true);
