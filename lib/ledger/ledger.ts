@@ -20,22 +20,8 @@ import {
   encodeConfirmation,
 } from "../core/confirmation.ts";
 import { CONFIRM_WEIGHT_BITS, MAX_REFS, MIN_CONF_BITS } from "../core/pow.ts";
-import {
-  computeState,
-  isLive,
-  type OrderKey,
-  type StateEntry,
-  statusOf,
-  type TxStatus,
-} from "../core/state.ts";
-import {
-  decodeOutputs,
-  decodeTx,
-  type EncodedTx,
-  encodeTx,
-  type Tx,
-  type TxOutput,
-} from "../core/tx.ts";
+import { isLive, type OrderKey, statusOf, type TxStatus } from "../core/state.ts";
+import { decodeOutputs, type EncodedTx, encodeTx, type Tx, type TxOutput } from "../core/tx.ts";
 import {
   checkTxInputs,
   checkTxSanity,
@@ -71,6 +57,7 @@ import {
   unspentOf,
 } from "./reads.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
+import { rebuildWeightIndex, recomputeFromRule } from "./rebuild.ts";
 import {
   type Checked,
   checkedVerify,
@@ -277,65 +264,13 @@ export class Ledger {
    * once, over all transactions.
    */
   #recomputeAll(): void {
-    const entries: StateEntry[] = [];
-    const seqOf = new Map<string, number>();
-    const gid = toHex(this.genesis.txid);
-    for (const r of this.#s.allTxRows.iterate() as Iterable<Row>) {
-      const id = toHex(r.txid as Uint8Array);
-      seqOf.set(id, Number(r.seq));
-      entries.push({
-        txid: id,
-        tx: decodeTx(r.raw as Uint8Array),
-        baseWeight: id === gid ? this.#genesisBase() : undefined,
-      });
-    }
-    const st = computeState(entries, [], this.#confirmWork);
-    for (const [id, seq] of seqOf) {
-      const s = st.status.get(id)!;
-      this.#s.setStatus.run(s, seq);
-      const w = st.weight.get(id) ?? 0n;
-      this.#s.setWeight.run(w.toString(), null, 1, seq);
-    }
-    this.#s.delMeta.run("recompute");
+    recomputeFromRule(this.#s, toHex(this.genesis.txid), this.#genesisBase(), this.#confirmWork);
     this.#reloadCounters();
   }
 
-  /**
-   * Rebuilds the in-memory weight index on open (docs/PROTOCOL.md §11): the watched rows with
-   * their stored exact weights, the contested ones' marks on their descendants, and the
-   * approval sets of the confirmations stored after the oldest watched transaction (no
-   * earlier one can approve it). No weight is recomputed.
-   */
+  /** Rebuilds the in-memory weight index on open (see `rebuildWeightIndex`). */
   #rebuildWeights(): void {
-    const watched = this.#s.watchedRows.all() as Row[];
-    let oldest = Infinity;
-    for (const r of watched) {
-      const seq = Number(r.seq);
-      oldest = Math.min(oldest, seq);
-      const parents = (this.#s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
-      const best = r.best === null ? null : toHex(r.best as Uint8Array);
-      this.#weights.watch(seq, {
-        weight: BigInt(r.weight as string),
-        best,
-        contested: false,
-        parents,
-      });
-      this.#watchedStatus.set(seq, r.status as TxStatus);
-    }
-    for (const r of watched) {
-      const seq = Number(r.seq);
-      if (this.#s.contested.get(seq) !== undefined) this.#weights.markContested(seq, this.#dag);
-    }
-    if (oldest !== Infinity) {
-      for (const c of this.#s.confsFrom.iterate(oldest) as Iterable<Row>) {
-        const seq = Number(c.seq);
-        const refs = (this.#s.refsOf.all(seq) as Row[]).map((x) => Number(x.ref));
-        this.#weights.replayConf(seq, Number(c.tx), refs);
-      }
-    }
-    for (const r of (this.#s.tips.all() as Row[]).reverse()) {
-      this.#weights.addTip(Number(r.seq), r.id as Uint8Array);
-    }
+    rebuildWeightIndex(this.#s, this.#weights, this.#watchedStatus, this.#dag);
   }
 
   /** The network id (first 8 bytes of the genesis txid). */
