@@ -71,6 +71,9 @@ export function netLedgerOf(ledger: Ledger, verifyPool?: VerifyPool): NetLedger 
     getItem: (id) => ledger.getItem(id),
     hasTx: (id) => ledger.hasItem(id),
     workOf: (txid) => ledger.workOf(txid),
-    expireOrphans: (now) => ledger.orphans.expire(now),
+    expireOrphans: (now) => {
+      ledger.orphans.expire(now);
+      ledger.waitingConfs.expire(now);
+    },
   };
 }
