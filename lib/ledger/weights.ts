@@ -31,6 +31,9 @@ export interface Watched {
   readonly parents: readonly number[];
 }
 
+/** Confirmations stored between two sweeps of the approval sets. */
+const SWEEP_EVERY = 4096;
+
 /** Most tips remembered for miners (older ones are forgotten; miners only need a few). */
 export const MAX_TIPS = 256;
 
@@ -44,6 +47,7 @@ export class WeightIndex {
   readonly #approves = new Map<number, Set<number>>();
   /** Confirmations no stored confirmation refs yet: seq → id. */
   readonly tips = new Map<number, Uint8Array>();
+  #sinceSweep = 0;
 
   /** Starts watching a transaction with a known exact weight. */
   watch(seq: number, w: Watched): void {
@@ -129,6 +133,7 @@ export class WeightIndex {
   ): Set<number> {
     const set = this.approvedBy(tx, refs);
     if (set.size > 0) this.#approves.set(seq, set);
+    if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep();
     for (const r of refs) this.tips.delete(r);
     this.addTip(seq, id);
     const w = confirmationWeight(bits);
@@ -191,6 +196,22 @@ export class WeightIndex {
     const w: Watched = { weight, best, contested: false, parents };
     this.watched.set(seq, w);
     return w;
+  }
+
+  /**
+   * Drops unwatched members from every approval set, and the sets left empty: memory then
+   * follows the watched transactions, not the history. Amortised O(1) per confirmation.
+   */
+  #sweep(): void {
+    this.#sinceSweep = 0;
+    for (const [c, set] of this.#approves) {
+      for (const t of set) if (!this.watched.has(t)) set.delete(t);
+      if (set.size === 0) this.#approves.delete(c);
+    }
+    for (const [t, set] of this.#contestedAbove) {
+      for (const x of set) if (!this.watched.has(x)) set.delete(x);
+      if (set.size === 0) this.#contestedAbove.delete(t);
+    }
   }
 
   #descendants(seq: number, q: DagQueries): Set<number> {
