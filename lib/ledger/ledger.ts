@@ -11,7 +11,6 @@ import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, fromHex, toHex } from "../core/hash.ts";
 import {
-  canonicalRefs,
   checkConfirmation,
   checkRefs,
   type Confirmation,
@@ -20,7 +19,7 @@ import {
   encodeConfirmation,
 } from "../core/confirmation.ts";
 import { CONFIRM_WEIGHT_BITS, MAX_REFS, MIN_CONF_BITS } from "../core/pow.ts";
-import { isLive, type OrderKey, statusOf, type TxStatus } from "../core/state.ts";
+import { type OrderKey, statusOf, type TxStatus } from "../core/state.ts";
 import { decodeOutputs, type EncodedTx, encodeTx, type Tx, type TxOutput } from "../core/tx.ts";
 import {
   checkTxInputs,
@@ -43,11 +42,10 @@ import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { VerifyPool } from "./verify_pool.ts";
-import { HeightQueue } from "./height_queue.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
-import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
+import { type DagQueries, WeightIndex } from "./weights.ts";
 import {
   allBalances,
   balanceOf,
@@ -58,6 +56,8 @@ import {
 } from "./reads.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 import { rebuildWeightIndex, recomputeFromRule } from "./rebuild.ts";
+import { StatusWalker } from "./status_walk.ts";
+import { mineTemplateOf } from "./template.ts";
 import {
   type Checked,
   checkedVerify,
@@ -166,6 +166,7 @@ export class Ledger {
   readonly #insOuts: StatementSync[] = [];
   readonly #weights = new WeightIndex();
   readonly #dag: DagQueries;
+  readonly #walk: StatusWalker;
   /** Status of watched transactions, so mining templates need no query. */
   readonly #watchedStatus = new Map<number, TxStatus>();
   #seq = 0;
@@ -207,6 +208,22 @@ export class Ledger {
         return { bits: Number(r.bits), id: r.id as Uint8Array };
       },
     };
+    this.#walk = new StatusWalker({
+      s: this.#s,
+      weights: this.#weights,
+      dag: this.#dag,
+      statuses: this.#watchedStatus,
+      genesisBase: this.#genesisBase(),
+      confirmBits: this.#confirmWork,
+      onChange: (id, before, after) => {
+        this.#statusCounts[before]--;
+        this.#statusCounts[after]++;
+        const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
+        if (last?.kind === "status" && last.from === null) {
+          this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
+        } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
+      },
+    });
     this.#init();
   }
 
@@ -470,19 +487,19 @@ export class Ledger {
         rivals.add(Number(r.tx));
       }
     });
-    for (const r of rivals) this.#ensureWatched(r);
+    for (const r of rivals) this.#walk.ensureWatched(r);
     const self: OrderKey = { txid: id, weight: 0n, best: null, height };
     const status = statusOf(
       self,
       parentStatus,
-      [...rivals].map((r) => this.#keyOf(r)),
+      [...rivals].map((r) => this.#walk.keyOf(r)),
       this.#confirmWork,
     );
     const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n });
     if (rivals.size > 0) {
       this.#weights.markContested(seq, this.#dag);
       for (const r of rivals) this.#weights.markContested(r, this.#dag);
-      this.#refresh([seq]);
+      this.#walk.refresh([seq]);
     }
     this.#events.push({ kind: "accepted", txid: id, entry, adopted });
     // Orphans, and confirmations, that waited for this transaction get another try.
@@ -499,31 +516,6 @@ export class Ledger {
       outputs: decodeOutputs(r.raw as Uint8Array),
       status: r.status as TxStatus,
       height: Number(r.height),
-    };
-  }
-
-  /** Makes `seq` watched (exact weight), walking its future cone if it was not. */
-  #ensureWatched(seq: number): Watched {
-    const w = this.#weights.watched.get(seq);
-    if (w !== undefined) return w;
-    const parents = (this.#s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
-    const base = seq === 1 ? this.#genesisBase() : 0n;
-    const fresh = this.#weights.rewatch(seq, base, parents, this.#dag);
-    this.#s.setWeight.run(fresh.weight.toString(), fromHexOrNull(fresh.best), 1, seq);
-    this.#watchedStatus.set(seq, (this.#s.headBySeq.get(seq) as Row).status as TxStatus);
-    return fresh;
-  }
-
-  /** The ≺ key and status of a watched transaction. */
-  #keyOf(seq: number): OrderKey & { status: TxStatus } {
-    const w = this.#weights.watched.get(seq)!;
-    const head = this.#s.headBySeq.get(seq) as Row;
-    return {
-      txid: toHex(head.txid as Uint8Array),
-      weight: w.weight,
-      best: w.best,
-      height: Number(head.height),
-      status: head.status as TxStatus,
     };
   }
 
@@ -661,7 +653,7 @@ export class Ledger {
         this.#watchedStatus.delete(t);
       }
     }
-    if (seeds.length > 0) this.#refresh(seeds);
+    if (seeds.length > 0) this.#walk.refresh(seeds);
     this.#retryWaiting(id);
     return { kind: "stored", id, txid: toHex(c.txid), bits: c.bits, conf: c };
   }
@@ -669,62 +661,6 @@ export class Ledger {
   /** Confirmations that waited for the item `id` get another try. */
   #retryWaiting(id: string): void {
     for (const w of this.waitingConfs.takeChildren(id)) this.#addConf(w.raw);
-  }
-
-  /**
-   * Recomputes statuses from `seeds` outward: the seeds' co-spenders (the order may have
-   * changed) and then, in height order, the children and co-spenders of every transaction
-   * whose status changed. Every evaluation is core's `statusOf`; the result equals
-   * `computeState` (§8), which has a unique solution because each status depends only on
-   * transactions before it in ≺.
-   */
-  #refresh(seeds: readonly number[]): void {
-    const q = new HeightQueue();
-    const pushCo = (seq: number) => {
-      for (const r of this.#s.coSpenders.all(seq) as Row[]) {
-        q.push(Number(r.height), Number(r.seq));
-      }
-    };
-    for (const seq of seeds) {
-      pushCo(seq);
-      const head = this.#s.headBySeq.get(seq) as Row;
-      q.push(Number(head.height), seq);
-    }
-    for (let seq = q.pop(); seq !== undefined; seq = q.pop()) {
-      const head = this.#s.headBySeq.get(seq) as Row;
-      const before = head.status as TxStatus;
-      const after = this.#statusOfSeq(seq, head);
-      if (after === before) continue;
-      this.#s.setStatus.run(after, seq);
-      if (this.#watchedStatus.has(seq)) this.#watchedStatus.set(seq, after);
-      this.#statusCounts[before]--;
-      this.#statusCounts[after]++;
-      const id = toHex(head.txid as Uint8Array);
-      const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
-      if (last?.kind === "status" && last.from === null) {
-        this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
-      } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
-      if (isLive(before) !== isLive(after)) {
-        for (const r of this.#s.children.all(seq) as Row[]) {
-          q.push(Number(r.height), Number(r.seq));
-        }
-        pushCo(seq);
-      }
-    }
-  }
-
-  /** Core's `statusOf` for one stored transaction. */
-  #statusOfSeq(seq: number, head: Row): TxStatus {
-    const w = this.#weights.watched.get(seq);
-    const self: OrderKey = {
-      txid: toHex(head.txid as Uint8Array),
-      weight: w?.weight ?? BigInt(head.weight as string),
-      best: w?.best ?? null,
-      height: Number(head.height),
-    };
-    const parents = (this.#s.inputsOf.all(seq) as Row[]).map((r) => r.status as TxStatus);
-    const co = (this.#s.coSpenders.all(seq) as Row[]).map((r) => this.#keyOf(Number(r.seq)));
-    return statusOf(self, parents, co, this.#confirmWork);
   }
 
   /** True when the txid is stored. */
@@ -830,32 +766,7 @@ export class Ledger {
    * genesis).
    */
   mineTemplate(maxRefs = MAX_REFS): MineTemplate | null {
-    let best: { seq: number; weight: bigint } | null = null;
-    for (const [seq, w] of this.#weights.watched) {
-      if (!isLive(this.#watchedStatus.get(seq))) continue;
-      if (best === null || w.weight < best.weight || (w.weight === best.weight && seq > best.seq)) {
-        best = { seq, weight: w.weight };
-      }
-    }
-    let txid: Uint8Array;
-    let weight: bigint;
-    if (best !== null) {
-      txid = (this.#s.headBySeq.get(best.seq) as Row).txid as Uint8Array;
-      weight = best.weight;
-    } else {
-      const r = this.#s.newestLive.get() as Row | undefined;
-      if (r === undefined) return null;
-      txid = r.txid as Uint8Array;
-      weight = BigInt(r.weight as string);
-    }
-    const refs: Uint8Array[] = [];
-    const tips = [...this.#weights.tips].sort((a, b) => b[0] - a[0]);
-    for (const [seq, id] of tips) {
-      if (refs.length >= maxRefs) break;
-      const bad = this.#weights.approvesOf(seq).some((t) => !isLive(this.#watchedStatus.get(t)));
-      if (!bad) refs.push(id);
-    }
-    return { txid, refs: canonicalRefs(refs), weight };
+    return mineTemplateOf(this.#s, this.#weights, this.#watchedStatus, maxRefs);
   }
 
   /**
