@@ -207,9 +207,9 @@ export async function makeNetwork(
   const dir = resolve(opts.out);
   const genesisPath = join(dir, "genesis.json");
   const walletPath = join(dir, "wallet.json");
+  await assertWritable(dir);
   await assertAbsent(genesisPath, "genesis file");
   await assertAbsent(walletPath, "wallet file");
-  await assertWritable(dir);
   const search = { workers: opts.workers, onProgress: hooks.onProgress, signal: hooks.signal };
 
   const workers = `${opts.workers} worker${opts.workers === 1 ? "" : "s"}`;

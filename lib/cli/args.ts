@@ -358,7 +358,14 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
     const code = (e as { code?: string }).code;
     const first = (e as Error).message.split("\n")[0].replace(/\. To specify.*$/, "");
     if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      throw new UsageError(`${first} (${sub ? `"${sub}"` : "the node"} takes flags only)`);
+      const word = /'([^']*)'/.exec(first)?.[1] ?? "";
+      throw new UsageError(
+        sub
+          ? `Unexpected argument "${word}": "${sub}" takes flags only`
+          : `Unknown command "${word}"; a command comes first (crackcoin ${
+            Object.keys(SUBCOMMANDS).join("|")
+          } [flags]), or none to run a node`,
+      );
     }
     throw new UsageError(first);
   }

@@ -7,6 +7,7 @@ import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import { atomicWriteFile } from "../fs/atomic_write.ts";
+import { leaveWalMode } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import { type Ledger, openLedger, type StatusChange, type TxRecord } from "../ledger/ledger.ts";
@@ -218,6 +219,8 @@ export class Node {
     await this.net.stop();
     this.verifier.close();
     this.ledger.close();
+    // While the lock is still held: no other writer can be in the file.
+    leaveWalMode(this.paths.ledger);
     this.#lock.release();
   }
 

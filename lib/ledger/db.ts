@@ -136,29 +136,41 @@ export function ledgerFailure(action: string, path: string, e: unknown): LedgerE
   );
 }
 
-/** A file: URI that opens `path` read-only and immutable (no -wal/-shm files needed). */
-function immutableUri(path: string): string {
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  return `file://${abs.split("/").map(encodeURIComponent).join("/")}?immutable=1`;
-}
-
 /**
- * Opens `path` for reading. A WAL database on a read-only place cannot be opened the usual
- * way (SQLite must create its -shm file), so that case is retried as an immutable file: it
- * then reads the state of the last checkpoint (a node checkpoints when it stops).
+ * Opens `path` for reading. On a read-only place SQLite cannot create the -shm file a WAL
+ * database needs, so a node leaves its ledger in rollback-journal mode when it stops
+ * (`leaveWalMode`); such a file, or a copy of it, opens read-only anywhere.
  */
 function openReader(path: string): DatabaseSync {
-  let db: DatabaseSync | undefined;
+  const db = new DatabaseSync(path, { readOnly: true });
   try {
-    db = new DatabaseSync(path, { readOnly: true });
     db.prepare("PRAGMA user_version").get();
     return db;
   } catch (e) {
-    db?.close();
-    const t = sqliteTrouble(e);
-    if (path === ":memory:" || (t !== "cannot-open" && t !== "read-only")) throw e;
+    db.close();
+    throw e;
   }
-  return new DatabaseSync(immutableUri(path), { readOnly: true });
+}
+
+/**
+ * Switches a ledger file that no connection holds open any more back to a rollback journal
+ * (the next read-write open turns WAL on again), so that the stopped node's data directory,
+ * or a read-only copy of it, can be read without writing -wal or -shm files. Best effort:
+ * returns false when the file is busy (a reader holds it) or cannot be written.
+ */
+export function leaveWalMode(path: string): boolean {
+  if (path === ":memory:") return false;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 1000");
+    const r = db.prepare("PRAGMA journal_mode = DELETE").get() as { journal_mode?: string };
+    return r?.journal_mode === "delete";
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
 }
 
 /**

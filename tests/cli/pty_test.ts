@@ -224,7 +224,7 @@ Deno.test({
       await pty.type("ix");
       await pty.waitForPrompt("ix");
       await pty.keys("BSpace", "Enter");
-      const lines = await pty.waitForLine(/^Balance:\s+0 confirmed, 0 pending$/);
+      const lines = await pty.waitForLine(/^Balance:\s+0 spendable /);
       assert(lines.includes(`${PROMPT}i`), lines.join("\n"));
 
       // Insert at Home, delete at End: "x" becomes "mx", then "m".
@@ -342,7 +342,7 @@ Deno.test({
 
       const txid = (await payer.ask(`t ${address} 777`, /^txid ([0-9a-f]{64})/))[1];
       const payment = new RegExp(
-        `^Payment received: \\+777 in ${txid.slice(0, 16)} \\(pending\\)$`,
+        `^Payment received: \\+777 from C\\w+ in ${txid.slice(0, 16)} \\(pending\\)$`,
       );
       const lines = await pty.waitForLine(payment);
       const at = lines.findIndex((l) => payment.test(l));
@@ -353,7 +353,9 @@ Deno.test({
       assertEquals(await pty.cursor(), { x: PROMPT.length + 1, y: promptAt });
 
       // The payer mines, so the confirmation follows, redrawn the same way.
-      const confirmed = new RegExp(`^Transaction ${txid.slice(0, 16)} confirmed \\(\\+777\\)$`);
+      const confirmed = new RegExp(
+        `^Payment of 777 from C\\w+ confirmed \\(${txid.slice(0, 16)}\\)$`,
+      );
       const after = await pty.waitForLine(confirmed, 30_000);
       const last = after.findLastIndex((l) => l !== "");
       assert(after.findIndex((l) => confirmed.test(l)) < last, after.join("\n"));
