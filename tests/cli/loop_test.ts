@@ -99,6 +99,7 @@ Deno.test("CommandLoop refuses an overlong line and strips control bytes from wh
     `Line too long (over ${MAX_LINE_CHARS} characters); ignored.\n` +
       `Unknown command "[31mzz"; type h for help.\n`,
   );
+  // deno-lint-ignore no-control-regex
   assert(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(text), JSON.stringify(text));
 });
 
