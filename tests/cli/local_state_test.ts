@@ -266,3 +266,63 @@ Deno.test("genesis --out that cannot be written fails before the vanity search",
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("piped t: no question; paying keeps the money spendable; l speaks for you; self-pay warns", async () => {
+  const root = await Deno.makeTempDir({ prefix: "crackcoin-pipe-" });
+  const dir = `${root}/node`;
+  try {
+    const demo = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
+    const own = (await runMain(["wallet", "--data", dir, "--import", demo])).stdout.trim()
+      .split(/\s+/).at(-1)!;
+    const other = "CWZhcjGbNjhztPTrwzJRi8aabdoyyKLkT3";
+    const port = freeUdpPort();
+    const r = await runMain(
+      [
+        ...nodeArgs(dir, port),
+        "--bind",
+        "127.0.0.1",
+        "--peer",
+        `127.0.0.1:${freeUdpPort()}`,
+      ],
+      `t ${other} 5\ni\nt ${own} 3\nl 3\nq\n`,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    const out = r.stdout;
+    assert(
+      /^Listening on UDP 127\.0\.0\.1:\d+ \(unicast only: LAN broadcasts are not heard/m.test(out),
+      out,
+    );
+    assert(!out.includes("[y/N]"), out);
+    assert(out.includes(`Sent 5 to ${other}`), out);
+    // Nothing is confirmed (no miner): the change is spendable, not "pending".
+    const supply = 1_000_000_000n;
+    assert(
+      out.includes(
+        `Balance:  ${supply - 5n} spendable (0 confirmed, ${
+          supply - 5n
+        } own change), 0 incoming pending`,
+      ),
+      out,
+    );
+    assert(out.includes("Warning: that is your own address"), out);
+    assert(out.includes(`Sent 3 to ${own}`), out);
+    const rows = out.split("\n").filter((l) => /^[0-9a-f]{16}\s/.test(l));
+    assertEquals(rows.length, 3, out);
+    assert(
+      /\s+pending\s+0\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+to self\s+0\s+to C\w+ \(yours\)$/.test(
+        rows[0],
+      ),
+      rows[0],
+    );
+    assert(
+      new RegExp(`\\s+pending\\s+0\\s+.*\\ssent\\s+-5\\s+to ${other}$`).test(rows[1]),
+      rows[1],
+    );
+    assert(
+      /\s+confirmed\s+\d+\s+.*\sreceived\s+\+1000000000\s+from genesis$/.test(rows[2]),
+      rows[2],
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
