@@ -326,3 +326,22 @@ Deno.test("piped t: no question; paying keeps the money spendable; l speaks for 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a 10 MB piped line is refused without being echoed; control bytes never reach stdout", async () => {
+  const root = await Deno.makeTempDir({ prefix: "crackcoin-line-" });
+  try {
+    const r = await runMain(
+      nodeArgs(`${root}/node`),
+      "t " + "x".repeat(10 * 1024 * 1024) + "\n\x1b[2J\x1b]0;title\x07zz\ni\nq\n",
+    );
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.length < 8192, `stdout is ${r.stdout.length} bytes`);
+    assert(r.stdout.includes("Line too long (over 4096 characters); ignored."), r.stdout);
+    assert(r.stdout.includes('Unknown command "[2J]0;titlezz"'), r.stdout);
+    // deno-lint-ignore no-control-regex
+    assert(!/[\x00-\x09\x0b-\x1f\x7f]/.test(r.stdout), JSON.stringify(r.stdout));
+    assert(/^Balance:/m.test(r.stdout), r.stdout);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
