@@ -26,6 +26,7 @@ import {
   conflictPartners,
   type IsMine,
   lostParent,
+  Ownership,
   txEffect,
   winnerAgainst,
 } from "./wallet_view.ts";
@@ -110,6 +111,7 @@ export class Node {
   readonly #log: Logger;
   readonly #lock: DataLock;
   readonly #events = new EventFilter();
+  readonly #ownership: Ownership;
   #listeners: ((e: WalletEvent) => void)[] = [];
 
   private constructor(
@@ -130,8 +132,8 @@ export class Node {
     this.options = parts.options;
     this.#log = parts.log;
     this.#lock = parts.lock;
-    const own = parts.wallet.address;
-    this.isMine = (address) => address === own;
+    this.#ownership = new Ownership([parts.wallet.address], [parts.wallet.keys.publicKey]);
+    this.isMine = this.#ownership.isMine;
     const nodeId = crypto.getRandomValues(new Uint8Array(8));
     this.miner = new MinerPool({
       workers: parts.options.miners,
@@ -250,7 +252,7 @@ export class Node {
     for (const c of changes) {
       const rec = c.tx ? null : this.ledger.getTx(c.txid);
       const tx = c.tx ?? rec?.tx;
-      if (!tx) continue;
+      if (!tx || !this.#ownership.touches(tx)) continue;
       const effect = txEffect(tx, this.isMine);
       const kind = this.#events.decide(c, effect);
       if (kind === null) continue;
