@@ -63,7 +63,8 @@ export async function resolveGenesis(flag: string | null, paths: DataPaths): Pro
     await Deno.stat(paths.genesis);
     remembered = await loadGenesisFile(paths.genesis);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (e instanceof LedgerError) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError("read", paths.genesis, e);
   }
   if (fromFlag && remembered && !bytesEqual(fromFlag.txid, remembered.txid)) {
     throw new LedgerError(
