@@ -16,7 +16,8 @@ import { eventText, type WalletEvent } from "./wallet_events.ts";
 /** The help text of the loop. */
 export const LOOP_HELP = `Commands:
   h                    this help
-  i                    info: address, balance, ledger size, peers, mining rate
+  i                    info: address, balance (spendable, own change, incoming), ledger,
+                       peers, mining rate
   t [ADDRESS AMOUNT]   send AMOUNT base units to ADDRESS (asks for them when omitted;
                        on a terminal, asks to confirm)
   b                    sync now: ask every peer for what it has
