@@ -241,7 +241,9 @@ type OptionSpec = Record<
 export interface Subcommand {
   readonly options: OptionSpec;
   readonly help: string;
-  readonly build: (values: Values, env: ArgsEnv) => Command;
+  /** Whether words other than flags are accepted (passed to `build`); default false. */
+  readonly positionals?: boolean;
+  readonly build: (values: Values, env: ArgsEnv, positionals: readonly string[]) => Command;
 }
 
 const str = (v: Values, k: string) => v[k] as string | undefined;
@@ -351,7 +353,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
     parsed = parseArgs({
       args: glueDashValues(sub === null ? argv : argv.slice(1), options),
       strict: true,
-      allowPositionals: false,
+      allowPositionals: spec?.positionals ?? false,
       options,
     });
   } catch (e) {
@@ -371,7 +373,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
   }
   const v = parsed.values as Values;
   if (v.help) return { kind: "help", topic: sub ?? "node" };
-  return spec ? spec.build(v, env) : buildNode(v, env);
+  return spec ? spec.build(v, env, parsed.positionals) : buildNode(v, env);
 }
 
 /** The help text of a topic ("node" or a subcommand name). */
