@@ -155,13 +155,16 @@ export function weightAgainst(winner: number | bigint, loser: number | bigint): 
   return `${WEIGHT_NAME} ${formatWeight(winner)} against ${formatWeight(loser)}`;
 }
 
-/** Why `winner` beat `loser` under the conflict rule (more work, then the lower txid). */
+/**
+ * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8: more work, or on
+ * equal work the rule's tie-break (today the lower txid).
+ */
 export function whyWon(
   winner: { txid: string; work: number },
   loser: { txid: string; work: number },
 ): string {
   return winner.work === loser.work
-    ? `equal ${WEIGHT_NAME} ${formatWeight(winner.work)}, and the lower txid wins a tie`
+    ? `equal ${WEIGHT_NAME} ${formatWeight(winner.work)}, and the tie-break (the lower txid)`
     : `more ${WEIGHT_NAME}: ${weightAgainst(winner.work, loser.work)}`;
 }
 

@@ -5,7 +5,7 @@
  */
 import { addressFromPublicKey, encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
-import { compareSpenders } from "../core/state.ts";
+import { isLive } from "../core/state.ts";
 import type { TxRecord } from "../ledger/ledger.ts";
 import { formatTime, formatWeight, type Output, WEIGHT_NAME, whyWon } from "./output.ts";
 import type { Node } from "./run_node.ts";
@@ -125,11 +125,16 @@ export function printTransaction(node: Node, o: Output, rec: TxRecord): void {
       }`,
     );
   }
-  const best = partners[0];
-  const [winner, loser] = compareSpenders(best, rec) < 0 ? [best, rec] : [rec, best];
+  // The ledger's statuses apply the conflict rule; the live spend is the winner.
+  const live = isLive(rec.status) ? rec : partners.find((p) => isLive(p.status));
+  if (live === undefined) {
+    o.line(`Winner:   none live (these coins come from a transaction that lost a conflict)`);
+    return;
+  }
+  const loser = live === rec ? partners[0] : rec;
   o.line(
-    `Winner:   ${winner.txid.slice(0, 16)}${winner === rec ? " (this one)" : ""}, by ${
-      whyWon(winner, loser)
+    `Winner:   ${live.txid.slice(0, 16)}${live === rec ? " (this one)" : ""}, by ${
+      whyWon(live, loser)
     }`,
   );
 }

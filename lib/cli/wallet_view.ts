@@ -11,7 +11,7 @@
  */
 import { addressFromPublicKey, decodeAddress, encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
-import { compareSpenders } from "../core/state.ts";
+import { isLive } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
 import type { Ledger, TxRecord } from "../ledger/ledger.ts";
 
@@ -139,7 +139,10 @@ export function splitBalance(
   return { confirmed, ownChange, incoming };
 }
 
-/** The other stored spends of any coin that `rec` spends, the winner of each coin first. */
+/**
+ * The other stored spends of any coin that `rec` spends: live ones (the winners, by the
+ * ledger's own statuses) first, then by work, most first.
+ */
 export function conflictPartners(ledger: Ledger, rec: TxRecord): TxRecord[] {
   const coins = new Set(rec.tx.inputs.map((i) => `${toHex(i.txid)}:${i.index}`));
   if (coins.size === 0) return [];
@@ -148,17 +151,19 @@ export function conflictPartners(ledger: Ledger, rec: TxRecord): TxRecord[] {
     if (r.txid === rec.txid) continue;
     if (r.tx.inputs.some((i) => coins.has(`${toHex(i.txid)}:${i.index}`))) found.push(r);
   }
-  return found.sort(compareSpenders);
+  return found.sort((a, b) =>
+    Number(isLive(b.status)) - Number(isLive(a.status)) || b.work - a.work ||
+    (a.txid < b.txid ? -1 : 1)
+  );
 }
 
 /**
- * The spend that beats `rec` for one of its coins, by the protocol's rule (compareSpenders,
- * docs/PROTOCOL.md §8), or null when `rec` wins every coin it spends.
+ * The spend that won a coin `rec` spends, or null when none did. The ledger's statuses
+ * already apply the conflict rule (docs/PROTOCOL.md §8), so the winner is the live spend of a
+ * shared coin; it is not decided a second time here.
  */
 export function winnerAgainst(ledger: Ledger, rec: TxRecord): TxRecord | null {
-  const partners = conflictPartners(ledger, rec).filter((p) => p.status !== "orphan");
-  const best = partners[0];
-  return best !== undefined && compareSpenders(best, rec) < 0 ? best : null;
+  return conflictPartners(ledger, rec).find((p) => isLive(p.status)) ?? null;
 }
 
 /** The first parent of `rec` that is conflicted (so `rec` lost through it), if any. */
