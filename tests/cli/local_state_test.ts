@@ -182,7 +182,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a full disk on first start: one line saying so; a retry with room works",
+  name:
+    "a full disk: one line saying so on first start and on a healthy ledger; export still reads",
   ignore: ROOT_SKIP !== null,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "crackcoin-full-" });
@@ -199,6 +200,22 @@ Deno.test({
       const retry = await runMain(nodeArgs(dir), "q\n");
       assertEquals(retry.code, 0, retry.stderr);
       assert(/^Ledger: .*\(1 transactions\)$/m.test(retry.stdout), retry.stdout);
+      // A healthy ledger on a disk that filled up: the node says so, export still reads it.
+      const filler = await Deno.open(`${root}/filler`, { write: true, create: true });
+      try {
+        const block = new Uint8Array(64 * 1024);
+        for (;;) await filler.write(block);
+      } catch (e) {
+        assert(String(e).includes("No space left"), String(e));
+      } finally {
+        filler.close();
+      }
+      const onFull = await runMain(nodeArgs(dir), "q\n");
+      assertOneLine(onFull, 1, `${dir}/ledger.db`, "disk is full");
+      assert(!/corrupt/i.test(onFull.stderr), onFull.stderr);
+      const ex = await runMain(["export", "--data", dir]);
+      assertEquals(ex.code, 0, ex.stderr);
+      assertEquals(JSON.parse(ex.stdout).supply.ok, true);
     } finally {
       if (mounted) await umount(root);
       await Deno.remove(root, { recursive: true });
