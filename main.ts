@@ -215,7 +215,7 @@ function print(text: string): Promise<number> {
  */
 export function describeError(e: unknown): { line: string; code: number } {
   if (e instanceof UsageError) {
-    return { line: `crackcoin: ${e.message}\nRun 'crackcoin --help' for the flags.`, code: 2 };
+    return { line: `crackcoin: ${e.message} (see 'crackcoin --help')`, code: 2 };
   }
   if (e instanceof LocalError || e instanceof LedgerError || e instanceof RuleError) {
     return { line: `crackcoin: ${e.message.split("\n")[0]}`, code: 1 };

@@ -36,7 +36,7 @@ function nodeArgs(dir: string, port = freeUdpPort()): string[] {
 function assertOneLine(r: { code: number; stderr: string }, code: number, ...words: string[]) {
   assertEquals(r.code, code, r.stderr);
   const lines = r.stderr.trimEnd().split("\n");
-  assert(lines.length <= 2, `one line (and a usage hint):\n${r.stderr}`);
+  assertEquals(lines.length, 1, `one line:\n${r.stderr}`);
   assert(!/^\s+at /m.test(r.stderr) && !r.stderr.includes("Uncaught"), r.stderr);
   for (const w of words) assert(lines[0].includes(w), `"${w}" in: ${lines[0]}`);
 }
