@@ -1,7 +1,7 @@
 /**
- * Command-line parsing with node:util parseArgs in strict mode (DESIGN §5). Every flag is
- * validated here, before anything is written (README "Flags and their rules"). Errors are
- * UsageError, which main.ts turns into one line and exit code 2.
+ * Command-line parsing with node:util parseArgs in strict mode (docs/ARCHITECTURE.md
+ * "Command line"). Every flag is validated here, before anything is written (README "Flags
+ * and their rules"). Errors are UsageError, which main.ts turns into one line and exit code 2.
  *
  * Subcommands live in one table, {@linkcode SUBCOMMANDS}: a new one is one entry (its flags,
  * help and the Command it builds) plus one runner in main.ts.

@@ -10,7 +10,8 @@ import { atomicWriteFile } from "../fs/atomic_write.ts";
 import { leaveWalMode } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
-import { type Ledger, openLedger, type StatusChange, type TxRecord } from "../ledger/ledger.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import { type Ledger, openLedger, type TxRecord } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
 import { VerifyPool } from "../ledger/verify_pool.ts";
@@ -19,6 +20,7 @@ import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
 import { type DataLock, lockDataDir } from "./data_lock.ts";
 import { bindError, fileError } from "./local_error.ts";
+import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
 import { checkSockets } from "./socket_check.ts";
 import { EventFilter, type WalletEvent } from "./wallet_events.ts";
@@ -98,14 +100,21 @@ async function rememberGenesis(flag: string | null, paths: DataPaths): Promise<v
 
 /** A node that is running. */
 export class Node {
+  /** The files of the data directory. */
   readonly paths: DataPaths;
+  /** The wallet loaded (or created) from `paths.wallet`. */
   readonly wallet: Wallet;
+  /** The ledger opened on `paths.ledger`. */
   readonly ledger: Ledger;
+  /** The network endpoint; it sees the ledger through `netLedgerOf`. */
   readonly net: NetNode;
+  /** The miner pool. */
   readonly miner: MinerPool;
   /** Verifies received signatures off the main thread during sync (one worker). */
   readonly verifier = new VerifyPool(1);
+  /** The settings this node was started with. */
   readonly options: NodeOptions;
+  /** True when the wallet file was created by this start. */
   readonly walletCreated: boolean;
   /** Whether an address is the wallet's (the one test of "yours"). */
   readonly isMine: IsMine;
@@ -147,16 +156,16 @@ export class Node {
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
     this.net = new NetNode({
-      ledger: this.ledger,
+      ledger: netLedgerOf(this.ledger, this.verifier),
       nodeId,
       port: parts.options.port,
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
-      verifyPool: this.verifier,
       log: this.#log,
     });
+    this.ledger.subscribe((events) => this.#onEvents(events));
   }
 
   /**
@@ -176,30 +185,14 @@ export class Node {
     const lock = await lockDataDir(paths.dir);
     try {
       const { wallet, created } = await loadOrCreateWallet(paths.wallet);
-      // The ledger reports changes to the node, which exists only once the ledger is open.
-      const late: { node?: Node } = {};
-      const ledger = await openLedger(paths.ledger, {
-        genesis,
-        onStatusChange: (changes) => {
-          if (late.node) late.node.#onChanges(changes);
-        },
-      });
+      const ledger = await openLedger(paths.ledger, { genesis });
       try {
         await rememberGenesis(options.genesis, paths);
       } catch (e) {
         ledger.close();
         throw e;
       }
-      late.node = new Node({
-        paths,
-        wallet,
-        walletCreated: created,
-        ledger,
-        options,
-        log,
-        lock,
-      });
-      return late.node;
+      return new Node({ paths, wallet, walletCreated: created, ledger, options, log, lock });
     } catch (e) {
       lock.release();
       throw e;
@@ -247,12 +240,14 @@ export class Node {
     return { txid: r.txid, tx };
   }
 
-  #onChanges(changes: readonly StatusChange[]): void {
-    this.miner?.poke();
+  /** The ledger's event stream: status changes move the miner and the wallet's user. */
+  #onEvents(events: readonly LedgerEvent[]): void {
+    if (!events.some((e) => e.kind === "status")) return;
+    this.miner.poke();
     if (this.#listeners.length === 0) return;
-    for (const c of changes) {
-      const rec = c.tx ? null : this.ledger.getTx(c.txid);
-      const tx = c.tx ?? rec?.tx;
+    for (const c of events) {
+      if (c.kind !== "status") continue;
+      const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
       if (!tx || !this.#ownership.touches(tx)) continue;
       const effect = txEffect(tx, this.isMine);
       const kind = this.#events.decide(c, effect);
