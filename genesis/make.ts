@@ -17,7 +17,6 @@ import { CONFIRM_WORK_BITS } from "../lib/core/pow.ts";
 import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
 import { atomicWriteFile } from "../lib/fs/atomic_write.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
-import { osReason } from "../lib/cli/local_error.ts";
 import { writeWallet } from "../lib/wallet/wallet_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
 import {
@@ -169,6 +168,12 @@ async function assertAbsent(path: string, what: string): Promise<void> {
   throw new Error(
     `Refusing to overwrite the existing ${what} ${path}; choose another --out directory`,
   );
+}
+
+/** The OS reason of a Deno error, without the operation and path Deno appends. */
+function osReason(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  return /^(.*\(os error \d+\))/.exec(first)?.[1] ?? first;
 }
 
 /**
