@@ -12,6 +12,7 @@ import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts"
 import { buildPayment } from "../wallet/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
 import { VerifyPool } from "../ledger/verify_pool.ts";
+import { openVerifier, type Verifier } from "../ledger/verifier.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
@@ -65,8 +66,10 @@ export class Node {
   readonly ledger: Ledger;
   readonly net: NetNode;
   readonly miner: MinerPool;
-  /** Verifies received signatures off the main thread during sync (one worker). */
-  readonly verifier = new VerifyPool(1);
+  /** Verifies signatures: the backend chosen at start, and one worker for sync batches. */
+  readonly verifier: Verifier;
+  /** Until net takes the Verifier (after the arch merge): a pool on the same backend. */
+  readonly #netPool: VerifyPool;
   readonly options: NodeOptions;
   readonly walletCreated: boolean;
   readonly #log: Logger;
@@ -79,10 +82,13 @@ export class Node {
       wallet: Wallet;
       walletCreated: boolean;
       ledger: Ledger;
+      verifier: Verifier;
       options: NodeOptions;
       log: Logger;
     },
   ) {
+    this.verifier = parts.verifier;
+    this.#netPool = new VerifyPool(1, parts.verifier.backend);
     this.paths = parts.paths;
     this.wallet = parts.wallet;
     this.walletCreated = parts.walletCreated;
@@ -109,7 +115,7 @@ export class Node {
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
-      verifyPool: this.verifier,
+      verifyPool: this.#netPool,
       log: this.#log,
     });
   }
@@ -126,15 +132,32 @@ export class Node {
     }
     const genesis = await resolveGenesis(options.genesis, paths);
     const { wallet, created } = await loadOrCreateWallet(paths.wallet);
+    const verifier = await openVerifier({
+      workers: 1,
+      onWorkerError: (e) => log("warn", "verify worker failed", { error: String(e) }),
+    });
+    log("info", "signature verification", {
+      backend: verifier.backend,
+      detail: verifier.backendDetail,
+    });
     // The ledger reports changes to the node, which exists only once the ledger is open.
     const late: { node?: Node } = {};
     const ledger = await openLedger(paths.ledger, {
       genesis,
+      verify: verifier.verifySignature,
       onStatusChange: (changes) => {
         if (late.node) late.node.#onChanges(changes);
       },
     });
-    late.node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    late.node = new Node({
+      paths,
+      wallet,
+      walletCreated: created,
+      ledger,
+      verifier,
+      options,
+      log,
+    });
     return late.node;
   }
 
@@ -149,6 +172,7 @@ export class Node {
     await this.miner.stop();
     await this.net.stop();
     this.verifier.close();
+    this.#netPool.close();
     this.ledger.close();
   }
 
