@@ -23,6 +23,7 @@ export class VerifyPool {
   readonly size: number;
   /** The backend the workers load (they fall back to node:crypto if it cannot load). */
   readonly backend: VerifyBackendName;
+  #reported: VerifyBackendName | null = null;
   #workers: Worker[] = [];
   #pending = new Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>();
   #nextId = 1;
@@ -40,6 +41,7 @@ export class VerifyPool {
     for (let i = this.#workers.length; i < this.size; i++) {
       const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
       w.onmessage = (e: MessageEvent<VerifyReply>) => {
+        this.#reported = e.data.backend;
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         p?.resolve(e.data.results);
@@ -50,6 +52,11 @@ export class VerifyPool {
       };
       this.#workers.push(w);
     }
+  }
+
+  /** The backend the workers said they used in their last reply (null before any reply). */
+  get reportedBackend(): VerifyBackendName | null {
+    return this.#reported;
   }
 
   #failAll(err: unknown): void {
