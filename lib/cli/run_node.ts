@@ -8,14 +8,15 @@ import { bytesEqual, hash160 } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
-import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import { type Ledger, openLedger } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
-import { VerifyPool } from "../ledger/verify_pool.ts";
 import { openVerifier, type Verifier } from "../ledger/verifier.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
+import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
 
 /** Paths inside a data directory. */
@@ -68,8 +69,6 @@ export class Node {
   readonly miner: MinerPool;
   /** Verifies signatures: the backend chosen at start, and one worker for sync batches. */
   readonly verifier: Verifier;
-  /** Until net takes the Verifier (after the arch merge): a pool on the same backend. */
-  readonly #netPool: VerifyPool;
   readonly options: NodeOptions;
   readonly walletCreated: boolean;
   readonly #log: Logger;
@@ -88,7 +87,6 @@ export class Node {
     },
   ) {
     this.verifier = parts.verifier;
-    this.#netPool = new VerifyPool(1, parts.verifier.backend);
     this.paths = parts.paths;
     this.wallet = parts.wallet;
     this.walletCreated = parts.walletCreated;
@@ -108,16 +106,16 @@ export class Node {
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
     this.net = new NetNode({
-      ledger: this.ledger,
+      ledger: netLedgerOf(this.ledger, this.verifier),
       nodeId,
       port: parts.options.port,
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
-      verifyPool: this.#netPool,
       log: this.#log,
     });
+    this.ledger.subscribe((events) => this.#onEvents(events));
   }
 
   /** Opens (creating on first run) the data directory, wallet and ledger. */
@@ -140,25 +138,8 @@ export class Node {
       backend: verifier.backend,
       detail: verifier.backendDetail,
     });
-    // The ledger reports changes to the node, which exists only once the ledger is open.
-    const late: { node?: Node } = {};
-    const ledger = await openLedger(paths.ledger, {
-      genesis,
-      verify: verifier.verifySignature,
-      onStatusChange: (changes) => {
-        if (late.node) late.node.#onChanges(changes);
-      },
-    });
-    late.node = new Node({
-      paths,
-      wallet,
-      walletCreated: created,
-      ledger,
-      verifier,
-      options,
-      log,
-    });
-    return late.node;
+    const ledger = await openLedger(paths.ledger, { genesis, verify: verifier.verifySignature });
+    return new Node({ paths, wallet, walletCreated: created, ledger, verifier, options, log });
   }
 
   /** Starts the network and the miners. */
@@ -172,7 +153,6 @@ export class Node {
     await this.miner.stop();
     await this.net.stop();
     this.verifier.close();
-    this.#netPool.close();
     this.ledger.close();
   }
 
@@ -195,10 +175,13 @@ export class Node {
     return { txid: r.txid, tx };
   }
 
-  #onChanges(changes: readonly StatusChange[]): void {
-    this.miner?.poke();
+  /** The ledger's event stream: status changes move the miner and the wallet's user. */
+  #onEvents(events: readonly LedgerEvent[]): void {
+    if (!events.some((e) => e.kind === "status")) return;
+    this.miner.poke();
     if (this.#listeners.length === 0) return;
-    for (const c of changes) {
+    for (const c of events) {
+      if (c.kind !== "status") continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
       if (!tx) continue;
       const effect = this.#effect(tx);

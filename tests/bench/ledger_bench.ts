@@ -6,9 +6,8 @@
  */
 import { hash160 } from "../../lib/core/hash.ts";
 import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
-import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import { openVerifier, type Verifier } from "../../lib/ledger/verifier.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -39,10 +38,15 @@ function chainTx(prev: Uint8Array, index: number, amount: bigint, i: number): Tx
 }
 
 /** Verify-only: one signature per transaction over its sighash message, this thread (ms). */
-function verifyOnlyMs(txs: readonly Tx[], msgs: readonly Uint8Array[]): number {
+function verifyOnlyMs(
+  txs: readonly Tx[],
+  msgs: readonly Uint8Array[],
+  verifier: Verifier,
+): number {
+  const verify = verifier.verifySignature;
   const t0 = performance.now();
   for (let i = 0; i < txs.length; i++) {
-    if (!verifyMessageNative(txs[i].inputs[0].signature, msgs[i], txs[i].inputs[0].publicKey)) {
+    if (!verify(txs[i].inputs[0].signature, msgs[i], txs[i].inputs[0].publicKey)) {
       throw new Error("bench fixture does not verify");
     }
   }
@@ -60,20 +64,20 @@ async function ingestMs(
   genesis: Genesis,
   raws: readonly Uint8Array[],
   mode: "store" | "sequential" | "pipelined",
-  pool?: VerifyPool,
+  verifier: Verifier,
 ): Promise<number> {
   const copy = `${dir}/${mode}.db`;
   await Deno.copyFile(path, copy);
   const ledger = await openLedger(copy, {
     genesis,
     clock: () => T0 + 1e9,
-    verify: mode === "store" ? () => true : undefined,
+    verify: mode === "store" ? () => true : verifier.verifySignature,
   });
   try {
     const batches = batchesOf(raws, BATCH);
     const before = ledger.count;
     const t0 = performance.now();
-    if (mode === "pipelined") await ingestPipelined(ledger, batches, pool!);
+    if (mode === "pipelined") await ingestPipelined(ledger, batches, verifier);
     else for (const b of batches) checkAccepted(ledger.addTxs(b));
     const ms = performance.now() - t0;
     if (ledger.count !== before + raws.length || !ledger.supply().ok) throw new Error("bad ledger");
@@ -91,6 +95,7 @@ function median(xs: readonly number[]): number {
 
 async function measure(
   size: number,
+  verifier: Verifier,
 ): Promise<{ verify: number; ingest: number; pipelined: number; storeUs: number }> {
   const alice = testKeys(0);
   const bob = testKeys(1);
@@ -132,26 +137,23 @@ async function measure(
     // Each figure is the median of TRIALS runs, interleaved, each on a fresh copy of the
     // ledger: the machine is noisy and one run of a mode takes under a second.
     const msgs = txs.map((t) => sighashMessage(t));
-    const pool = new VerifyPool(VERIFY_WORKERS);
     const runs = {
       verify: [] as number[],
       store: [] as number[],
       seq: [] as number[],
       piped: [] as number[],
     };
-    try {
-      // A node's pool lives as long as the node: start the worker and load its modules first.
+    {
+      // A node's verifier lives as long as the node: start the worker and load its modules.
       const warm = await openLedger(":memory:", { genesis });
-      await warm.prepareTxs([raws[0]], pool);
+      await warm.prepareTxs([raws[0]], verifier, { requested: true });
       warm.close();
       for (let trial = 0; trial < TRIALS; trial++) {
-        runs.verify.push(verifyOnlyMs(txs, msgs));
-        runs.store.push(await ingestMs(dir, path, genesis, raws, "store"));
-        runs.seq.push(await ingestMs(dir, path, genesis, raws, "sequential"));
-        runs.piped.push(await ingestMs(dir, path, genesis, raws, "pipelined", pool));
+        runs.verify.push(verifyOnlyMs(txs, msgs, verifier));
+        runs.store.push(await ingestMs(dir, path, genesis, raws, "store", verifier));
+        runs.seq.push(await ingestMs(dir, path, genesis, raws, "sequential", verifier));
+        runs.piped.push(await ingestMs(dir, path, genesis, raws, "pipelined", verifier));
       }
-    } finally {
-      pool.close();
     }
     const rate = (ms: number[]) => MEASURED / (median(ms) / 1000);
     return {
@@ -168,8 +170,14 @@ async function measure(
 /** Runs the section. */
 export async function bench(): Promise<BenchSection> {
   const rows: string[] = [];
+  // The node's verifier: the backend chosen at start and VERIFY_WORKERS worker(s).
+  const verifier = await openVerifier({ workers: VERIFY_WORKERS });
+  console.log(`ledger: verifying with ${verifier.backend}`);
   for (const size of [10_000, 100_000]) {
-    const { verify, ingest, pipelined, storeUs } = await measure(size);
+    const { verify, ingest, pipelined, storeUs } = await measure(size, verifier).catch((e) => {
+      verifier.close();
+      throw e;
+    });
     const line = `ledger: ${size} txs in ledger, verify-only ${fmtRate(verify)}/s, ingest ${
       fmtRate(ingest)
     } tx/s (${(ingest / verify).toFixed(2)} x), pipelined ${fmtRate(pipelined)} tx/s (${
@@ -182,6 +190,7 @@ export async function bench(): Promise<BenchSection> {
       } | ${fmtRate(pipelined)} | ${(pipelined / verify).toFixed(2)} | ${storeUs.toFixed(0)} µs |`,
     );
   }
+  verifier.close();
   const load = Deno.loadavg().map((x) => x.toFixed(2)).join(", ");
   return {
     title: "Ledger ingest",
@@ -191,9 +200,9 @@ store, for ${
         MEASURED.toLocaleString("en-US")
       } signed one-input payments offered in batches of ${BATCH}
 (one commit per batch), into a file ledger (WAL) that already holds the given number of
-transactions. Verify-only is \`verifyMessageNative\` over the same transactions on one thread, in
+transactions. Verify-only is the node's verify path (backend: ${verifier.backend}) over the same transactions on one thread, in
 the same run. "Sequential" does everything on the ledger's thread (\`Ledger.addTxs\`); "pipelined"
-is how a node ingests received transactions: a ${VERIFY_WORKERS}-worker \`VerifyPool\` verifies batch k+1's
+is how a node ingests received transactions: the \`Verifier\` (${VERIFY_WORKERS} worker) verifies batch k+1's
 signatures while the ledger thread decodes, hashes, validates and stores batch k
 (\`Ledger.prepareTxs\` / \`commitTxs\`, at most two batches in flight). Each figure is the median of
 ${TRIALS} interleaved trials, each on a fresh copy of the ledger. Target: ingest ≥ 0.8 × verify-only.

@@ -11,7 +11,7 @@
 import { encodeTx, type Tx } from "../../lib/core/tx.ts";
 import { loadDefaultGenesis } from "../../lib/ledger/genesis_file.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import { openVerifier } from "../../lib/ledger/verifier.ts";
 import { SYNC_BATCH } from "../../lib/net/sync.ts";
 import { freeUdpPort } from "../helpers/net_fixtures.ts";
 import {
@@ -115,19 +115,20 @@ async function copyLedger(template: string, dir: string): Promise<void> {
 /**
  * Ledger ingest alone: the floor under any sync time. The node's path, in process: batches
  * of SYNC_BATCH, one verify worker checking a batch while the one before it is stored, two
- * batches in flight (lib/net/node.ts).
+ * batches in flight (lib/net/ingest.ts, lib/cli/net_ledger.ts).
  */
 async function ingestMs(genesis: Genesis, chain: readonly Tx[], dir: string): Promise<number> {
   const batches = batchesOf(chain.map(encodeTx), SYNC_BATCH);
-  const l = await openLedger(`${dir}/ingest.db`, { genesis });
-  const pool = new VerifyPool(1);
+  const verifier = await openVerifier({ workers: 1 });
+  const l = await openLedger(`${dir}/ingest.db`, { genesis, verify: verifier.verifySignature });
   try {
-    await l.prepareTxs(batches[0].slice(0, 1), pool); // a node's worker outlives one sync
+    // A node's worker outlives one sync.
+    await l.prepareTxs(batches[0].slice(0, 1), verifier, { requested: true });
     const t0 = performance.now();
-    await ingestPipelined(l, batches, pool);
+    await ingestPipelined(l, batches, verifier);
     return performance.now() - t0;
   } finally {
-    pool.close();
+    verifier.close();
     l.close();
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * The adapter that gives the network layer its narrow view of the ledger (`NetLedger`,
+ * lib/net/ledger_port.ts): the two-stage verify-then-commit pipeline and orphan expiry stay
+ * here, on the ledger's side of the seam. Where signatures are checked is the Verifier's
+ * choice (lib/ledger/verifier.ts); net only says whether a batch was asked for.
+ * @module
+ */
+import type { EncodedTx } from "../core/tx.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { Verifier } from "../ledger/verifier.ts";
+import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
+
+/**
+ * Builds the ledger view the network layer needs. `verifier`, when given, gets every batch
+ * and decides where its signatures are checked: on its workers while the batch before is
+ * being stored, or on this thread during the commit. Without it, batches are stored with
+ * `addTxs` (the ledger's own verify function).
+ */
+export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">): NetLedger {
+  // The events of one commit reach subscribers synchronously inside the call that commits,
+  // so collecting them around that call gives exactly that commit's outcomes.
+  let sink: LedgerEvent[] | null = null;
+  ledger.subscribe((events) => sink?.push(...events));
+  const collect = (commit: () => unknown): LedgerEvent[] => {
+    const mine: LedgerEvent[] = [];
+    sink = mine;
+    try {
+      commit();
+    } finally {
+      sink = null;
+    }
+    return mine;
+  };
+  return {
+    network: ledger.network,
+    async storeTxs(txs: readonly EncodedTx[], opts: StoreTxsOptions) {
+      const prepared = verifier
+        ? ledger.prepareTxs(txs, verifier, { requested: opts.solicited })
+        : null;
+      prepared?.catch(() => {}); // handled when awaited below
+      await opts.after.catch(() => {}); // the batch before reported its own failure
+      if (prepared) {
+        const ready = await prepared;
+        return collect(() => ledger.commitTxs(ready));
+      }
+      return collect(() => ledger.addTxs(txs));
+    },
+    storeConfirmations: (confs) => collect(() => ledger.addConfirmations(confs)),
+    summary: () => ledger.summary(),
+    inventory: (after, limit) => ledger.inventory(after, limit),
+    getRaw: (txid) => ledger.getRaw(txid),
+    hasTx: (txid) => ledger.hasTx(txid),
+    workOf: (txid) => ledger.workOf(txid),
+    expireOrphans: (now) => ledger.orphans.expire(now),
+  };
+}
