@@ -33,7 +33,7 @@ import { run } from "./helpers/proc.ts";
 import { HAS_PREBUILT } from "./helpers/verify_backends.ts";
 
 const ROOT_PATH = decodeURIComponent(REPO_ROOT.pathname);
-const FIXTURES = new URL("./compile", import.meta.url);
+const FIXTURES = new URL("./compile/", import.meta.url);
 
 /** The root-relative path of a file URL inside the repository. */
 function relativePath(url: URL): string {
