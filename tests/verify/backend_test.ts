@@ -6,13 +6,14 @@
  * flips, high-S twins, Wycheproof) is in tests/core/verify_native_test.ts and wycheproof_test.ts.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { sha256 } from "../../lib/core/hash.ts";
-import { randomKeyPair } from "../../lib/core/keys.ts";
+import * as secp from "@noble/secp256k1";
+import { sha256, toHex } from "../../lib/core/hash.ts";
+import { isValidPublicKey, randomKeyPair } from "../../lib/core/keys.ts";
 import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { nodeCryptoVerify, passesVerifyPrechecks } from "../../lib/core/verify_native.ts";
 import { NODE_CRYPTO_BACKEND, selectVerifyBackend } from "../../lib/verify/backend.ts";
 import { AddonUnavailable, loadSecp256k1Addon } from "../../lib/verify/secp256k1_addon.ts";
-import { seededBytes } from "../core/vectors.ts";
+import { bigIntToBytes, N, P, seededBytes } from "../core/vectors.ts";
 import { ADDON, HAS_PREBUILT, VERIFIERS, verifyAll } from "../helpers/verify_backends.ts";
 
 const rand = seededBytes("crackcoin verify backend_test v1", sha256);
@@ -106,4 +107,31 @@ Deno.test("views into a shared buffer (as the workers pass them) verify like fre
       assertEquals(verify(v.sig, other.msg, v.pk), false, `${name} #${i} other message`);
     });
   }
+});
+
+Deno.test("isValidPublicKey() (node:crypto decompression) equals noble's point check", () => {
+  const fromNoble = (pk: Uint8Array) => {
+    try {
+      secp.Point.fromBytes(pk);
+      return pk.length === 33 && (pk[0] === 2 || pk[0] === 3);
+    } catch {
+      return false;
+    }
+  };
+  const xs: Uint8Array[] = [];
+  for (let i = 0; i < 600; i++) xs.push(rand(32)); // about half are on the curve
+  for (const v of [0n, 1n, 2n, 7n, P - 1n, P, P + 1n, (1n << 256n) - 1n, N]) {
+    xs.push(bigIntToBytes(v));
+  }
+  const tally = { valid: 0, invalid: 0 };
+  for (const x of xs) {
+    for (const prefix of [0x02, 0x03, 0x04, 0x05]) {
+      const pk = Uint8Array.of(prefix, ...x);
+      const expected = fromNoble(pk);
+      assertEquals(isValidPublicKey(pk), expected, `prefix ${prefix} x ${toHex(x)}`);
+      assertEquals(isValidPublicKey(pk), expected, "the same answer from the cache");
+      tally[expected ? "valid" : "invalid"]++;
+    }
+  }
+  assert(tally.valid > 400 && tally.invalid > 1200, JSON.stringify(tally));
 });
