@@ -5,8 +5,8 @@
  * batch and never choose.
  *
  * Where a batch goes:
- * - to the workers when it is big (at least {@linkcode POOL_MIN_CHECKS} signatures) or when the
- *   caller says its transactions were requested (a sync reply split across datagrams makes
+ * - to the workers when it is big (the signatures of at least {@linkcode POOL_MIN_TXS}
+ *   transactions) or when the caller says its transactions were requested (a sync reply split across datagrams makes
  *   small batches that are still bulk work): the checks then overlap with the ledger storing
  *   the batch before;
  * - to the calling thread otherwise, lazily: `verify` resolves to null and each signature is
@@ -30,11 +30,13 @@ import { type SignatureCheck, VerifyPool } from "./verify_pool.ts";
 export type { SignatureCheck } from "./verify_pool.ts";
 
 /**
- * Batches with fewer signatures than this are checked on the calling thread: half a sync
- * batch (SYNC_BATCH = 160 one-input transactions), below which a worker round trip per
- * datagram costs more than checking it in place.
+ * Batches from fewer transactions than this are checked on the calling thread: half a sync
+ * batch (SYNC_BATCH = 160), below which a worker round trip per datagram costs more than
+ * checking it in place. Counted in transactions, not signatures, so that a few many-input
+ * transactions (an attacker's orphans, say) do not make a batch eager: on the calling thread
+ * an orphan's signatures are never checked until its parents arrive.
  */
-export const POOL_MIN_CHECKS = 80;
+export const POOL_MIN_TXS = 80;
 
 /** What the caller knows about a batch. */
 export interface BatchHint {
@@ -90,6 +92,18 @@ export async function openVerifier(opts: VerifierOptions): Promise<Verifier> {
   return new PooledVerifier(backend, opts.workers, opts.onWorkerError);
 }
 
+/**
+ * How many transactions a batch of checks comes from: the inputs of one transaction sign one
+ * sighash message, and `Ledger.prepareTxs` passes that one array for all of them.
+ */
+function transactionsIn(checks: readonly SignatureCheck[]): number {
+  let n = 0;
+  for (let i = 0; i < checks.length; i++) {
+    if (i === 0 || checks[i].message !== checks[i - 1].message) n++;
+  }
+  return n;
+}
+
 class PooledVerifier implements Verifier {
   readonly backend: VerifyBackendName;
   readonly backendDetail: string;
@@ -108,7 +122,7 @@ class PooledVerifier implements Verifier {
   async verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null> {
     const pool = this.#pool;
     if (pool === null || checks.length === 0) return null;
-    if (checks.length < POOL_MIN_CHECKS && hint?.requested !== true) return null;
+    if (hint?.requested !== true && transactionsIn(checks) < POOL_MIN_TXS) return null;
     try {
       return await pool.verify(checks);
     } catch (e) {

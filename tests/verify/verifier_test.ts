@@ -12,7 +12,7 @@ import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import {
   openVerifier,
-  POOL_MIN_CHECKS,
+  POOL_MIN_TXS,
   type SignatureCheck,
   type Verifier,
 } from "../../lib/ledger/verifier.ts";
@@ -56,7 +56,7 @@ Deno.test("openVerifier() chooses the backend once and checks single signatures 
       );
     }
     // No workers: every batch is left to the calling thread.
-    assertEquals(await v.verify(checks(POOL_MIN_CHECKS * 2), { requested: true }), null);
+    assertEquals(await v.verify(checks(POOL_MIN_TXS * 2), { requested: true }), null);
   });
 });
 
@@ -68,14 +68,18 @@ Deno.test("openVerifier() rejects a negative worker count", async () => {
 
 Deno.test("a Verifier keeps small batches on the calling thread and sends big or requested ones to its worker", async () => {
   await withVerifier(1, async (v) => {
-    const small = checks(POOL_MIN_CHECKS - 1);
+    const small = checks(POOL_MIN_TXS - 1);
     assertEquals(await v.verify(small), null);
     const expected = (cs: SignatureCheck[]) =>
       cs.map((c) => verifyMessageNoble(c.signature, c.message, c.publicKey));
     const requested = await v.verify(small, { requested: true });
     assertEquals(requested, expected(small));
-    const big = checks(POOL_MIN_CHECKS);
+    const big = checks(POOL_MIN_TXS);
     assertEquals(await v.verify(big), expected(big));
+    // Many signatures from few transactions (one sighash message each) stay on this thread.
+    const few = checks(5).flatMap((c) => Array.from({ length: 40 }, () => ({ ...c })));
+    assertEquals(few.length, 200);
+    assertEquals(await v.verify(few), null);
     assertEquals(await v.verify([]), null);
     v.close();
     assertEquals(await v.verify(big), null, "a closed verifier leaves batches to the caller");
