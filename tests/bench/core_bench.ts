@@ -9,11 +9,13 @@ import { createPublicKey, verify as nodeVerify } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { fromHex, sha256 } from "../../lib/core/hash.ts";
 import { type KeyPair, randomKeyPair } from "../../lib/core/keys.ts";
-import { signMessage, signTx, verifyMessageNoble } from "../../lib/core/sign.ts";
+import { initSigning, signMessage, signTx, verifyMessageNoble } from "../../lib/core/sign.ts";
 import type { VerifyFn } from "../../lib/core/validate.ts";
 import { nodeCryptoVerify, verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { loadSecp256k1Addon, type Secp256k1Addon } from "../../lib/verify/secp256k1_addon.ts";
 import { type BenchSection, fmtRate, rate } from "./section.ts";
+
+initSigning();
 
 /** Distinct signed messages, each with its own key. */
 const DISTINCT_KEYS = 8192;

@@ -5,9 +5,11 @@
  * @module
  */
 import type { VerifyFn } from "../../lib/core/validate.ts";
-import { verifyMessageNoble } from "../../lib/core/sign.ts";
+import { initSigning, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { loadSecp256k1Addon, type Secp256k1Addon } from "../../lib/verify/secp256k1_addon.ts";
+
+initSigning(); // noble's hashes, for the reference verifier and the tests' signing
 
 /** Platforms (Deno.build os-arch) for which secp256k1@5.0.2 ships a prebuilt addon. */
 export const PREBUILT_PLATFORMS: readonly string[] = [
