@@ -102,8 +102,9 @@ export function nodeCryptoVerify(
  * @example
  * ```ts
  * import { verifyMessageNative } from "./verify_native.ts";
- * import { signMessage } from "./sign.ts";
+ * import { initSigning, signMessage } from "./sign.ts";
  * import { keyPairFromSecret } from "./keys.ts";
+ * initSigning();
  * const keys = keyPairFromSecret(new Uint8Array(32).fill(7));
  * const msg = new Uint8Array(32).fill(1);
  * if (!verifyMessageNative(signMessage(msg, keys.secretKey), msg, keys.publicKey)) {
