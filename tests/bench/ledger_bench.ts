@@ -21,6 +21,14 @@ const MEASURED = 6000;
 const TRIALS = 5;
 const BATCH = 256; // a sync burst; the net layer commits up to 1,024 received txs at once
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
+/**
+ * The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run, load
+ * about 1.1; node:crypto behind the noble point check and a key cache), shown beside this run's.
+ */
+const BEFORE = "2026-11-26 run (before libsecp256k1; node:crypto behind the noble point check " +
+  "and a key cache; load average about 1.1): verify-only 5,977 / 6,141 /s, sequential 4,081 / " +
+  "4,115 tx/s, pipelined 5,610 / 5,734 tx/s, store only 71 / 84 µs, at 10,000 / 100,000 " +
+  "transactions in the ledger";
 
 function chainTx(prev: Uint8Array, index: number, amount: bigint, i: number): Tx {
   // Fill transactions: well-formed and owned, with a placeholder (in-range, low-S) signature;
@@ -181,6 +189,7 @@ async function measure(
 
 /** Runs the section. */
 export async function bench(): Promise<BenchSection> {
+  const loadStart = Deno.loadavg()[0];
   const rows: string[] = [];
   // The node's verifier (the backend chosen at start, VERIFY_WORKERS worker), and one on
   // node:crypto, the path before libsecp256k1, measured in the same run for comparison.
@@ -243,7 +252,12 @@ ${rows.join("\n")}
 "Store only" is the sequential run with signature checks switched off: decode, txid, sighash,
 every other rule and the SQLite writes, per transaction (the ledger thread's own cost; the
 measured payments all spend from one key, as a one-key wallet does, so the public-key point check
-is a cache hit). Load average at the end: ${load}.
+is a cache hit). 1-minute load average at the start: ${
+        loadStart.toFixed(2)
+      }; at the end: ${load}. Figures from a loaded machine understate
+the pipelined mode most: it needs both cores at once.
+
+Before: ${BEFORE}.
 `,
   };
 }
