@@ -189,6 +189,7 @@ export class CommandLoop {
         m.workers === 0 ? "off" : `${fmtRate(m.totalHashRate)} on ${m.workers} workers`
       }, ${m.found} confirmations found`,
     );
+    o.line(`Verify:   ${n.verifier.backend}`);
     o.line(`Network:  ${toHex(n.ledger.network)}`);
     // Two nodes with the same summary hold the same transactions with the same work (§10).
     o.line(`Summary:  ${toHex(n.ledger.summary().digest)}`);

@@ -14,7 +14,7 @@ import type { LedgerEvent } from "../ledger/events.ts";
 import { type Ledger, openLedger, type TxRecord } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
-import { VerifyPool } from "../ledger/verify_pool.ts";
+import { openVerifier, type Verifier } from "../ledger/verifier.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
@@ -110,8 +110,8 @@ export class Node {
   readonly net: NetNode;
   /** The miner pool. */
   readonly miner: MinerPool;
-  /** Verifies received signatures off the main thread during sync (one worker). */
-  readonly verifier = new VerifyPool(1);
+  /** Verifies signatures: the backend chosen at start, and one worker for sync batches. */
+  readonly verifier: Verifier;
   /** The settings this node was started with. */
   readonly options: NodeOptions;
   /** True when the wallet file was created by this start. */
@@ -130,11 +130,13 @@ export class Node {
       wallet: Wallet;
       walletCreated: boolean;
       ledger: Ledger;
+      verifier: Verifier;
       options: NodeOptions;
       log: Logger;
       lock: DataLock;
     },
   ) {
+    this.verifier = parts.verifier;
     this.paths = parts.paths;
     this.wallet = parts.wallet;
     this.walletCreated = parts.walletCreated;
@@ -183,17 +185,36 @@ export class Node {
       throw fileError("create the data directory", paths.dir, e);
     }
     const lock = await lockDataDir(paths.dir);
+    let verifier: Verifier | undefined;
     try {
       const { wallet, created } = await loadOrCreateWallet(paths.wallet);
-      const ledger = await openLedger(paths.ledger, { genesis });
+      verifier = await openVerifier({
+        workers: 1,
+        onWorkerError: (e) => log("warn", "verify worker failed", { error: String(e) }),
+      });
+      log("info", "signature verification", {
+        backend: verifier.backend,
+        detail: verifier.backendDetail,
+      });
+      const ledger = await openLedger(paths.ledger, { genesis, verify: verifier.verifySignature });
       try {
         await rememberGenesis(options.genesis, paths);
       } catch (e) {
         ledger.close();
         throw e;
       }
-      return new Node({ paths, wallet, walletCreated: created, ledger, options, log, lock });
+      return new Node({
+        paths,
+        wallet,
+        walletCreated: created,
+        ledger,
+        verifier,
+        options,
+        log,
+        lock,
+      });
     } catch (e) {
+      verifier?.close();
       lock.release();
       throw e;
     }
