@@ -41,7 +41,7 @@ import type {
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { VerifyPool } from "./verify_pool.ts";
+import type { BatchHint, Verifier } from "./verifier.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
@@ -388,16 +388,18 @@ export class Ledger {
   }
 
   /**
-   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and has
-   * the pool's workers verify the signatures (the dominant cost). It reads no ledger state,
-   * so the next batch can be verified while this thread commits the previous one. Same
-   * results as `addTxs` once committed.
+   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and hands
+   * the signatures to `verifier`, which checks them on its workers (the dominant cost) or
+   * leaves them to this thread's commit. It reads no ledger state, so the next batch can be
+   * verified while this thread commits the previous one. Same results as `addTxs` once
+   * committed.
    */
   async prepareTxs(
     txs: readonly (Tx | Uint8Array | EncodedTx)[],
-    pool: VerifyPool,
+    verifier: Pick<Verifier, "verify">,
+    hint?: BatchHint,
   ): Promise<PreparedTxs> {
-    return await prepareBatch(txs, pool);
+    return await prepareBatch(txs, verifier, hint);
   }
 
   /**

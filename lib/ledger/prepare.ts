@@ -1,7 +1,8 @@
 /**
  * Stage 1 of the pipelined ingest (docs/PROTOCOL.md §11): a batch of transactions is decoded
- * once, each sighash message computed, and the signatures verified by a VerifyPool's workers
- * while the ledger thread commits the batch before. Reads no ledger state.
+ * once, each sighash message computed, and the signatures handed to the Verifier, which checks
+ * them on its worker while the ledger thread commits the batch before (or leaves them to the
+ * commit, for small batches). Reads no ledger state.
  * @module
  */
 import {
@@ -13,18 +14,18 @@ import {
   type Tx,
 } from "../core/tx.ts";
 import type { VerifyFn } from "../core/validate.ts";
-import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import type { BatchHint, SignatureCheck, Verifier } from "./verifier.ts";
 
 /** A decoded transaction with its sighash message and the workers' signature verdicts. */
 export interface Checked {
   readonly entry: EncodedTx;
   /** The sighash message every input signs. */
   readonly message: Uint8Array;
-  /** One entry per input: does its signature verify over `message`? */
+  /** One entry per input: does its signature verify over `message`? Empty: not checked yet. */
   readonly signatures: readonly boolean[];
 }
 
-/** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
+/** A batch that a Verifier checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
   readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
 }
@@ -37,12 +38,14 @@ export function toEncoded(t: Tx | Uint8Array | EncodedTx): EncodedTx {
 }
 
 /**
- * Decodes a batch, computes each sighash message, and has the pool's workers verify the
- * signatures. Items that do not decode are passed on as given (the ledger reports them).
+ * Decodes a batch, computes each sighash message, and has the Verifier check the signatures
+ * (`hint` says where). Items that do not decode are passed on as given (the ledger reports
+ * them).
  */
 export async function prepareBatch(
   txs: readonly (Tx | Uint8Array | EncodedTx)[],
-  pool: VerifyPool,
+  verifier: Pick<Verifier, "verify">,
+  hint?: BatchHint,
 ): Promise<PreparedTxs> {
   const checks: SignatureCheck[] = [];
   const decoded = txs.map((t) => {
@@ -58,12 +61,12 @@ export async function prepareBatch(
       return null; // malformed: the ledger reports it
     }
   });
-  const ok = await pool.verify(checks);
+  const ok = await verifier.verify(checks, hint);
   const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
     d === null ? txs[k] : {
       entry: d.entry,
       message: d.message,
-      signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
+      signatures: ok?.slice(d.first, d.first + d.entry.tx.inputs.length) ?? [],
     }
   );
   return { items };
