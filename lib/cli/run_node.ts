@@ -301,7 +301,8 @@ export class Node {
       if (found) return "ambiguous";
       found = r;
     }
-    return found;
+    // The full record: its cumulative weight exact (a bounded walk for an old transaction).
+    return found && this.ledger.getTx(found.txid);
   }
 
   /** The other spends of the coins `rec` spends, the winner first. */

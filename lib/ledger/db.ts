@@ -251,7 +251,7 @@ async function createSchema(db: DatabaseSync): Promise<void> {
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     db.exec("COMMIT");
   } catch (e) {
-    db.exec("ROLLBACK");
+    rollback(db);
     throw e;
   }
 }
@@ -269,8 +269,16 @@ async function migrate(db: DatabaseSync, from: number, path: string): Promise<vo
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
     } catch (e) {
-      db.exec("ROLLBACK");
+      rollback(db);
       throw e;
     }
   }
+}
+
+/**
+ * Rolls back, unless SQLite already did (it does on SQLITE_FULL, and ROLLBACK then fails with
+ * "no transaction is active", which would hide the real error).
+ */
+function rollback(db: DatabaseSync): void {
+  if (db.isTransaction) db.exec("ROLLBACK");
 }

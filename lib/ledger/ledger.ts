@@ -44,6 +44,7 @@ import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { BatchHint, Verifier } from "./verifier.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
+import { weightBits } from "../core/weight.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
 import { type DagQueries, WeightIndex } from "./weights.ts";
 import {
@@ -98,6 +99,12 @@ export interface LedgerOptions {
   /** Orphan pool bounds. */
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
 }
+
+/**
+ * Most confirmations `getTx` walks for the exact weight of an unwatched transaction; past it,
+ * the stored lower bound is returned (marked not exact).
+ */
+const CONE_BUDGET = 20_000;
 
 /** Span of `recentHashRate`. */
 const RATE_WINDOW_MS = 60_000;
@@ -709,7 +716,15 @@ export class Ledger {
   getTx(txid: Uint8Array | string): TxRecord | undefined {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
     const r = this.#s.getTx.get(b) as Row | undefined;
-    return r === undefined ? undefined : this.#record(r);
+    if (r === undefined) return undefined;
+    const rec = this.#record(r);
+    if (rec.weightExact) return rec;
+    // A confidence query: the exact weight by a bounded walk of the future cone (§11).
+    const base = rec.seq === 1 ? this.#genesisBase() : 0n;
+    const exact = this.#weights.coneWeight(rec.seq, base, this.#dag, CONE_BUDGET);
+    return exact === null
+      ? rec
+      : { ...rec, weight: exact.weight, weightExact: true, work: weightBits(exact.weight) };
   }
 
   #record(r: Row): TxRecord {

@@ -173,15 +173,7 @@ export class WeightIndex {
    * confirmations find it. O(size of the cone): once per newly contested old transaction.
    */
   rewatch(seq: number, base: bigint, parents: readonly number[], q: DagQueries): Watched {
-    const cone = new Set<number>();
-    const stack: number[] = [];
-    for (const d of this.#descendants(seq, q)) for (const c of q.confsOf(d)) stack.push(c);
-    while (stack.length > 0) {
-      const c = stack.pop()!;
-      if (cone.has(c)) continue;
-      cone.add(c);
-      for (const r of q.referrers(c)) stack.push(r);
-    }
+    const cone = this.#cone(seq, q, Infinity)!;
     let weight = base;
     let best: string | null = null;
     for (const c of cone) {
@@ -212,6 +204,45 @@ export class WeightIndex {
       for (const x of set) if (!this.watched.has(x)) set.delete(x);
       if (set.size === 0) this.#contestedAbove.delete(t);
     }
+  }
+
+  /**
+   * The exact weight and best hash of a transaction from its future cone, without recording
+   * anything: the on-demand, bounded walk of a confidence query (docs/PROTOCOL.md §11). Null
+   * when the cone holds more than `budget` confirmations.
+   */
+  coneWeight(
+    seq: number,
+    base: bigint,
+    q: DagQueries,
+    budget: number,
+  ): { weight: bigint; best: string | null } | null {
+    const cone = this.#cone(seq, q, budget);
+    if (cone === null) return null;
+    let weight = base;
+    let best: string | null = null;
+    for (const c of cone) {
+      const info = q.conf(c);
+      weight += confirmationWeight(info.bits);
+      const hex = toHex(info.id);
+      if (best === null || hex < best) best = hex;
+    }
+    return { weight, best };
+  }
+
+  /** The confirmations approving `seq` (its future cone), or null past `budget` of them. */
+  #cone(seq: number, q: DagQueries, budget: number): Set<number> | null {
+    const cone = new Set<number>();
+    const stack: number[] = [];
+    for (const d of this.#descendants(seq, q)) for (const c of q.confsOf(d)) stack.push(c);
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (cone.has(c)) continue;
+      if (cone.size >= budget) return null;
+      cone.add(c);
+      for (const r of q.referrers(c)) stack.push(r);
+    }
+    return cone;
   }
 
   #descendants(seq: number, q: DagQueries): Set<number> {

@@ -227,7 +227,9 @@ Deno.test("Ledger re-watches an old confirmed transaction when a conflict appear
   const c2 = mineConf(txid(t2), 9, [c1.id]); // t2 too; t1 gets its weight through t2
   const c3 = mineConf(txid(t2), 4, [c2.id]);
   l.addConfirmations([c1, c2, c3]);
-  assertEquals(l.getTx(txid(t1))?.weightExact, false);
+  // Stored: a lower bound (no longer watched); asked for: exact, by a walk of its cone.
+  assertEquals([...l.all()].find((r) => r.txid === idHex(t1))?.weightExact, false);
+  assertEquals(l.getTx(txid(t1))?.weight, 512n + 512n + 16n);
   // The double spend of genesis output 0: t1 is contested, and its weight is exact again.
   const dbl = pay([g], [{ to: dave, amount: 1_000_000n }], T0 + 9000);
   assertEquals(l.addTx(dbl).kind, "accepted");
@@ -284,6 +286,10 @@ function assertPure(l: Ledger, pure: ReturnType<typeof computeState>, what: stri
       assert(r.weight <= w, `${what}: a lower bound above the weight`);
       assert(r.weight >= confirmationWeight(TEST_CONFIRM_WORK), `${what}: unwatched too early`);
     }
+    // A confidence query walks the cone: exact for every transaction.
+    const q = l.getTx(r.txid)!;
+    assert(q.weightExact, `${what}: getTx exact`);
+    assertEquals(q.weight, w, `${what} getTx weight of ${r.txid}`);
   }
 }
 
