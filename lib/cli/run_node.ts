@@ -281,7 +281,7 @@ export class Node {
 
   /** The winner (or the lost parent) behind a reversal, for its message. */
   #whyReversed(txid: string): Partial<WalletEvent> {
-    const rec = this.ledger.getTx(txid);
+    const rec = this.ledger.getTx(txid, { exactWeight: true });
     if (!rec) return {};
     const winner = winnerAgainst(this.ledger, rec);
     if (winner) return { work: rec.work, winner: { txid: winner.txid, work: winner.work } };
@@ -294,7 +294,7 @@ export class Node {
     if (!/^[0-9a-f]{8,64}$/.test(id)) {
       throw new TypeError(`Invalid txid "${idOrPrefix}": expected 8 to 64 hex digits`);
     }
-    if (id.length === 64) return this.ledger.getTx(id);
+    if (id.length === 64) return this.ledger.getTx(id, { exactWeight: true });
     let found: TxRecord | undefined;
     for (const r of this.ledger.all()) {
       if (!r.txid.startsWith(id)) continue;
@@ -302,7 +302,7 @@ export class Node {
       found = r;
     }
     // The full record: its cumulative weight exact (a bounded walk for an old transaction).
-    return found && this.ledger.getTx(found.txid);
+    return found && this.ledger.getTx(found.txid, { exactWeight: true });
   }
 
   /** The other spends of the coins `rec` spends, the winner first. */

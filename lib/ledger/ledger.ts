@@ -712,13 +712,20 @@ export class Ledger {
     return this.#s.hasConf.get(id) !== undefined ? ITEM_CONF : undefined;
   }
 
-  /** A stored transaction with its state, or undefined. */
-  getTx(txid: Uint8Array | string): TxRecord | undefined {
+  /**
+   * A stored transaction with its state, or undefined. Its weight is the stored one (exact
+   * while watched, else a lower bound); with `exactWeight`, a confidence query, an unwatched
+   * one's exact weight is summed over its future cone, up to CONE_BUDGET confirmations.
+   */
+  getTx(
+    txid: Uint8Array | string,
+    opts: { readonly exactWeight?: boolean } = {},
+  ): TxRecord | undefined {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
     const r = this.#s.getTx.get(b) as Row | undefined;
     if (r === undefined) return undefined;
     const rec = this.#record(r);
-    if (rec.weightExact) return rec;
+    if (rec.weightExact || !opts.exactWeight) return rec;
     // A confidence query: the exact weight by a bounded walk of the future cone (§11).
     const base = rec.seq === 1 ? this.#genesisBase() : 0n;
     const exact = this.#weights.coneWeight(rec.seq, base, this.#dag, CONE_BUDGET);

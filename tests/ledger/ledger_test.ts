@@ -229,7 +229,7 @@ Deno.test("Ledger re-watches an old confirmed transaction when a conflict appear
   l.addConfirmations([c1, c2, c3]);
   // Stored: a lower bound (no longer watched); asked for: exact, by a walk of its cone.
   assertEquals([...l.all()].find((r) => r.txid === idHex(t1))?.weightExact, false);
-  assertEquals(l.getTx(txid(t1))?.weight, 512n + 512n + 16n);
+  assertEquals(l.getTx(txid(t1), { exactWeight: true })?.weight, 512n + 512n + 16n);
   // The double spend of genesis output 0: t1 is contested, and its weight is exact again.
   const dbl = pay([g], [{ to: dave, amount: 1_000_000n }], T0 + 9000);
   assertEquals(l.addTx(dbl).kind, "accepted");
@@ -287,7 +287,7 @@ function assertPure(l: Ledger, pure: ReturnType<typeof computeState>, what: stri
       assert(r.weight >= confirmationWeight(TEST_CONFIRM_WORK), `${what}: unwatched too early`);
     }
     // A confidence query walks the cone: exact for every transaction.
-    const q = l.getTx(r.txid)!;
+    const q = l.getTx(r.txid, { exactWeight: true })!;
     assert(q.weightExact, `${what}: getTx exact`);
     assertEquals(q.weight, w, `${what} getTx weight of ${r.txid}`);
   }
