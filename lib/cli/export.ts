@@ -21,6 +21,13 @@ export interface ExportJson {
     timestamp: number;
     inputs: { txid: string; index: number }[];
     outputs: { amount: string; address: string }[];
+    /**
+     * The canonical encoding (PROTOCOL.md §4) as lowercase hex: public keys and signatures
+     * included, so a third party can check every txid and signature from the export alone.
+     */
+    raw: string;
+    /** The nonce of the best confirmation held (u64 as a decimal string), or null. */
+    nonce: string | null;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -55,6 +62,8 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
           amount: o.amount.toString(),
           address: encodeAddress(o.address),
         })),
+        raw: toHex(r.raw),
+        nonce: r.nonce === null ? null : r.nonce.toString(),
       });
     }
     const balances: Record<string, string> = {};
