@@ -1,6 +1,7 @@
 /**
  * Misbehaviour scores (docs/PROTOCOL.md §10.8): a source that keeps sending what is refused,
- * lies in its inventory or stalls sync sessions is ignored for a while. Scores decay
+ * lies in its inventory or stalls sync sessions is ignored for a while. Malformed datagrams
+ * are not scored: the decoder refuses them in microseconds, and the rate limit bounds them. Scores decay
  * exponentially, so occasional mistakes (a lost datagram that ends a session, a relayed
  * transaction another node refused) never add up to a ban; only a steady stream does. Pure:
  * the clock is passed in.
@@ -14,8 +15,6 @@
 /** What a source did wrong, and what it costs. */
 export const OFFENCE_POINTS = Object.freeze(
   {
-    /** A datagram that failed decoding (§9.5). Honest nodes never send one. */
-    "malformed": 2,
     /** A transaction refused by a rule (§7), other than `future-timestamp`. */
     "rejected": 5,
     /** A refused transaction sent again (found in the recent-rejects filter). */

@@ -11,6 +11,8 @@ import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { NetContext } from "./context.ts";
 import { type NetCounters, newCounters } from "./counters.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { type GuardStatus, NetGuard } from "./guard.ts";
+import { readKernelDrops } from "./kernel_drops.ts";
 import { TxIngest } from "./ingest.ts";
 import type { NetLedger } from "./ledger_port.ts";
 import { type PeerInfo, PeerTable } from "./peers.ts";
@@ -26,6 +28,9 @@ export { MAX_PEERS, PEER_TTL_MS, type PeerInfo } from "./peers.ts";
 export { SUMMARY_INTERVAL_MS } from "./summaries.ts";
 export { SYNC_REQ_REPEAT_MS, SYNC_TICK_MS } from "./sync_driver.ts";
 export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
+
+/** Every counter goes to the log (JSON with --json-log) this often, and once at stop. */
+export const COUNTERS_LOG_INTERVAL_MS = 300_000;
 
 /** What the network layer reports to the node. */
 export interface NetEvents {
@@ -52,6 +57,11 @@ export interface NetConfig extends NetEvents {
   readonly rateLimiter?: RateLimiter;
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
+  /**
+   * Ignore misbehaving sources for a while (default true; docs/PROTOCOL.md §10.8). Off only in
+   * harnesses that must feed every hostile datagram to the decoder and the ledger.
+   */
+  readonly bans?: boolean;
 }
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
@@ -65,6 +75,8 @@ export class NetNode {
   readonly #relay: Relay;
   readonly #summaries: Summaries;
   readonly #dispatcher: Dispatcher;
+  readonly #guard: NetGuard;
+  #countersTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
   constructor(cfg: NetConfig) {
@@ -79,12 +91,17 @@ export class NetNode {
       log,
       transport: this.#transport,
       stopped: () => this.#stopped,
+      sendBounded: (datagram, addr) => this.#guard.send(datagram, addr),
     };
-    this.#sync = new SyncDriver(ctx);
-    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation);
+    const guard = this.#guard = new NetGuard(ctx, (a) => this.#transport.isStatic(a), {
+      bans: cfg.bans ?? true,
+    });
+    this.#sync = new SyncDriver(ctx, guard);
+    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation, guard);
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),
+      rejects: guard,
     });
     this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs);
     this.#dispatcher = new Dispatcher(ctx, {
@@ -94,7 +111,21 @@ export class NetNode {
       relay: this.#relay,
       sync: this.#sync,
       summaries: this.#summaries,
+      guard,
     });
+  }
+
+  /**
+   * Datagrams the kernel dropped at our two ports because a receive buffer was full
+   * (/proc/net/udp); null when it cannot be read (it needs --allow-all).
+   */
+  kernelDrops(): Promise<number | null> {
+    return readKernelDrops([this.#transport.port, this.#transport.unicastPort]);
+  }
+
+  /** Misbehaving sources, reply budgets and the recent-rejects filter, for `p`. */
+  guardStatus(limit?: number): GuardStatus {
+    return this.#guard.status(limit);
   }
 
   /** The port of our unicast socket (after start). */
@@ -125,12 +156,22 @@ export class NetNode {
       broadcast: t.broadcast,
     });
     if (this.#cfg.syncOnStart ?? true) this.syncNow();
+    this.#countersTimer = setInterval(
+      () => this.#logCounters("network counters"),
+      COUNTERS_LOG_INTERVAL_MS,
+    );
+  }
+
+  #logCounters(msg: string): void {
+    this.#cfg.log?.("info", msg, { counters: structuredClone(this.counters) });
   }
 
   /** Closes sockets and timers; resolves when the receive loops and storage have ended. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#countersTimer);
+    this.#logCounters("network stopped");
     this.#sync.stop();
     this.#summaries.stop();
     await this.#transport.close();
