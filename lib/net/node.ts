@@ -29,7 +29,7 @@ export { SUMMARY_INTERVAL_MS } from "./summaries.ts";
 export { SYNC_REQ_REPEAT_MS, SYNC_TICK_MS } from "./sync_driver.ts";
 export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
 
-/** Every counter goes to the log (JSON with --json-log) this often, and once at stop. */
+/** Every counter goes to the log (one JSON object with --json-log) this often. */
 export const COUNTERS_LOG_INTERVAL_MS = 300_000;
 
 /** What the network layer reports to the node. */
@@ -62,6 +62,8 @@ export interface NetConfig extends NetEvents {
    * harnesses that must feed every hostile datagram to the decoder and the ledger.
    */
   readonly bans?: boolean;
+  /** Interval of the `network counters` log line, ms (COUNTERS_LOG_INTERVAL_MS by default). */
+  readonly countersLogIntervalMs?: number;
 }
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
@@ -158,7 +160,7 @@ export class NetNode {
     if (this.#cfg.syncOnStart ?? true) this.syncNow();
     this.#countersTimer = setInterval(
       () => this.#logCounters("network counters"),
-      COUNTERS_LOG_INTERVAL_MS,
+      this.#cfg.countersLogIntervalMs ?? COUNTERS_LOG_INTERVAL_MS,
     );
   }
 
@@ -171,7 +173,6 @@ export class NetNode {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#countersTimer);
-    this.#logCounters("network stopped");
     this.#sync.stop();
     this.#summaries.stop();
     await this.#transport.close();
