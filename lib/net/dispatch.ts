@@ -60,7 +60,7 @@ export class Dispatcher {
       c.rateLimited++;
       return;
     }
-    // A banned source is dropped before decoding; others earn reply credit (§10.7, §10.8).
+    // A banned source is dropped before decoding; others earn reply credit (§10.8, §10.9).
     if (!this.#p.guard.admit(addr, data.length)) return;
     let d;
     try {
@@ -121,7 +121,7 @@ export class Dispatcher {
   /**
    * Answers an inventory request with one page in storage order. To a source that has not
    * answered a cookie, a cookie challenge goes first and the page is cut to what the reply
-   * budget leaves (§10.7); with no room for one entry, nothing is sent.
+   * budget leaves (§10.8); with no room for one entry, nothing is sent.
    */
   async #onGetInv(after: Uint8Array, limit: number, addr: Addr): Promise<void> {
     const g = this.#p.guard;

@@ -1,6 +1,6 @@
 /**
  * The node's defences against hostile peers, in one place for the parts of lib/net to share
- * (docs/PROTOCOL.md §10.7, §10.8): misbehaviour scores and bans (misbehaviour.ts), reply
+ * (docs/PROTOCOL.md §10.8, §10.9): misbehaviour scores and bans (misbehaviour.ts), reply
  * budgets and cookies (reply_budget.ts), the recent-rejects filter (recent_rejects.ts), and
  * the counters they add to `p`.
  * @module

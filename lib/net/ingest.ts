@@ -77,7 +77,7 @@ export class TxIngest {
     const g = this.#hooks.rejects;
     for (const entry of txs) {
       // Refused before: one lookup instead of the checks and up to 50 signature
-      // verifications (docs/PROTOCOL.md §10.8).
+      // verifications (docs/PROTOCOL.md §10.9).
       if (g?.rejects.has(entry.id)) {
         c.txRecentlyRejected++;
         g.report(addr, "rejected-again");

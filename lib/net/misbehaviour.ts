@@ -1,5 +1,5 @@
 /**
- * Misbehaviour scores (docs/PROTOCOL.md §10.8): a source that keeps sending what is refused,
+ * Misbehaviour scores (docs/PROTOCOL.md §10.9): a source that keeps sending what is refused,
  * lies in its inventory or stalls sync sessions is ignored for a while. Malformed datagrams
  * are not scored: the decoder refuses them in microseconds, and the rate limit bounds them. Scores decay
  * exponentially, so occasional mistakes (a lost datagram that ends a session, a relayed

@@ -58,7 +58,7 @@ export interface NetConfig extends NetEvents {
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
   /**
-   * Ignore misbehaving sources for a while (default true; docs/PROTOCOL.md §10.8). Off only in
+   * Ignore misbehaving sources for a while (default true; docs/PROTOCOL.md §10.9). Off only in
    * harnesses that must feed every hostile datagram to the decoder and the ledger.
    */
   readonly bans?: boolean;

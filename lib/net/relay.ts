@@ -59,7 +59,7 @@ export class Relay {
         case "orphan": {
           c.txOrphan++;
           // An orphan nobody asked for counts a little against its sender: orphans that
-          // never connect are the cheapest way to fill a pool (docs/PROTOCOL.md §10.8).
+          // never connect are the cheapest way to fill a pool (docs/PROTOCOL.md §10.9).
           if (addr && !e.adopted && !this.#sync.wants(e.txid)) this.#guard?.report(addr, "orphan");
           const k = addr ? addrKey(addr) : "";
           const m = missing.get(k) ?? { addr, ids: new Set<string>() };

@@ -1,5 +1,5 @@
 /**
- * Per-source reply budgets against reflection (docs/PROTOCOL.md §10.7). UDP source addresses
+ * Per-source reply budgets against reflection (docs/PROTOCOL.md §10.8). UDP source addresses
  * can be forged, so a node that answers whatever arrives could be made to send a large answer
  * to a victim. Until a source has shown that it receives at its address, everything sent to
  * it is bounded by what it sent: at most `REPLY_FACTOR` (3) times its bytes and its datagrams.
