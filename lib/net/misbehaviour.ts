@@ -21,8 +21,14 @@ export const OFFENCE_POINTS = Object.freeze(
     "rejected-again": 10,
     /** An inventory entry it did not serve when asked. */
     "inv-lie": 1,
-    /** A transaction it served as part of a session that never connected (an orphan). */
+    /** A transaction it sent that nobody asked for and that is an orphan. */
     "orphan": 1,
+    /**
+     * A confirmation of a txid this node does not hold, that no sync session asked for. Honest
+     * relays make a few (a miner's confirmation racing its transaction); a full `conf`
+     * datagram of them (204) is 20 points.
+     */
+    "unknown-confirmation": 0.1,
     /** A sync session with it abandoned without storing anything. */
     "stall": 25,
   } as const,

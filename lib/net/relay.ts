@@ -102,15 +102,22 @@ export class Relay {
     const events = this.#ctx.ledger.storeConfirmations(confs, source).filter(isConfEvent);
     const relay: Confirmation[] = [];
     const now = this.#ctx.clock();
+    let unknown = 0;
     events.forEach((r, i) => {
       if (r.kind === "improved") {
         c.confImproved++;
         if (!this.#sync.wants(r.txid)) relay.push(confs[i]);
         this.#onConfirmation?.(confs[i].txid, r.work);
       } else if (r.kind === "not-better") c.confStale++;
-      else c.confUnknown++;
+      else {
+        c.confUnknown++;
+        // A sync reply's confirmation whose transaction was lost is expected, not scored.
+        if (!this.#sync.wants(r.txid)) unknown++;
+      }
       this.#sync.onArrived(r.txid, now);
     });
+    // Confirmations of unknown txids cost nothing to make and fill a pool (§10.9).
+    if (from && unknown > 0) this.#guard?.report(from, "unknown-confirmation", unknown);
     if (relay.length > 0) {
       c.relayed += relay.length;
       this.announceConfirmations(relay);

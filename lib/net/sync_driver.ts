@@ -6,7 +6,7 @@
  */
 import { toHex } from "../core/hash.ts";
 import { MAX_INV_ENTRIES, packGetData } from "../wire/mod.ts";
-import { type NetContext, sendTo, sendToAll } from "./context.ts";
+import { datagramOf, type NetContext, sendToAll } from "./context.ts";
 import type { NetGuard } from "./guard.ts";
 import { type SyncAction, SyncSession } from "./sync.ts";
 import { SyncQueue } from "./sync_queue.ts";
@@ -163,12 +163,16 @@ export class SyncDriver {
     const addr = this.#sessionAddr;
     if (!addr) return;
     const ctx = this.#ctx;
+    // A session's own requests are not replies, so no reply budget bounds them (§10.8): a peer
+    // that never answers ends the session within SYNC_FIRST_REPLY_MS, and requests spending
+    // the peer's budget would leave none for answering its cookie.
     for (const a of actions) {
       if (a.type === "get-inv") {
-        void sendTo(ctx, { type: "get-inv", after: a.after, limit: MAX_INV_ENTRIES }, addr);
+        const m = { type: "get-inv" as const, after: a.after, limit: MAX_INV_ENTRIES };
+        void ctx.transport.send(datagramOf(ctx, m), addr);
       } else {
         for (const d of packGetData(ctx.ledger.network, ctx.nodeId, a.txids)) {
-          void ctx.sendBounded(d, addr);
+          void ctx.transport.send(d, addr);
         }
       }
     }
