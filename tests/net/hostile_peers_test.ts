@@ -172,6 +172,45 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a flood of differing summaries from silent ports does not keep an honest peer waiting",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const alice = testKeys(0);
+    const genesis = testGenesis(alice);
+    const port = freeUdpPort();
+    const d = await startNode(genesis, port, { summaryIntervalMs: 60_000, syncOnStart: false });
+    // 300 source ports each claim a different ledger and then never answer: more than the
+    // queue's 256 places, each worth a one-second session if it were first come, first served.
+    const silent = Array.from({ length: 300 }, () => new Attacker(genesis.network));
+    let a;
+    try {
+      for (const s of silent) {
+        const digest = crypto.getRandomValues(new Uint8Array(32));
+        await s.send({ type: "summary", count: 999, digest }, d.net.unicastPort);
+      }
+      await sleep(200);
+      const ledger = await openLedger(":memory:", {
+        genesis,
+        confirmWork: TEST_CONFIRM_WORK,
+        clock: () => T0 + 3_600_000,
+      });
+      const [honest] = paymentChain(genesis, alice, 1);
+      ledger.addTx(honest);
+      a = await startNode(genesis, port, { ledger, summaryIntervalMs: 500, syncOnStart: false });
+      const ms = await waitFor(() => d.ledger.hasTx(txid(honest)), 20_000, "the honest tx");
+      const c = d.net.counters;
+      console.log(JSON.stringify({ syncedMs: Math.round(ms), sessions: c.syncSessions }));
+      assert(ms < 6000, `the honest tx took ${Math.round(ms)} ms`);
+    } finally {
+      for (const s of silent) await s.close();
+      await d.stop();
+      await a?.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "replies to an unverified source stay within 3× its bytes; a cookie echo lifts the bound",
   sanitizeResources: false,
   sanitizeOps: false,
