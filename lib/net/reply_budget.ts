@@ -12,9 +12,7 @@
  * epoch it was made in and the next (`COOKIE_EPOCH_MS`). Pure: the clock is passed in.
  * @module
  */
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesEqual } from "../core/hash.ts";
+import { bytesEqual, hmacSha256 } from "../core/hash.ts";
 import { MAX_DATAGRAM_BYTES } from "../wire/constants.ts";
 
 /** An unverified source gets at most this many times its bytes and datagrams back. */
@@ -207,7 +205,7 @@ export class ReplyBudget {
     const m = new Uint8Array(4 + s.length);
     new DataView(m.buffer).setUint32(0, epoch >>> 0);
     m.set(s, 4);
-    return hmac(sha256, this.#secret, m);
+    return hmacSha256(this.#secret, m);
   }
 
   /**
