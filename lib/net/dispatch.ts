@@ -6,9 +6,11 @@
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
 import type { Confirmation } from "../core/pow.ts";
+import { INPUT_BYTES, OUTPUT_BYTES, TX_FIXED_BYTES } from "../core/tx.ts";
 import {
   DatagramError,
   decodeDatagram,
+  HEADER_BYTES,
   MAX_INV_ENTRIES,
   type Message,
   packConfs,
@@ -25,6 +27,9 @@ import type { Relay } from "./relay.ts";
 import type { Summaries } from "./summaries.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
+
+/** The smallest `tx` datagram: header, count, and the smallest valid transaction (§4). */
+const MIN_TX_DATAGRAM_BYTES = HEADER_BYTES + 1 + TX_FIXED_BYTES + INPUT_BYTES + OUTPUT_BYTES;
 
 /** The parts a datagram may be routed to. */
 export interface DispatchParts {
@@ -141,7 +146,15 @@ export class Dispatcher {
    */
   async #onGetData(txids: readonly Uint8Array[], addr: Addr): Promise<void> {
     const ctx = this.#ctx;
-    if (!this.#p.guard.isVerified(addr)) await this.#p.guard.challenge(addr);
+    const g = this.#p.guard;
+    if (!g.isVerified(addr)) {
+      await g.challenge(addr);
+      // No credit for even the smallest answer: not a single lookup (a reflection attempt).
+      if (g.budget.allowance(addrKey(addr), ctx.clock()) < MIN_TX_DATAGRAM_BYTES) {
+        ctx.counters.replyRefused++;
+        return;
+      }
+    }
     const raws: Uint8Array[] = [];
     const confs: Confirmation[] = [];
     for (const id of txids) {

@@ -29,10 +29,13 @@ export function parseUdpDrops(text: string, ports: readonly number[]): number {
   return drops;
 }
 
+/** The kernel's table of UDP sockets (an absolute path, not one relative to the working folder). */
+const PROC_NET_UDP = new URL("file:///proc/net/udp");
+
 /** Kernel drops at `ports`, or null when /proc/net/udp cannot be read (permissions, OS). */
 export async function readKernelDrops(ports: readonly number[]): Promise<number | null> {
   try {
-    return parseUdpDrops(await Deno.readTextFile("/proc/net/udp"), ports);
+    return parseUdpDrops(await Deno.readTextFile(PROC_NET_UDP), ports);
   } catch {
     return null;
   }
