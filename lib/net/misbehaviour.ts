@@ -29,6 +29,13 @@ export const OFFENCE_POINTS = Object.freeze(
      * datagram of them (204) is 20 points.
      */
     "unknown-confirmation": 0.1,
+    /**
+     * A transaction this node already holds, or a confirmation with no more work than the one
+     * held, that no sync session asked for. Each honest neighbour relays an item once, so a
+     * burst of 10,000 payments costs it 50 points; a source replaying them at its rate limit
+     * (tens of thousands a second, each a database lookup) is ignored within a second.
+     */
+    "repeat": 0.005,
     /** A sync session with it abandoned without storing anything. */
     "stall": 25,
   } as const,

@@ -55,6 +55,7 @@ export class Relay {
           break;
         case "duplicate":
           c.txDuplicate++;
+          if (addr && !e.adopted && !this.#sync.wants(e.txid)) this.#guard?.report(addr, "repeat");
           break;
         case "orphan": {
           c.txOrphan++;
@@ -102,14 +103,16 @@ export class Relay {
     const events = this.#ctx.ledger.storeConfirmations(confs, source).filter(isConfEvent);
     const relay: Confirmation[] = [];
     const now = this.#ctx.clock();
-    let unknown = 0;
+    let unknown = 0, repeats = 0;
     events.forEach((r, i) => {
       if (r.kind === "improved") {
         c.confImproved++;
         if (!this.#sync.wants(r.txid)) relay.push(confs[i]);
         this.#onConfirmation?.(confs[i].txid, r.work);
-      } else if (r.kind === "not-better") c.confStale++;
-      else {
+      } else if (r.kind === "not-better") {
+        c.confStale++;
+        if (!this.#sync.wants(r.txid)) repeats++;
+      } else {
         c.confUnknown++;
         // A sync reply's confirmation whose transaction was lost is expected, not scored.
         if (!this.#sync.wants(r.txid)) unknown++;
@@ -118,6 +121,7 @@ export class Relay {
     });
     // Confirmations of unknown txids cost nothing to make and fill a pool (§10.9).
     if (from && unknown > 0) this.#guard?.report(from, "unknown-confirmation", unknown);
+    if (from && repeats > 0) this.#guard?.report(from, "repeat", repeats);
     if (relay.length > 0) {
       c.relayed += relay.length;
       this.announceConfirmations(relay);

@@ -391,20 +391,86 @@ Deno.test({
   },
 });
 
+/**
+ * One source sends `next()` datagrams at 10,000 a second (its rate limit) to a node `d` while
+ * another node sends it ten honest payments at the same socket; returns how many of them `d` got
+ * and what it counted. Summaries and start-up sync are off, so only those datagrams can bring
+ * them: a dropped one stays missing.
+ */
+async function honestThroughFlood(
+  genesis: Genesis,
+  prepare: (d: Awaited<ReturnType<typeof startNode>>, flooder: Attacker) => () => Uint8Array,
+): Promise<{ got: number; report: Record<string, unknown> }> {
+  const alice = testKeys(0);
+  const d = await startNode(genesis, freeUdpPort(), {
+    summaryIntervalMs: 60_000,
+    syncOnStart: false,
+  });
+  // The honest node broadcasts on a port of its own and reaches d as a static peer, at d's
+  // unicast socket: the one the flood fills.
+  const a = await startNode(genesis, freeUdpPort(), {
+    summaryIntervalMs: 60_000,
+    syncOnStart: false,
+    peers: [{ hostname: "127.0.0.1", port: d.net.unicastPort }],
+  });
+  const flooder = new Attacker(genesis.network);
+  try {
+    const next = prepare(d, flooder);
+    let stop = false;
+    let sent = 0;
+    const flood = (async () => {
+      // 10,000 datagrams a second: 100 every 10 ms.
+      while (!stop) {
+        const t = performance.now();
+        for (let i = 0; i < 100; i++) {
+          await flooder.sendBytes(next(), d.net.unicastPort);
+          sent++;
+        }
+        const wait = 10 - (performance.now() - t);
+        if (wait > 0) await sleep(wait);
+      }
+    })();
+    // The flood goes on throughout; the honest payments start once the node has had a second
+    // to see what the source is doing (bans follow scores, and scores follow stored outcomes).
+    await sleep(1000);
+    const honest = paymentChain(genesis, alice, 10);
+    for (const tx of honest) {
+      assertEquals(a.ledger.addTx(tx).kind, "accepted");
+      a.net.announceTx(tx);
+      await sleep(100);
+    }
+    await sleep(300);
+    stop = true;
+    await flood;
+    await waitFor(() => honest.every((t) => d.ledger.hasTx(txid(t))), 3000, "the honest txs")
+      .catch(() => {});
+    const c = d.net.counters;
+    const report = {
+      flooded: sent,
+      honestReceived: honest.filter((t) => d.ledger.hasTx(txid(t))).length,
+      orphans: d.ledger.orphans.size,
+      orphansFromFlooder: d.ledger.orphans.countOf(flooder.addr),
+      txDuplicate: c.txDuplicate,
+      banned: c.banned,
+      rateLimited: c.rateLimited,
+      kernelDrops: await d.net.kernelDrops(),
+    };
+    console.log(JSON.stringify(report));
+    return { got: report.honestReceived, report };
+  } finally {
+    await flooder.close();
+    await d.stop();
+    await a.stop();
+  }
+}
+
 Deno.test({
   name: "honest transactions get through while one source floods junk orphans at its limit",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const alice = testKeys(0);
-    const genesis = testGenesis(alice);
-    const port = freeUdpPort();
-    // No summaries and no start-up sync: only the broadcasts themselves can bring the
-    // honest transactions, so a dropped one stays missing.
-    const d = await startNode(genesis, port, { summaryIntervalMs: 60_000, syncOnStart: false });
-    const a = await startNode(genesis, port, { summaryIntervalMs: 60_000, syncOnStart: false });
-    const flooder = new Attacker(genesis.network);
-    try {
+    const genesis = testGenesis(testKeys(0));
+    const { got, report } = await honestThroughFlood(genesis, (_d, flooder) => {
       // Junk orphans: well-formed payments whose parent nobody has, each one different.
       const template = encodeTx(pay([{
         txid: new Uint8Array(32).fill(9),
@@ -414,51 +480,31 @@ Deno.test({
       }], [{ to: testKeys(2), amount: 10n }]));
       const junk = packTxs(genesis.network, flooder.sender, [template])[0];
       const txidAt = junk.indexOf(9, 22 + 1 + 10); // the parent txid inside the datagram
-      let stop = false;
-      let sent = 0;
-      const flood = (async () => {
-        // 10,000 datagrams a second: 100 every 10 ms.
-        while (!stop) {
-          const t = performance.now();
-          for (let i = 0; i < 100; i++) {
-            crypto.getRandomValues(junk.subarray(txidAt, txidAt + 32));
-            await flooder.sendBytes(junk, d.net.unicastPort);
-            sent++;
-          }
-          const wait = 10 - (performance.now() - t);
-          if (wait > 0) await sleep(wait);
-        }
-      })();
-      await sleep(300);
-      const honest = paymentChain(genesis, alice, 10);
-      for (const tx of honest) {
-        assertEquals(a.ledger.addTx(tx).kind, "accepted");
-        a.net.announceTx(tx);
-        await sleep(100);
-      }
-      await sleep(300);
-      stop = true;
-      await flood;
-      await waitFor(() => honest.every((t) => d.ledger.hasTx(txid(t))), 3000, "the honest txs")
-        .catch(() => {});
-      const got = honest.filter((t) => d.ledger.hasTx(txid(t))).length;
-      const c = d.net.counters;
-      console.log(JSON.stringify({
-        flooded: sent,
-        honestReceived: got,
-        orphans: d.ledger.orphans.size,
-        orphanFromFlooder: d.ledger.orphans.countOf(flooder.addr),
-        banned: c.banned,
-        rateLimited: c.rateLimited,
-        kernelDrops: await d.net.kernelDrops(),
-      }));
-      assertEquals(got, 10, "every honest transaction got in");
-      assert(d.ledger.orphans.countOf(flooder.addr) <= 125, "the flooder holds its quota at most");
-    } finally {
-      await flooder.close();
-      await d.stop();
-      await a.stop();
-    }
+      return () => {
+        crypto.getRandomValues(junk.subarray(txidAt, txidAt + 32));
+        return junk;
+      };
+    });
+    assertEquals(got, 10, "every honest transaction got in");
+    assert((report.orphansFromFlooder as number) <= 125, "the flooder holds its quota at most");
+  },
+});
+
+Deno.test({
+  name: "honest transactions get through while one source replays stored ones at its limit",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const genesis = testGenesis(testKeys(0));
+    // 40 payments the node holds, replayed in full datagrams: each one 40 database lookups.
+    const stored = paymentChain(genesis, testKeys(0), 60).slice(20);
+    const { got, report } = await honestThroughFlood(genesis, (d, flooder) => {
+      d.ledger.addTxs(paymentChain(genesis, testKeys(0), 60).slice(0, 60));
+      const dg = packTxs(genesis.network, flooder.sender, stored)[0];
+      return () => dg;
+    });
+    assertEquals(got, 10, "every honest transaction got in");
+    assert((report.banned as number) > 0, "the replaying source was ignored");
   },
 });
 
