@@ -69,7 +69,9 @@ export class NetGuard {
   report(addr: Addr | string, offence: Offence, times = 1): void {
     const k = typeof addr === "string" ? addr : addrKey(addr);
     if (k === "") return;
-    if (this.misbehaviour.report(k, offence, this.#ctx.clock(), times)) {
+    const bans = this.misbehaviour.bansTotal;
+    this.misbehaviour.report(k, offence, this.#ctx.clock(), times);
+    if (this.misbehaviour.bansTotal > bans) {
       this.#ctx.log("info", "ignoring a misbehaving source", { source: k, offence });
     }
   }
