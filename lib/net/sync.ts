@@ -319,7 +319,11 @@ export class SyncSession {
       return this.#abandon("stalled");
     }
     if (this.#unconnected.size > SYNC_MAX_UNCONNECTED) return this.#abandon("unconnected");
-    if (this.#heldListed > this.#localCount() + SYNC_HELD_SLACK) return this.#abandon("repeating");
+    // (The count is read only once the peer listed more held txids than the slack.)
+    if (
+      this.#heldListed > SYNC_HELD_SLACK &&
+      this.#heldListed > this.#localCount() + SYNC_HELD_SLACK
+    ) return this.#abandon("repeating");
     if (now - this.#started > SYNC_MAX_SESSION_MS) return this.#abandon("expired");
     const retry = this.retryMs;
     // Batches that are answered, or overdue (what they lack becomes due again).
