@@ -5,7 +5,7 @@
  */
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, hash160 } from "../core/hash.ts";
-import type { Tx } from "../core/tx.ts";
+import { encodedTxFromTx, type Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
@@ -161,13 +161,14 @@ export class Node {
   /** Builds, stores and broadcasts a payment; returns its txid. */
   send(to: string, amount: bigint): { txid: string; tx: Tx } {
     const tx = buildPayment(this.ledger, this.wallet, to, amount, Date.now());
-    const r = this.ledger.addTx(tx);
+    const entry = encodedTxFromTx(tx); // encoded once, for the ledger and the announcement
+    const r = this.ledger.addTx(entry);
     if (r.kind !== "accepted") {
       throw new LedgerError(
         `The payment was not stored: ${r.kind}${r.kind === "rejected" ? ` (${r.code})` : ""}`,
       );
     }
-    this.net.announceTx(tx);
+    this.net.announceTx(entry);
     this.miner.poke();
     return { txid: r.txid, tx };
   }
