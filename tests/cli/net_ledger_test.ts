@@ -2,8 +2,9 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { encodedTxFromTx, txid } from "../../lib/core/tx.ts";
 import { isConfEvent, isTxEvent } from "../../lib/ledger/events.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
-import { MIN_POOL_BATCH, netLedgerOf, useVerifyWorkers } from "../../lib/cli/net_ledger.ts";
+import { type BatchHint, openVerifier } from "../../lib/ledger/verifier.ts";
+import type { SignatureCheck } from "../../lib/ledger/verify_pool.ts";
+import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { paymentChain } from "../helpers/net_fixtures.ts";
@@ -16,18 +17,6 @@ const open = () =>
     confirmWork: TEST_CONFIRM_WORK,
     clock: () => T0 + 3_600_000,
   });
-
-Deno.test("useVerifyWorkers() sends sync replies and large batches to the workers", () => {
-  const cases: [number, boolean, boolean][] = [
-    [1, false, false],
-    [MIN_POOL_BATCH - 1, false, false],
-    [MIN_POOL_BATCH, false, true],
-    [1, true, true],
-  ];
-  for (const [n, solicited, workers] of cases) {
-    assertEquals(useVerifyWorkers(n, solicited), workers, `${n} ${solicited}`);
-  }
-});
 
 Deno.test("NetLedger.storeTxs() commits after `after` and returns that commit's events only", async () => {
   const ledger = await open();
@@ -62,25 +51,25 @@ Deno.test("NetLedger.storeTxs() commits after `after` and returns that commit's 
   }
 });
 
-Deno.test("NetLedger.storeTxs() has a solicited batch's signatures checked by the pool", async () => {
+Deno.test("NetLedger.storeTxs() hands every batch to the verifier, saying which were asked for", async () => {
   const ledger = await open();
-  const pool = new VerifyPool(1);
-  const net = netLedgerOf(ledger, pool);
-  let pooled = 0;
-  const prepare = ledger.prepareTxs.bind(ledger);
-  ledger.prepareTxs = (...args: Parameters<typeof ledger.prepareTxs>) => {
-    pooled += args[0].length;
-    return prepare(...args);
+  const real = await openVerifier({ workers: 1 });
+  const hints: (BatchHint | undefined)[] = [];
+  const verifier = {
+    verify: (checks: readonly SignatureCheck[], hint?: BatchHint) => {
+      hints.push(hint);
+      return real.verify(checks, hint);
+    },
   };
+  const net = netLedgerOf(ledger, verifier);
   try {
     const [t1, t2] = paymentChain(genesis, alice, 2).map(encodedTxFromTx);
     const a = await net.storeTxs([t1], { after: Promise.resolve(), solicited: false });
-    assertEquals(pooled, 0, "a small unsolicited batch stays on this thread");
     const b = await net.storeTxs([t2], { after: Promise.resolve(), solicited: true });
-    assertEquals(pooled, 1);
+    assertEquals(hints.map((h) => h?.requested ?? false), [false, true]);
     assert([...a, ...b].filter(isTxEvent).every((e) => e.kind === "accepted"));
   } finally {
-    pool.close();
+    real.close();
     ledger.close();
   }
 });
