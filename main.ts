@@ -22,6 +22,8 @@ import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
+import { walletMain } from "./lib/cli/wallet_cmd.ts";
+import { realPassphraseIo } from "./lib/cli/passphrase.ts";
 
 const encoder = new TextEncoder();
 
@@ -166,6 +168,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     get: (name) => Deno.env.get(name),
     cpus: navigator.hardwareConcurrency ?? 1,
   };
+  // `crackcoin wallet …` has its own commands and flags (lib/cli/wallet_cmd.ts).
+  if (argv[0] === "wallet") {
+    return await walletMain(argv.slice(1), {
+      ...realPassphraseIo(),
+      stdout,
+      stderr,
+      readStdin: () => new Response(Deno.stdin.readable).text(),
+    });
+  }
   try {
     const cmd = parseCommand(argv, env);
     switch (cmd.kind) {

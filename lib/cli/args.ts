@@ -28,6 +28,8 @@ export interface NodeOptions {
   readonly quiet: boolean;
   readonly jsonLog: boolean;
   readonly daemon: boolean;
+  /** --passphrase-file FILE: the encrypted wallet's passphrase (lib/cli/wallet_cmd.ts). */
+  readonly passphraseFile?: string | null;
 }
 
 /** What the command line asks for. */
@@ -71,6 +73,8 @@ Flags:
   --quiet            log warnings only
   --json-log         log JSON lines to stderr
   --daemon           keep running when stdin closes, until SIGINT or SIGTERM
+  --passphrase-file FILE  passphrase of an encrypted wallet (else $CRACKCOIN_PASSPHRASE, else
+                     asked once on a terminal; without one the node cannot send)
   -h, --help         show this help
   --version          show the version
 
@@ -164,6 +168,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
           quiet: { type: "boolean" },
           "json-log": { type: "boolean" },
           daemon: { type: "boolean" },
+          "passphrase-file": { type: "string" },
           help: { type: "boolean", short: "h" },
           version: { type: "boolean" },
         },
@@ -208,6 +213,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       quiet: v.quiet === true,
       jsonLog: v["json-log"] === true,
       daemon: v.daemon === true,
+      passphraseFile: (v["passphrase-file"] as string | undefined) ?? null,
     },
   };
 }

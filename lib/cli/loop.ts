@@ -10,6 +10,7 @@ import { LedgerError } from "../ledger/errors.ts";
 import { PaymentError } from "../wallet/payment.ts";
 import type { Node, WalletEvent } from "./run_node.ts";
 import type { Output } from "./output.ts";
+import { newAddressCommand, nodeBalance, sweepCommand, WALLET_LOOP_HELP } from "./wallet_loop.ts";
 
 /** The help text of the loop. */
 export const LOOP_HELP = `Commands:
@@ -20,6 +21,7 @@ export const LOOP_HELP = `Commands:
   l [N]                the last N transactions (default 15) with status and work
   m                    mining statistics
   p                    peers and network counters
+${WALLET_LOOP_HELP}
   q                    quit`;
 
 /** The editing keys, shown with the help on a terminal. */
@@ -137,6 +139,12 @@ export class CommandLoop {
         case "p":
           this.#peers();
           return null;
+        case "r":
+          await newAddressCommand(this.#node, o);
+          return null;
+        case "sweep":
+          sweepCommand(this.#node, o);
+          return null;
         case "q":
         case "quit":
         case "exit":
@@ -161,7 +169,7 @@ export class CommandLoop {
   #info(): void {
     const n = this.#node;
     const o = this.#out;
-    const b = n.ledger.balance(n.wallet.address);
+    const b = nodeBalance(n);
     const s = n.ledger.statusCounts();
     const m = n.miner.stats();
     o.line(`Address:  ${o.paint("bold", n.wallet.address)}`);

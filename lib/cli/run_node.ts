@@ -4,13 +4,16 @@
  * @module
  */
 import type { Genesis } from "../core/genesis.ts";
-import { bytesEqual, hash160 } from "../core/hash.ts";
+import { hash160 } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
-import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
+import type { Wallet } from "../wallet/wallet.ts";
+import { saveWalletState } from "../wallet/wallet_store.ts";
+import { openNodeWallet } from "./wallet_cmd.ts";
+import { realPassphraseIo } from "./passphrase.ts";
 import { VerifyPool } from "../ledger/verify_pool.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
@@ -70,7 +73,7 @@ export class Node {
   readonly options: NodeOptions;
   readonly walletCreated: boolean;
   readonly #log: Logger;
-  readonly #walletHash: Uint8Array;
+  #walletSaves: Promise<void> = Promise.resolve();
   #listeners: ((e: WalletEvent) => void)[] = [];
 
   private constructor(
@@ -89,7 +92,6 @@ export class Node {
     this.ledger = parts.ledger;
     this.options = parts.options;
     this.#log = parts.log;
-    this.#walletHash = hash160(parts.wallet.keys.publicKey);
     const nodeId = crypto.getRandomValues(new Uint8Array(8));
     this.miner = new MinerPool({
       workers: parts.options.miners,
@@ -125,7 +127,11 @@ export class Node {
       });
     }
     const genesis = await resolveGenesis(options.genesis, paths);
-    const { wallet, created } = await loadOrCreateWallet(paths.wallet);
+    const { wallet, created } = await openNodeWallet(paths.wallet, {
+      passphraseFile: options.passphraseFile ?? null,
+      io: realPassphraseIo(),
+      log,
+    });
     // The ledger reports changes to the node, which exists only once the ledger is open.
     const late: { node?: Node } = {};
     const ledger = await openLedger(paths.ledger, {
@@ -135,6 +141,9 @@ export class Node {
       },
     });
     late.node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    // Finds the wallet's used addresses (gap limit) before the first balance is shown.
+    wallet.scan(ledger.all());
+    late.node.saveWallet();
     return late.node;
   }
 
@@ -148,6 +157,7 @@ export class Node {
   async stop(): Promise<void> {
     await this.miner.stop();
     await this.net.stop();
+    await this.#walletSaves;
     this.verifier.close();
     this.ledger.close();
   }
@@ -168,12 +178,29 @@ export class Node {
     }
     this.net.announceTx(tx);
     this.miner.poke();
+    this.saveWallet();
     return { txid: r.txid, tx };
+  }
+
+  /**
+   * Writes the wallet's counters and labels when they changed (a new change or receive
+   * address, a used address found). Saves run one after another; a failure is logged, and
+   * the gap-limit scan at the next start recovers any counter it lost.
+   */
+  saveWallet(): Promise<void> {
+    this.#walletSaves = this.#walletSaves.then(() =>
+      saveWalletState(this.paths.wallet, this.wallet)
+    )
+      .catch((e) => this.#log("warn", (e as Error).message));
+    return this.#walletSaves;
   }
 
   #onChanges(changes: readonly StatusChange[]): void {
     this.miner?.poke();
     if (this.#listeners.length === 0) return;
+    let noted = false;
+    for (const c of changes) if (c.tx && this.wallet.noteTx(c.tx)) noted = true;
+    if (noted) this.saveWallet();
     for (const c of changes) {
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
       if (!tx) continue;
@@ -194,10 +221,9 @@ export class Node {
 
   /** How a transaction affects our wallet, or null when it does not. */
   #effect(tx: Tx): { net: bigint; spent: boolean } | null {
-    const pk = this.wallet.keys.publicKey;
-    const spent = tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
+    const spent = tx.inputs.some((i) => this.wallet.isMine(hash160(i.publicKey)));
     let received = 0n;
-    for (const o of tx.outputs) if (bytesEqual(o.address, this.#walletHash)) received += o.amount;
+    for (const o of tx.outputs) if (this.wallet.isMine(o.address)) received += o.amount;
     if (!spent && received === 0n) return null;
     if (!spent) return { net: received, spent };
     const paid = tx.outputs.reduce((s, o) => s + o.amount, 0n) - received;
