@@ -344,20 +344,21 @@ export async function writeWallet(path: string, keys: KeyPair, note?: string): P
 }
 
 /**
- * Reads a single-key view of the wallet at `path`: its first imported key, or (for an HD
- * wallet) nothing but the address. Kept for the genesis tool and its tests.
+ * Reads a single-key wallet (version 1, or unencrypted imported keys only) with its key, for
+ * the genesis tool and tools that need the raw key. Throws WalletError("missing") when there
+ * is none and WalletError("usage") for an HD or encrypted wallet.
  */
-export async function loadWallet(path: string): Promise<{ address: string; note?: string }> {
+export async function loadWallet(path: string): Promise<KeyWallet> {
   const r = await readWalletFile(path);
   if (r.kind !== "ok") {
     throw new WalletError("missing", `No wallet in ${path}${r.kind === "empty" ? " (empty)" : ""}`);
   }
   const d = r.doc;
-  if (d.hd) {
-    const account = accountFromXpub(d.hd.xpub);
-    return { address: addressAt(account, RECEIVE_CHAIN, d.hd.receiveNext - 1), note: d.note };
+  if (d.hd || !d.secrets) {
+    throw new WalletError("usage", `Wallet ${path} is not an unencrypted single-key wallet`);
   }
-  return { address: d.imported[0], note: d.note };
+  const keys = keyPairFromSecret(fromHex(d.secrets.importedKeys[0]));
+  return Object.freeze({ keys, address: d.imported[0], ...(d.note ? { note: d.note } : {}) });
 }
 
 /** Parses a single-key (version-1) wallet's JSON, for tools that need the key itself. */
