@@ -20,7 +20,7 @@ import { fromHex, toHex } from "../core/hash.ts";
 import { type KeyPair, keyPairFromSecret } from "../core/keys.ts";
 import { atomicWriteFile } from "../fs/atomic_write.ts";
 import { osReason, WalletError } from "./errors.ts";
-import { ACCOUNT_PATH, accountFromXpub, addressAt, RECEIVE_CHAIN } from "./hd.ts";
+import { ACCOUNT_PATH, accountFromXpub } from "./hd.ts";
 import { boxFromJson, type SealedBox } from "./secret_box.ts";
 
 /** Format tag of single-key wallet files (version 1). */
