@@ -25,6 +25,8 @@ export interface PaymentWallet {
   keyFor(address: string): KeyPair;
   /** A fresh address for this payment's change. */
   takeChangeAddress(): string;
+  /** Throws (the wallet's WalletError "locked") when the wallet cannot sign at all. */
+  assertCanSign?(): void;
 }
 
 /** A single-key wallet `{ keys, address }`, as older callers and tests pass. */
@@ -82,6 +84,7 @@ export function buildPayment(
   const w = asPaymentWallet(wallet);
   const dest = decodeAddress(to);
   if (amount < 1n) throw new RangeError(`Invalid amount ${amount}: must be at least 1`);
+  w.assertCanSign?.();
   const coins = walletCoins(ledger, w.watchedAddresses());
   const chosen: Coin[] = [];
   let total = 0n;

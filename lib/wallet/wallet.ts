@@ -278,6 +278,11 @@ export class Wallet {
     return childKeyPair(this.#privAccount!, o.chain, o.index);
   }
 
+  /** Throws WalletError("locked") with `lockedReason` when the wallet cannot sign. */
+  assertCanSign(): void {
+    if (this.locked) throw new WalletError("locked", this.lockedReason);
+  }
+
   /**
    * Decrypts the secrets with `passphrase`. Throws WalletError("passphrase") when it is
    * wrong (one line, no secret in it). A no-op on an unencrypted or unlocked wallet.
