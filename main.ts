@@ -22,7 +22,7 @@ import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
-import { walletMain } from "./lib/cli/wallet_cmd.ts";
+import { addExportSecrets, walletMain } from "./lib/cli/wallet_cmd.ts";
 import { realPassphraseIo } from "./lib/cli/passphrase.ts";
 
 const encoder = new TextEncoder();
@@ -193,9 +193,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "version":
         stdout(`crackcoin ${VERSION}\n`);
         return 0;
-      case "export":
-        stdout(JSON.stringify(await exportLedger(cmd.data, cmd.genesis), null, 2) + "\n");
+      case "export": {
+        const doc = await exportLedger(cmd.data, cmd.genesis);
+        if (cmd.secrets) await addExportSecrets(doc, cmd.data, { ...realPassphraseIo(), stderr });
+        stdout(JSON.stringify(doc, null, 2) + "\n");
         return 0;
+      }
       case "wallet":
         stdout((await walletCommand(cmd.data, cmd.import)) + "\n");
         return 0;

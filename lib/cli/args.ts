@@ -37,7 +37,13 @@ export type Command =
   | { readonly kind: "help"; readonly topic: "node" | "export" | "wallet" }
   | { readonly kind: "version" }
   | { readonly kind: "node"; readonly options: NodeOptions }
-  | { readonly kind: "export"; readonly data: string; readonly genesis: string | null }
+  | {
+    readonly kind: "export";
+    readonly data: string;
+    readonly genesis: string | null;
+    /** --secrets: add the wallet's secrets (a terminal only; lib/cli/wallet_cmd.ts). */
+    readonly secrets?: boolean;
+  }
   | {
     readonly kind: "wallet";
     readonly data: string;
@@ -81,11 +87,12 @@ Flags:
 Commands in the loop: h help, i info, t send, b sync, l ledger, m mining, p peers, q quit.`;
 
 /** The usage text of `export`. */
-export const EXPORT_HELP = `Usage: crackcoin export --data DIR [--genesis FILE]
+export const EXPORT_HELP = `Usage: crackcoin export --data DIR [--genesis FILE] [--secrets]
 
 Prints the ledger of DIR as JSON: the network, the wallet address, every transaction with its
 inputs, outputs, work and status, the balances by address, and the supply check. Works while a
-node runs on DIR.`;
+node runs on DIR. --secrets adds the wallet's recovery words and keys (on a terminal only, with a
+warning; it asks the passphrase of an encrypted wallet).`;
 
 /** The usage text of `wallet`. */
 export const WALLET_HELP = `Usage: crackcoin wallet --data DIR [--import FILE]
@@ -148,6 +155,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
         ? {
           data: { type: "string" },
           genesis: { type: "string" },
+          secrets: { type: "boolean" },
           help: { type: "boolean", short: "h" },
         }
         : sub === "wallet"
@@ -183,6 +191,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       kind: "export",
       data: (v.data as string | undefined) ?? defaultData(env),
       genesis: (v.genesis as string | undefined) ?? null,
+      secrets: v.secrets === true,
     };
   }
   if (sub === "wallet") {

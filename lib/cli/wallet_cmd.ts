@@ -450,6 +450,8 @@ export interface WalletExport {
   balance?: { confirmed: string; pending: string };
   addresses?: { address: string; kind: string; index: number; label?: string }[];
   labels?: Record<string, string>;
+  /** Only with `export --secrets` on a terminal. */
+  secrets?: { mnemonic: string | null; bip39Passphrase: string; importedKeys: string[] };
 }
 
 /**
@@ -471,6 +473,43 @@ export async function walletExport(path: string, ledger: Ledger): Promise<Wallet
     balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
     addresses: w.addresses(),
     labels: Object.fromEntries(w.labels()),
+  };
+}
+
+/**
+ * `export --secrets`: adds `wallet.secrets` (words, BIP 39 passphrase, imported keys) to an
+ * export. Only when stdout is a terminal, so the secrets cannot slip into a file or a pipe
+ * unnoticed; a warning goes to stderr first. Asks the passphrase of an encrypted wallet.
+ */
+export async function addExportSecrets(
+  doc: { wallet: WalletExport },
+  dir: string,
+  io: PassphraseIo & { stderr: (text: string) => void; stdoutIsTerminal?: boolean },
+): Promise<void> {
+  if (!(io.stdoutIsTerminal ?? Deno.stdout.isTerminal())) {
+    throw new WalletError(
+      "usage",
+      "export --secrets prints only to a terminal, never to a file or pipe; " +
+        "use 'crackcoin wallet --show-mnemonic' to see the words",
+    );
+  }
+  const path = dataPaths(dir).wallet;
+  const r = await readWalletFile(path);
+  if (r.kind !== "ok") throw new WalletError("missing", `No wallet in ${dir}`);
+  const { secrets } = await secretsOf(
+    r.doc,
+    path,
+    { data: dir } as Flags,
+    { ...io, stdout: () => {}, readStdin: () => Promise.resolve("") },
+  );
+  io.stderr(
+    "Warning: this export contains your wallet's secrets; anyone who sees them can spend " +
+      "your coins.\n",
+  );
+  doc.wallet.secrets = {
+    mnemonic: secrets.mnemonic,
+    bip39Passphrase: secrets.bip39Passphrase,
+    importedKeys: [...secrets.importedKeys],
   };
 }
 
