@@ -8,7 +8,8 @@ import { hash160 } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
-import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import { type Ledger, openLedger } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import type { Wallet } from "../wallet/wallet.ts";
 import { saveWalletState } from "../wallet/wallet_store.ts";
@@ -18,6 +19,7 @@ import { VerifyPool } from "../ledger/verify_pool.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
+import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
 
 /** Paths inside a data directory. */
@@ -104,16 +106,16 @@ export class Node {
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
     this.net = new NetNode({
-      ledger: this.ledger,
+      ledger: netLedgerOf(this.ledger, this.verifier),
       nodeId,
       port: parts.options.port,
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
-      verifyPool: this.verifier,
       log: this.#log,
     });
+    this.ledger.subscribe((events) => this.#onEvents(events));
   }
 
   /** Opens (creating on first run) the data directory, wallet and ledger. */
@@ -132,19 +134,12 @@ export class Node {
       io: realPassphraseIo(),
       log,
     });
-    // The ledger reports changes to the node, which exists only once the ledger is open.
-    const late: { node?: Node } = {};
-    const ledger = await openLedger(paths.ledger, {
-      genesis,
-      onStatusChange: (changes) => {
-        if (late.node) late.node.#onChanges(changes);
-      },
-    });
-    late.node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    const ledger = await openLedger(paths.ledger, { genesis });
+    const node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
     // Finds the wallet's used addresses (gap limit) before the first balance is shown.
     wallet.scan(ledger.all());
-    late.node.saveWallet();
-    return late.node;
+    node.saveWallet();
+    return node;
   }
 
   /** Starts the network and the miners. */
@@ -195,13 +190,19 @@ export class Node {
     return this.#walletSaves;
   }
 
-  #onChanges(changes: readonly StatusChange[]): void {
-    this.miner?.poke();
-    if (this.#listeners.length === 0) return;
+  /** The ledger's event stream: status changes move the miner and the wallet's user. */
+  #onEvents(events: readonly LedgerEvent[]): void {
+    if (!events.some((e) => e.kind === "status")) return;
+    this.miner.poke();
+    // New transactions paying a watched address move the wallet's gap-limit window.
     let noted = false;
-    for (const c of changes) if (c.tx && this.wallet.noteTx(c.tx)) noted = true;
+    for (const e of events) {
+      if (e.kind === "status" && e.tx && this.wallet.noteTx(e.tx)) noted = true;
+    }
     if (noted) this.saveWallet();
-    for (const c of changes) {
+    if (this.#listeners.length === 0) return;
+    for (const c of events) {
+      if (c.kind !== "status") continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
       if (!tx) continue;
       const effect = this.#effect(tx);

@@ -58,6 +58,10 @@ export class ByteReader {
     this.#pos += n;
     return out;
   }
+  /** A copy of the bytes read from offset `start` up to the current offset. */
+  copyFrom(start: number): Uint8Array {
+    return this.#bytes.slice(start, this.#pos);
+  }
   /** Throws WireError unless every byte was consumed (no bytes left over). */
   end(what = "message"): void {
     if (this.remaining !== 0) {

@@ -196,6 +196,67 @@ export function txidHex(tx: Tx): string {
 }
 
 /**
+ * A transaction decoded once, carrying its canonical encoding and its txid, so that the
+ * ledger, sync and relay share one encoding instead of re-encoding (as btcd's
+ * `wire.ReadMessageN` returns the payload with the message). Only `encodedTxFromBytes`,
+ * `encodedTxFromTx` and `readEncodedTx` make them, frozen; `isEncodedTx` tells those apart
+ * from look-alike objects, whose `raw` nobody checked.
+ */
+export interface EncodedTx {
+  readonly tx: Tx;
+  /** The canonical encoding of `tx` (docs/PROTOCOL.md §4). */
+  readonly raw: Uint8Array;
+  /** SHA-256d of `raw` (32 bytes). */
+  readonly txid: Uint8Array;
+  /** `txid` in lowercase hex. */
+  readonly id: string;
+}
+
+/** Every EncodedTx this module made: their `raw` is the canonical encoding of their `tx`. */
+const MADE = new WeakSet<EncodedTx>();
+
+function makeEncoded(tx: Tx, raw: Uint8Array): EncodedTx {
+  const id = sha256d(raw);
+  const e = Object.freeze({ tx, raw, txid: id, id: toHex(id) });
+  MADE.add(e);
+  return e;
+}
+
+/** True when `x` was made by this module, so its `raw` is the canonical encoding of its `tx`. */
+export function isEncodedTx(x: unknown): boolean {
+  return typeof x === "object" && x !== null && MADE.has(x as EncodedTx);
+}
+
+/**
+ * Decodes exactly one transaction and keeps a copy of its bytes and its txid. Throws WireError
+ * like `decodeTx`.
+ *
+ * @example
+ * ```ts
+ * import { encodedTxFromBytes, encodeTx, txid } from "./tx.ts";
+ * const tx = { version: 1, timestamp: 0, inputs: [], outputs: [{ amount: 5n, address: new Uint8Array(20) }] };
+ * const e = encodedTxFromBytes(encodeTx(tx));
+ * if (e.tx.outputs[0].amount !== 5n || e.txid.length !== 32) throw new Error("decode");
+ * ```
+ */
+export function encodedTxFromBytes(bytes: Uint8Array): EncodedTx {
+  const tx = decodeTx(bytes);
+  return makeEncoded(tx, bytes.slice());
+}
+
+/** Encodes `tx` once and keeps the bytes and the txid. Throws RangeError like `encodeTx`. */
+export function encodedTxFromTx(tx: Tx): EncodedTx {
+  return makeEncoded(tx, encodeTx(tx));
+}
+
+/** Reads one transaction from a reader, keeping a copy of its bytes (wire batches). */
+export function readEncodedTx(r: ByteReader): EncodedTx {
+  const start = r.offset;
+  const tx = readTx(r);
+  return makeEncoded(tx, r.copyFrom(start));
+}
+
+/**
  * The message every input signs: SHA-256(tag ‖ encoding without signatures). It commits to
  * the version, timestamp, every outpoint, every public key and every output. ECDSA then
  * hashes it once more with SHA-256 (docs/PROTOCOL.md §5).

@@ -8,9 +8,11 @@ import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 
 import type { Confirmation } from "../core/pow.ts";
 import {
+  type EncodedTx,
+  isEncodedTx,
   MAX_INPUTS,
   MAX_OUTPUTS,
-  readTx,
+  readEncodedTx,
   type Tx,
   TX_VERSION,
   TXID_BYTES,
@@ -36,9 +38,12 @@ export interface InvEntry {
   readonly work: number;
 }
 
-/** A decoded message body. Plain readonly data; the decoder returns it frozen. */
+/**
+ * A decoded message body. Plain readonly data; the decoder returns it frozen. Transactions
+ * come with their bytes and txid (EncodedTx), so nobody downstream encodes them again.
+ */
 export type Message =
-  | { readonly type: "tx"; readonly txs: readonly Tx[] }
+  | { readonly type: "tx"; readonly txs: readonly EncodedTx[] }
   | { readonly type: "conf"; readonly confs: readonly Confirmation[] }
   | { readonly type: "sync-req" }
   | { readonly type: "summary"; readonly count: number; readonly digest: Uint8Array }
@@ -100,9 +105,11 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
     case "tx":
       countInRange(m.txs.length, 1, MAX_TX_ENTRIES, "txs");
       w.u8(m.txs.length);
-      for (const tx of m.txs) {
-        checkTxEncodable(tx);
-        writeTx(w, tx);
+      for (const e of m.txs) {
+        checkTxEncodable(e.tx);
+        // Bytes this codec made are canonical already; a look-alike is encoded from its tx.
+        if (isEncodedTx(e)) w.bytes(e.raw);
+        else writeTx(w, e.tx);
       }
       return;
     case "conf":
@@ -184,8 +191,8 @@ export function readMessageBody(r: ByteReader, type: MessageType): Message {
     case "tx": {
       const n = r.u8("tx count");
       checkCount(r, n, 1, MAX_TX_ENTRIES, MIN_TX_BYTES, "tx");
-      const txs: Tx[] = [];
-      for (let i = 0; i < n; i++) txs.push(readTx(r));
+      const txs: EncodedTx[] = [];
+      for (let i = 0; i < n; i++) txs.push(readEncodedTx(r));
       return Object.freeze({ type, txs: Object.freeze(txs) });
     }
     case "conf": {
