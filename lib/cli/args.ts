@@ -30,6 +30,8 @@ export interface NodeOptions {
   readonly daemon: boolean;
   /** --passphrase-file FILE: the encrypted wallet's passphrase (lib/cli/wallet_cmd.ts). */
   readonly passphraseFile?: string | null;
+  /** --network-key FILE: a private network's membership key (lib/cli/network_key.ts). */
+  readonly networkKey?: string | null;
 }
 
 /** What the command line asks for. */
@@ -81,6 +83,7 @@ Flags:
   --daemon           keep running when stdin closes, until SIGINT or SIGTERM
   --passphrase-file FILE  passphrase of an encrypted wallet (else $CRACKCOIN_PASSPHRASE, else
                      asked once on a terminal; without one the node cannot send)
+  --network-key FILE membership key of a private network (default DIR/network.key if present)
   -h, --help         show this help
   --version          show the version
 
@@ -177,6 +180,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
           "json-log": { type: "boolean" },
           daemon: { type: "boolean" },
           "passphrase-file": { type: "string" },
+          "network-key": { type: "string" },
           help: { type: "boolean", short: "h" },
           version: { type: "boolean" },
         },
@@ -223,6 +227,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       jsonLog: v["json-log"] === true,
       daemon: v.daemon === true,
       passphraseFile: (v["passphrase-file"] as string | undefined) ?? null,
+      networkKey: (v["network-key"] as string | undefined) ?? null,
     },
   };
 }

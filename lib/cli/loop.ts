@@ -272,7 +272,8 @@ export class CommandLoop {
     const sync = this.#node.net.syncStatus();
     o.line(
       `Datagrams: ${c.datagramsIn} in, ${c.datagramsOut} out, ${c.rateLimited} rate-limited, ` +
-        `${c.otherNetwork} other network, malformed ${JSON.stringify(c.malformed)}`,
+        `${c.otherNetwork} other network, ${c.authFailed} auth-failed, ` +
+        `malformed ${JSON.stringify(c.malformed)}`,
     );
     o.line(
       `Txs: ${c.txReceived} received, ${c.txAccepted} accepted, ${c.txDuplicate} duplicate, ` +

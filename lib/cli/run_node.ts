@@ -15,6 +15,8 @@ import type { Wallet } from "../wallet/wallet.ts";
 import { saveWalletState } from "../wallet/wallet_store.ts";
 import { openNodeWallet } from "./wallet_cmd.ts";
 import { realPassphraseIo } from "./passphrase.ts";
+import { loadNetworkKey, membershipOf } from "./network_key.ts";
+import type { Membership } from "../net/membership.ts";
 import { VerifyPool } from "../ledger/verify_pool.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
@@ -86,6 +88,7 @@ export class Node {
       ledger: Ledger;
       options: NodeOptions;
       log: Logger;
+      membership?: Membership;
     },
   ) {
     this.paths = parts.paths;
@@ -114,6 +117,7 @@ export class Node {
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
       log: this.#log,
+      membership: parts.membership,
     });
     this.ledger.subscribe((events) => this.#onEvents(events));
   }
@@ -134,8 +138,23 @@ export class Node {
       io: realPassphraseIo(),
       log,
     });
+    const key = await loadNetworkKey(options.networkKey ?? null, paths.dir, log);
+    const member = key ? membershipOf(key) : undefined;
+    if (member) {
+      log("info", "private network: datagrams sealed with the membership key", {
+        keyId: member.id,
+      });
+    }
     const ledger = await openLedger(paths.ledger, { genesis });
-    const node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    const node = new Node({
+      paths,
+      wallet,
+      walletCreated: created,
+      ledger,
+      options,
+      log,
+      membership: member?.membership,
+    });
     // Finds the wallet's used addresses (gap limit) before the first balance is shown.
     wallet.scan(ledger.all());
     node.saveWallet();

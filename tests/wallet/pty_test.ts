@@ -19,7 +19,12 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Pty {
-  constructor(readonly socket: string) {}
+  /** Each session gets its own server socket, so a restart never races a server shutting down. */
+  #n = 0;
+  constructor(readonly base: string) {}
+  get socket(): string {
+    return `${this.base}-${this.#n}`;
+  }
   async tmux(...args: string[]): Promise<string> {
     const o = await new Deno.Command("tmux", {
       args: ["-f", "/dev/null", "-S", this.socket, ...args],
@@ -49,8 +54,9 @@ class Pty {
       await sleep(100);
     }
   }
-  kill() {
-    return this.tmux("kill-server").catch(() => "");
+  async kill(): Promise<void> {
+    await this.tmux("kill-server").catch(() => "");
+    this.#n++;
   }
 }
 
