@@ -65,7 +65,8 @@ export const NODE_HELP =
 Usage:
   crackcoin [flags]                 run a node with its command loop
   crackcoin export --data DIR       print the ledger as JSON
-  crackcoin wallet --data DIR       print the wallet address (--import FILE to load a wallet)
+  crackcoin wallet --data DIR       print the receive address; 'crackcoin wallet --help' lists
+                                    new, restore, encrypt, decrypt, label and more
   crackcoin --help | --version
 
 Flags:

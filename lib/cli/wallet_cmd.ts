@@ -526,6 +526,12 @@ export async function openNodeWallet(
 ): Promise<{ wallet: Wallet; created: boolean }> {
   const { wallet, created, warnings } = await loadOrCreateWalletAt(path);
   for (const w of warnings) options.log("warn", w);
+  if (created) {
+    options.log(
+      "info",
+      `New HD wallet ${path}: back up its recovery words with 'crackcoin wallet --show-mnemonic'`,
+    );
+  }
   if (wallet.note) options.log("warn", `Wallet note: ${wallet.note}`);
   if (wallet.encrypted) {
     const p = await currentPassphrase(options.io, options.passphraseFile);
