@@ -66,7 +66,8 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     const addrV1 = lastWord(keep(await runMain(["wallet", "--data", dirV])));
 
     a = await NodeProc.startMain(["--data", dirA, ...common, "--miners", "1"]);
-    b = await NodeProc.startMain(["--data", dirB, ...common, "--miners", "0"]);
+    // B logs JSON lines: the secret grep below covers the JSON log too.
+    b = await NodeProc.startMain(["--data", dirB, ...common, "--miners", "0", "--json-log"]);
     v = await NodeProc.startMain(["--data", dirV, ...common, "--miners", "0"]);
     await b.waitFor(new RegExp(`^Address: ${addrB}$`));
     await a.ask(`t ${addrB} 5000`, /^txid /);
@@ -98,6 +99,8 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     // Delete B and restore it from the words on a new node.
     assertEquals((await b.ask("q", /^Stopped\.$/)).length, 1);
     await b.close();
+    outputs.push(b.lines.join("\n"), b.errLines.join("\n"));
+    assert(b.errLines.some((l) => l.startsWith("{")), "JSON log lines");
     b = undefined;
     await Deno.remove(dirB, { recursive: true });
     const restored = keep(await runMain(["wallet", "restore", "--data", dirB2], words + "\n"));
