@@ -22,7 +22,8 @@ import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
-import { addExportSecrets, walletMain } from "./lib/cli/wallet_cmd.ts";
+import { walletMain } from "./lib/cli/wallet_cmd.ts";
+import { addExportSecrets } from "./lib/cli/wallet_node.ts";
 import { realPassphraseIo } from "./lib/cli/passphrase.ts";
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
 import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
-import { type WalletExport, walletExport } from "./wallet_cmd.ts";
+import { type WalletExport, walletExport } from "./wallet_node.ts";
 
 /** The export document (DESIGN §5). */
 export interface ExportJson {

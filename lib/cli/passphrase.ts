@@ -5,6 +5,8 @@
  * @module
  */
 import { osReason, WalletError } from "../wallet/errors.ts";
+import { openSecrets } from "../wallet/wallet.ts";
+import type { WalletDoc, WalletSecrets } from "../wallet/wallet_file.ts";
 
 /** The environment variable read for the wallet passphrase. */
 export const PASSPHRASE_ENV = "CRACKCOIN_PASSPHRASE";
@@ -128,4 +130,28 @@ export function realPassphraseIo(): PassphraseIo {
     env: (n) => Deno.env.get(n),
     promptHidden: promptHiddenTerminal,
   };
+}
+
+/**
+ * The plaintext secrets of a wallet document, asking for the passphrase (file, environment,
+ * prompt) when it is encrypted. Returns the passphrase used (null when not encrypted), so a
+ * rewrite can seal under the same one. WalletError("passphrase") when none can be had or it
+ * is wrong.
+ */
+export async function unlockSecrets(
+  doc: WalletDoc,
+  path: string,
+  passphraseFile: string | null,
+  io: PassphraseIo,
+): Promise<{ secrets: WalletSecrets; passphrase: string | null }> {
+  if (!doc.encrypted) return { secrets: openSecrets(doc, "", path), passphrase: null };
+  const p = await currentPassphrase(io, passphraseFile);
+  if (p === null) {
+    throw new WalletError(
+      "passphrase",
+      `Wallet file ${path} is encrypted: set ${PASSPHRASE_ENV}, pass --passphrase-file FILE, ` +
+        `or run on a terminal`,
+    );
+  }
+  return { secrets: openSecrets(doc, p, path), passphrase: p };
 }

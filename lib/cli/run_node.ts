@@ -13,7 +13,7 @@ import { type Ledger, openLedger } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import type { Wallet } from "../wallet/wallet.ts";
 import { saveWalletState } from "../wallet/wallet_store.ts";
-import { openNodeWallet } from "./wallet_cmd.ts";
+import { openNodeWallet } from "./wallet_node.ts";
 import { realPassphraseIo } from "./passphrase.ts";
 import { loadNetworkKey, membershipOf } from "./network_key.ts";
 import type { Membership } from "../net/membership.ts";

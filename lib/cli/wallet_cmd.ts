@@ -1,18 +1,15 @@
 /**
- * `crackcoin wallet …`: the one-shot wallet commands (DESIGN §5), and the two hooks the node
- * uses: {@linkcode openNodeWallet} at start (asks for the passphrase once) and
- * {@linkcode walletExport} for `crackcoin export`. Secrets are printed only by `wallet new`
- * and `wallet --show-mnemonic`, to stdout, and never reach an error or a log line.
+ * `crackcoin wallet …`: the one-shot wallet commands (DESIGN §5). The node's and export's
+ * hooks are in lib/cli/wallet_node.ts. Secrets are printed only by `wallet new` and
+ * `wallet --show-mnemonic`, to stdout, and never reach an error or a log line.
  * @module
  */
 import { parseArgs } from "node:util";
 import { decodeAddress } from "../core/address.ts";
-import type { Ledger } from "../ledger/ledger.ts";
 import { openLedger } from "../ledger/ledger.ts";
 import { osReason, WalletError } from "../wallet/errors.ts";
 import { checkMnemonic, GAP_LIMIT, newMnemonic } from "../wallet/hd.ts";
-import { walletBalance } from "../wallet/payment.ts";
-import { hdDoc, openSecrets, plainDoc, sealDoc, Wallet } from "../wallet/wallet.ts";
+import { hdDoc, plainDoc, sealDoc, Wallet } from "../wallet/wallet.ts";
 import {
   parseWalletDoc,
   readWalletFile,
@@ -20,14 +17,14 @@ import {
   type WalletSecrets,
   writeWalletText,
 } from "../wallet/wallet_file.ts";
-import { loadOrCreateWalletAt, writeWalletDoc } from "../wallet/wallet_store.ts";
-import type { Logger } from "./log.ts";
+import { writeWalletDoc } from "../wallet/wallet_store.ts";
 import {
   currentPassphrase,
   NEW_PASSPHRASE_ENV,
   newPassphrase,
   PASSPHRASE_ENV,
   type PassphraseIo,
+  unlockSecrets,
 } from "./passphrase.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
 
@@ -197,24 +194,6 @@ function warn(io: WalletCmdIo, warnings: readonly string[], doc?: WalletDoc): vo
   if (doc?.note) io.stderr(`Note: ${doc.note}\n`);
 }
 
-async function secretsOf(
-  doc: WalletDoc,
-  path: string,
-  flags: Flags,
-  io: WalletCmdIo,
-): Promise<{ secrets: WalletSecrets; passphrase: string | null }> {
-  if (!doc.encrypted) return { secrets: openSecrets(doc, "", path), passphrase: null };
-  const p = await currentPassphrase(io, flags["passphrase-file"] ?? null);
-  if (p === null) {
-    throw new WalletError(
-      "passphrase",
-      `Wallet file ${path} is encrypted: set ${PASSPHRASE_ENV}, pass --passphrase-file FILE, ` +
-        `or run on a terminal`,
-    );
-  }
-  return { secrets: openSecrets(doc, p, path), passphrase: p };
-}
-
 async function ensureDir(dir: string): Promise<void> {
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -264,7 +243,7 @@ async function showMnemonic(flags: Flags, io: WalletCmdIo): Promise<void> {
         `or run 'crackcoin wallet new' to add an HD seed`,
     );
   }
-  const { secrets } = await secretsOf(doc, path, flags, io);
+  const { secrets } = await unlockSecrets(doc, path, flags["passphrase-file"] ?? null, io);
   io.stderr("Warning: anyone who sees these words can spend your coins.\n");
   io.stdout(formatWords(secrets.mnemonic!));
   if (secrets.bip39Passphrase) {
@@ -296,7 +275,7 @@ async function newOrRestore(sub: "new" | "restore", flags: Flags, io: WalletCmdI
           `(move it away first if you mean to)`,
       );
     }
-    const s = await secretsOf(r.doc, path, flags, io);
+    const s = await unlockSecrets(r.doc, path, flags["passphrase-file"] ?? null, io);
     base = { doc: r.doc, secrets: s.secrets };
     passphrase = s.passphrase;
   }
@@ -402,7 +381,7 @@ async function changeEncryption(
     next = sealDoc(doc, doc.secrets!, p);
   } else {
     if (!doc.encrypted) throw new WalletError("usage", `Wallet ${path} is not encrypted`);
-    const { secrets } = await secretsOf(doc, path, flags, io);
+    const { secrets } = await unlockSecrets(doc, path, flags["passphrase-file"] ?? null, io);
     if (sub === "decrypt") next = plainDoc(doc, secrets);
     else {
       const p = await newPassphrase(io, flags["new-passphrase-file"] ?? null, NEW_PASSPHRASE_ENV);
@@ -439,115 +418,4 @@ async function listAddresses(flags: Flags, io: WalletCmdIo): Promise<void> {
         .trimEnd() + "\n",
     );
   }
-}
-
-/** The wallet part of `crackcoin export` (DESIGN §5 keeps `address`; the rest is added). */
-export interface WalletExport {
-  address: string | null;
-  hd?: boolean;
-  encrypted?: boolean;
-  note?: string;
-  balance?: { confirmed: string; pending: string };
-  addresses?: { address: string; kind: string; index: number; label?: string }[];
-  labels?: Record<string, string>;
-  /** Only with `export --secrets` on a terminal. */
-  secrets?: { mnemonic: string | null; bip39Passphrase: string; importedKeys: string[] };
-}
-
-/**
- * The wallet part of an export: the current receive address, every owned address with its
- * label, the labels, and the balance over every owned address. No secret. `{ address: null }`
- * when there is no wallet.
- */
-export async function walletExport(path: string, ledger: Ledger): Promise<WalletExport> {
-  const r = await readWalletFile(path);
-  if (r.kind !== "ok") return { address: null };
-  const w = new Wallet(r.doc);
-  w.scan(ledger.all());
-  const b = walletBalance(ledger, w);
-  return {
-    address: w.address,
-    hd: w.isHd,
-    encrypted: w.encrypted,
-    ...(w.note ? { note: w.note } : {}),
-    balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
-    addresses: w.addresses(),
-    labels: Object.fromEntries(w.labels()),
-  };
-}
-
-/**
- * `export --secrets`: adds `wallet.secrets` (words, BIP 39 passphrase, imported keys) to an
- * export. Only when stdout is a terminal, so the secrets cannot slip into a file or a pipe
- * unnoticed; a warning goes to stderr first. Asks the passphrase of an encrypted wallet.
- */
-export async function addExportSecrets(
-  doc: { wallet: WalletExport },
-  dir: string,
-  io: PassphraseIo & { stderr: (text: string) => void; stdoutIsTerminal?: boolean },
-): Promise<void> {
-  if (!(io.stdoutIsTerminal ?? Deno.stdout.isTerminal())) {
-    throw new WalletError(
-      "usage",
-      "export --secrets prints only to a terminal, never to a file or pipe; " +
-        "use 'crackcoin wallet --show-mnemonic' to see the words",
-    );
-  }
-  const path = dataPaths(dir).wallet;
-  const r = await readWalletFile(path);
-  if (r.kind !== "ok") throw new WalletError("missing", `No wallet in ${dir}`);
-  const { secrets } = await secretsOf(
-    r.doc,
-    path,
-    { data: dir } as Flags,
-    { ...io, stdout: () => {}, readStdin: () => Promise.resolve("") },
-  );
-  io.stderr(
-    "Warning: this export contains your wallet's secrets; anyone who sees them can spend " +
-      "your coins.\n",
-  );
-  doc.wallet.secrets = {
-    mnemonic: secrets.mnemonic,
-    bip39Passphrase: secrets.bip39Passphrase,
-    importedKeys: [...secrets.importedKeys],
-  };
-}
-
-/**
- * Opens the node's wallet at start, creating an HD wallet on first run. An encrypted wallet
- * is unlocked once, with the passphrase from --passphrase-file, $CRACKCOIN_PASSPHRASE
- * (removed from the environment once read) or a no-echo prompt on a terminal; a wrong one
- * throws WalletError("passphrase"). With none to be had, the wallet stays locked: the node
- * syncs and mines, and sending says why it is off.
- */
-export async function openNodeWallet(
-  path: string,
-  options: { passphraseFile: string | null; io: PassphraseIo; log: Logger },
-): Promise<{ wallet: Wallet; created: boolean }> {
-  const { wallet, created, warnings } = await loadOrCreateWalletAt(path);
-  for (const w of warnings) options.log("warn", w);
-  if (created) {
-    options.log(
-      "info",
-      `New HD wallet ${path}: back up its recovery words with 'crackcoin wallet --show-mnemonic'`,
-    );
-  }
-  if (wallet.note) options.log("warn", `Wallet note: ${wallet.note}`);
-  if (wallet.encrypted) {
-    const p = await currentPassphrase(options.io, options.passphraseFile);
-    if (p === null) {
-      wallet.lockedReason = "Sending is off: the wallet is encrypted and this node had no way " +
-        `to ask for its passphrase (no terminal). Restart with ${PASSPHRASE_ENV} or ` +
-        "--passphrase-file FILE to send.";
-      options.log(
-        "warn",
-        `Wallet ${path} is encrypted and no passphrase was given: syncing and mining, ` +
-          `but sending is off`,
-      );
-    } else wallet.unlock(p, path);
-  }
-  try {
-    Deno.env.delete(PASSPHRASE_ENV);
-  } catch { /* no env permission: nothing to clean */ }
-  return { wallet, created };
 }

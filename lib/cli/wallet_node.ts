@@ -1,0 +1,130 @@
+/**
+ * The wallet's hooks into the node and `export`: {@linkcode openNodeWallet} at start (asks
+ * for the passphrase once), {@linkcode walletExport} (the export's `wallet` part) and
+ * {@linkcode addExportSecrets} (`export --secrets`).
+ * @module
+ */
+import type { Ledger } from "../ledger/ledger.ts";
+import { WalletError } from "../wallet/errors.ts";
+import { walletBalance } from "../wallet/payment.ts";
+import { Wallet } from "../wallet/wallet.ts";
+import { readWalletFile } from "../wallet/wallet_file.ts";
+import { loadOrCreateWalletAt } from "../wallet/wallet_store.ts";
+import type { Logger } from "./log.ts";
+import {
+  currentPassphrase,
+  PASSPHRASE_ENV,
+  type PassphraseIo,
+  unlockSecrets,
+} from "./passphrase.ts";
+
+/** `DIR/wallet.json` (the same as run_node.ts's dataPaths, without importing it). */
+function walletPathOf(dir: string): string {
+  return `${dir}/wallet.json`;
+}
+
+/** The wallet part of `crackcoin export` (DESIGN §5 keeps `address`; the rest is added). */
+export interface WalletExport {
+  address: string | null;
+  hd?: boolean;
+  encrypted?: boolean;
+  note?: string;
+  balance?: { confirmed: string; pending: string };
+  addresses?: { address: string; kind: string; index: number; label?: string }[];
+  labels?: Record<string, string>;
+  /** Only with `export --secrets` on a terminal. */
+  secrets?: { mnemonic: string | null; bip39Passphrase: string; importedKeys: string[] };
+}
+
+/**
+ * The wallet part of an export: the current receive address, every owned address with its
+ * label, the labels, and the balance over every owned address. No secret. `{ address: null }`
+ * when there is no wallet.
+ */
+export async function walletExport(path: string, ledger: Ledger): Promise<WalletExport> {
+  const r = await readWalletFile(path);
+  if (r.kind !== "ok") return { address: null };
+  const w = new Wallet(r.doc);
+  w.scan(ledger.all());
+  const b = walletBalance(ledger, w);
+  return {
+    address: w.address,
+    hd: w.isHd,
+    encrypted: w.encrypted,
+    ...(w.note ? { note: w.note } : {}),
+    balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
+    addresses: w.addresses(),
+    labels: Object.fromEntries(w.labels()),
+  };
+}
+
+/**
+ * `export --secrets`: adds `wallet.secrets` (words, BIP 39 passphrase, imported keys) to an
+ * export. Only when stdout is a terminal, so the secrets cannot slip into a file or a pipe
+ * unnoticed; a warning goes to stderr first. Asks the passphrase of an encrypted wallet.
+ */
+export async function addExportSecrets(
+  doc: { wallet: WalletExport },
+  dir: string,
+  io: PassphraseIo & { stderr: (text: string) => void; stdoutIsTerminal?: boolean },
+): Promise<void> {
+  if (!(io.stdoutIsTerminal ?? Deno.stdout.isTerminal())) {
+    throw new WalletError(
+      "usage",
+      "export --secrets prints only to a terminal, never to a file or pipe; " +
+        "use 'crackcoin wallet --show-mnemonic' to see the words",
+    );
+  }
+  const path = walletPathOf(dir);
+  const r = await readWalletFile(path);
+  if (r.kind !== "ok") throw new WalletError("missing", `No wallet in ${dir}`);
+  const { secrets } = await unlockSecrets(r.doc, path, null, io);
+  io.stderr(
+    "Warning: this export contains your wallet's secrets; anyone who sees them can spend " +
+      "your coins.\n",
+  );
+  doc.wallet.secrets = {
+    mnemonic: secrets.mnemonic,
+    bip39Passphrase: secrets.bip39Passphrase,
+    importedKeys: [...secrets.importedKeys],
+  };
+}
+
+/**
+ * Opens the node's wallet at start, creating an HD wallet on first run. An encrypted wallet
+ * is unlocked once, with the passphrase from --passphrase-file, $CRACKCOIN_PASSPHRASE
+ * (removed from the environment once read) or a no-echo prompt on a terminal; a wrong one
+ * throws WalletError("passphrase"). With none to be had, the wallet stays locked: the node
+ * syncs and mines, and sending says why it is off.
+ */
+export async function openNodeWallet(
+  path: string,
+  options: { passphraseFile: string | null; io: PassphraseIo; log: Logger },
+): Promise<{ wallet: Wallet; created: boolean }> {
+  const { wallet, created, warnings } = await loadOrCreateWalletAt(path);
+  for (const w of warnings) options.log("warn", w);
+  if (created) {
+    options.log(
+      "info",
+      `New HD wallet ${path}: back up its recovery words with 'crackcoin wallet --show-mnemonic'`,
+    );
+  }
+  if (wallet.note) options.log("warn", `Wallet note: ${wallet.note}`);
+  if (wallet.encrypted) {
+    const p = await currentPassphrase(options.io, options.passphraseFile);
+    if (p === null) {
+      wallet.lockedReason = "Sending is off: the wallet is encrypted and this node had no way " +
+        `to ask for its passphrase (no terminal). Restart with ${PASSPHRASE_ENV} or ` +
+        "--passphrase-file FILE to send.";
+      options.log(
+        "warn",
+        `Wallet ${path} is encrypted and no passphrase was given: syncing and mining, ` +
+          `but sending is off`,
+      );
+    } else wallet.unlock(p, path);
+  }
+  try {
+    Deno.env.delete(PASSPHRASE_ENV);
+  } catch { /* no env permission: nothing to clean */ }
+  return { wallet, created };
+}
