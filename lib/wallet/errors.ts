@@ -1,5 +1,5 @@
 /**
- * Errors of the wallet layer (docs/ARCHITECTURE.md, "Local state").
+ * Errors of the wallet layer (README "Your wallet").
  * @module
  */
 import { LedgerError } from "../ledger/errors.ts";

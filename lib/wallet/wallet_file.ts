@@ -12,7 +12,7 @@
  *      secrets: { mnemonic, bip39Passphrase, importedKeys: [hex…] } | encrypted: SealedBox }`.
  *   With encryption, the secrets exist only as ciphertext (lib/wallet/secret_box.ts); the
  *   account xpub, counters, imported addresses and labels stay readable so a node can show
- *   balances and receive without the passphrase (docs/ARCHITECTURE.md, "Wallet").
+ *   balances and receive without the passphrase (docs/PROTOCOL.md §11; README "Your wallet").
  * @module
  */
 import { addressFromPublicKey, decodeAddress } from "../core/address.ts";
