@@ -270,3 +270,57 @@ Deno.test("wallet restore refuses a wrong word by position and a bad checksum; l
     await Deno.remove(root, { recursive: true });
   }
 });
+
+async function mount(...args: string[]): Promise<boolean> {
+  const o = await new Deno.Command("mount", { args, stderr: "null" }).output().catch(() => null);
+  return o?.success ?? false;
+}
+
+Deno.test("a full disk and a read-only directory: one line each, no 0-byte wallet, a retry works", async () => {
+  const root = await Deno.makeTempDir({ prefix: "crackcoin-wallet-" });
+  const full = `${root}/full`, ro = `${root}/ro`;
+  await Deno.mkdir(full);
+  await Deno.mkdir(ro);
+  // A 64 KiB tmpfs, filled up; and a read-only bind mount (root ignores directory modes).
+  const tmpfs = await mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", full);
+  const bound = await mount("--bind", ro, ro) && await mount("-o", "remount,ro,bind", ro);
+  try {
+    if (tmpfs) {
+      await Deno.mkdir(`${full}/d`);
+      const filler = await Deno.open(`${full}/filler`, { write: true, create: true });
+      try {
+        const chunk = new Uint8Array(4096);
+        for (;;) await filler.write(chunk);
+      } catch {
+        /* ENOSPC: the disk is full */
+      } finally {
+        filler.close();
+      }
+      for (const args of [["wallet", "new"], ["wallet", "--import", DEMO_WALLET]]) {
+        const r = await runMain([...args, "--data", `${full}/d`]);
+        assertEquals(r.code, 1, r.stderr);
+        assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+        assert(r.stderr.includes(`${full}/d/wallet.json`), r.stderr);
+        assert(r.stderr.includes("No space left on device"), r.stderr);
+        assertEquals([...Deno.readDirSync(`${full}/d`)].length, 0, "nothing left behind");
+      }
+      await Deno.remove(`${full}/filler`);
+      const retry = await runMain(["wallet", "--import", DEMO_WALLET, "--data", `${full}/d`]);
+      assertEquals(retry.code, 0, retry.stderr);
+    }
+    if (bound) {
+      const r = await runMain(["wallet", "--import", DEMO_WALLET, "--data", ro]);
+      assertEquals(r.code, 1);
+      assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert(r.stderr.includes(`Cannot write wallet file ${ro}/wallet.json`), r.stderr);
+      assert(r.stderr.includes("Read-only file system"), r.stderr);
+    }
+    if (!tmpfs || !bound) {
+      console.log("skipped: mount needs root (tmpfs", tmpfs, "bind", bound, ")");
+    }
+  } finally {
+    if (bound) await new Deno.Command("umount", { args: [ro] }).output();
+    if (tmpfs) await new Deno.Command("umount", { args: [full] }).output();
+    await Deno.remove(root, { recursive: true });
+  }
+});
