@@ -9,7 +9,7 @@ import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
 import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
-import { type WalletExport, walletExport } from "./wallet_node.ts";
+import { type WalletExport, walletView } from "./wallet_node.ts";
 
 /** The export document (DESIGN §5). */
 export interface ExportJson {
@@ -22,6 +22,8 @@ export interface ExportJson {
     timestamp: number;
     inputs: { txid: string; index: number }[];
     outputs: { amount: string; address: string; label?: string }[];
+    /** How it touches the wallet: direction, amount, counterparty (lib/cli/wallet_node.ts). */
+    wallet?: Record<string, string>;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -38,9 +40,11 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
   const genesis = await resolveGenesis(genesisFlag, paths);
   const ledger = await openLedger(paths.ledger, { genesis, readOnly: true });
   try {
-    const wallet = await walletExport(paths.wallet, ledger);
+    const view = await walletView(paths.wallet, ledger);
+    const wallet = view.json;
     const transactions = [];
     for (const r of ledger.all()) {
+      const mine = view.effect(r.tx);
       transactions.push({
         txid: r.txid,
         status: r.status,
@@ -52,6 +56,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
           const label = wallet.labels?.[address];
           return { amount: o.amount.toString(), address, ...(label ? { label } : {}) };
         }),
+        ...(mine ? { wallet: mine } : {}),
       });
     }
     const balances: Record<string, string> = {};

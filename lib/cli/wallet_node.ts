@@ -1,9 +1,13 @@
 /**
  * The wallet's hooks into the node and `export`: {@linkcode openNodeWallet} at start (asks
- * for the passphrase once), {@linkcode walletExport} (the export's `wallet` part) and
+ * for the passphrase once), {@linkcode walletView} (the export's `wallet` part, and each
+ * transaction's direction and counterparty), {@linkcode txEffect} (for `l`) and
  * {@linkcode addExportSecrets} (`export --secrets`).
  * @module
  */
+import { addressFromPublicKey, encodeAddress } from "../core/address.ts";
+import { hash160 } from "../core/hash.ts";
+import type { Tx } from "../core/tx.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { WalletError } from "../wallet/errors.ts";
 import { walletBalance } from "../wallet/payment.ts";
@@ -36,25 +40,84 @@ export interface WalletExport {
   secrets?: { mnemonic: string | null; bip39Passphrase: string; importedKeys: string[] };
 }
 
+/** How one transaction touches the wallet, for `export` and the `l` command. */
+export interface TxEffect {
+  /** "in": paid to us; "out": we paid someone; "self": between our own addresses. */
+  readonly direction: "in" | "out" | "self";
+  /** Net effect on the wallet in base units, signed ("-1000", "+1234" as "1234"). */
+  readonly amount: bigint;
+  /** The other side: the payer's address for "in", the first payee's for "out". */
+  readonly counterparty?: string;
+  /** The user's label of the counterparty, if any. */
+  readonly label?: string;
+}
+
+/** How `tx` touches `wallet` (ownership by isMine), or null when it does not. */
+export function txEffect(wallet: Wallet, tx: Tx): TxEffect | null {
+  const ownInputs = tx.inputs.filter((i) => wallet.isMine(hash160(i.publicKey)));
+  let received = 0n, total = 0n;
+  for (const o of tx.outputs) {
+    total += o.amount;
+    if (wallet.isMine(o.address)) received += o.amount;
+  }
+  if (ownInputs.length === 0 && received === 0n) return null;
+  const effect = (direction: TxEffect["direction"], amount: bigint, counterparty?: string) => {
+    const label = counterparty ? wallet.labelOf(counterparty) : undefined;
+    return {
+      direction,
+      amount,
+      ...(counterparty ? { counterparty } : {}),
+      ...(label ? { label } : {}),
+    };
+  };
+  if (ownInputs.length === 0) {
+    const payer = tx.inputs[0] ? addressFromPublicKey(tx.inputs[0].publicKey) : undefined;
+    return effect("in", received, payer);
+  }
+  const payee = tx.outputs.find((o) => !wallet.isMine(o.address));
+  if (!payee) return effect("self", 0n);
+  // Inputs we did not sign are not counted: a crackcoin wallet signs all inputs it spends.
+  return effect("out", received - total, encodeAddress(payee.address));
+}
+
+/** The export's view of a wallet: its `wallet` part and each transaction's effect. */
+export interface WalletView {
+  readonly json: WalletExport;
+  /** The `wallet` field added to a transaction of the export, or null when not ours. */
+  readonly effect: (tx: Tx) => Record<string, string> | null;
+}
+
 /**
  * The wallet part of an export: the current receive address, every owned address with its
- * label, the labels, and the balance over every owned address. No secret. `{ address: null }`
- * when there is no wallet.
+ * label, the labels, and the balance over every owned address; and for each transaction its
+ * direction, amount and counterparty. No secret. `{ address: null }` when there is no wallet.
  */
-export async function walletExport(path: string, ledger: Ledger): Promise<WalletExport> {
+export async function walletView(path: string, ledger: Ledger): Promise<WalletView> {
   const r = await readWalletFile(path);
-  if (r.kind !== "ok") return { address: null };
+  if (r.kind !== "ok") return { json: { address: null }, effect: () => null };
   const w = new Wallet(r.doc);
   w.scan(ledger.all());
   const b = walletBalance(ledger, w);
   return {
-    address: w.address,
-    hd: w.isHd,
-    encrypted: w.encrypted,
-    ...(w.note ? { note: w.note } : {}),
-    balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
-    addresses: w.addresses(),
-    labels: Object.fromEntries(w.labels()),
+    json: {
+      address: w.address,
+      hd: w.isHd,
+      encrypted: w.encrypted,
+      ...(w.note ? { note: w.note } : {}),
+      balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
+      addresses: w.addresses(),
+      labels: Object.fromEntries(w.labels()),
+    },
+    effect: (tx) => {
+      const e = txEffect(w, tx);
+      if (!e) return null;
+      return {
+        direction: e.direction,
+        amount: e.amount.toString(),
+        ...(e.counterparty ? { counterparty: e.counterparty } : {}),
+        ...(e.label ? { label: e.label } : {}),
+      };
+    },
   };
 }
 

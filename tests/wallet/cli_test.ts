@@ -82,6 +82,8 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     const txid = (await b.ask(`t ${addrA} 1000`, /^txid ([0-9a-f]{64})/))[1];
     await b.waitFor(new RegExp(`Payment ${txid.slice(0, 16)} confirmed`), 45_000);
     assertEquals(await balance(b), 4700n);
+    const named = await runMain(["wallet", "label", addrA, "Alice's", "shop", "--data", dirB]);
+    assertEquals(named.code, 0, named.stderr);
     const exB = JSON.parse(keep(await runMain(["export", "--data", dirB])).stdout);
     const pay = exB.transactions.find((t: { txid: string }) => t.txid === txid);
     // The 5000 coin pays: 1000 to A, 4000 change.
@@ -89,6 +91,24 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     assertEquals(pay.outputs.length, 2);
     assert(change !== addrB && change !== addrB2, "fresh change address");
     assertEquals(exB.wallet.address, addrB2);
+    assertEquals(pay.wallet, {
+      direction: "out",
+      amount: "-1000",
+      counterparty: addrA,
+      label: "Alice's shop",
+    });
+    assertEquals(
+      pay.outputs.find((o: { address: string }) => o.address === addrA).label,
+      "Alice's shop",
+    );
+    assertEquals(exB.wallet.labels, { [addrA]: "Alice's shop" });
+    const received = exB.transactions.filter((t: { wallet?: { direction: string } }) =>
+      t.wallet?.direction === "in"
+    );
+    assertEquals(received.map((t: { wallet: { amount: string } }) => t.wallet.amount).sort(), [
+      "5000",
+      "700",
+    ]);
     assertEquals(exB.wallet.balance, { confirmed: "4700", pending: "0" });
     const kinds = exB.wallet.addresses.map((x: { kind: string; address: string }) =>
       `${x.kind}:${x.address}`
