@@ -11,7 +11,7 @@ import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.t
 import { dataPaths, resolveGenesis } from "./run_node.ts";
 import { type WalletExport, walletView } from "./wallet_node.ts";
 
-/** The export document (DESIGN §5). */
+/** The export document (docs/ARCHITECTURE.md "Command line"). */
 export interface ExportJson {
   network: string;
   wallet: WalletExport;

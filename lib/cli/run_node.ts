@@ -67,14 +67,21 @@ export interface WalletEvent {
 
 /** A node that is running. */
 export class Node {
+  /** The files of the data directory. */
   readonly paths: DataPaths;
+  /** The wallet loaded (or created) from `paths.wallet`. */
   readonly wallet: Wallet;
+  /** The ledger opened on `paths.ledger`. */
   readonly ledger: Ledger;
+  /** The network endpoint; it sees the ledger through `netLedgerOf`. */
   readonly net: NetNode;
+  /** The miner pool. */
   readonly miner: MinerPool;
   /** Verifies received signatures off the main thread during sync (one worker). */
   readonly verifier = new VerifyPool(1);
+  /** The settings this node was started with. */
   readonly options: NodeOptions;
+  /** True when the wallet file was created by this start. */
   readonly walletCreated: boolean;
   readonly #log: Logger;
   #walletSaves: Promise<void> = Promise.resolve();

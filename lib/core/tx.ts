@@ -3,9 +3,12 @@
  * Fixed-width fields and one-byte counts give exactly one encoding per transaction.
  * @module
  */
-import { ByteReader, ByteWriter } from "./bytes.ts";
+import { ByteReader, ByteWriter, checkBytes } from "./bytes.ts";
 import { WireError } from "./errors.ts";
 import { sha256, sha256d, toHex } from "./hash.ts";
+import { HASH160_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, TXID_BYTES } from "./sizes.ts";
+
+export { SIGNATURE_BYTES, TXID_BYTES };
 
 /** The only transaction version this code produces and accepts. */
 export const TX_VERSION = 1;
@@ -22,10 +25,6 @@ export const TX_FIXED_BYTES = 11;
 /** Largest possible encoded transaction. */
 export const MAX_TX_BYTES = TX_FIXED_BYTES + MAX_INPUTS * INPUT_BYTES +
   MAX_OUTPUTS * OUTPUT_BYTES;
-/** Bytes of a txid. */
-export const TXID_BYTES = 32;
-/** Bytes of a compact r‖s signature. */
-export const SIGNATURE_BYTES = 64;
 
 /** Domain tag that separates signature digests from every other hash. */
 const SIGHASH_TAG = new TextEncoder().encode("crackcoin/sighash/v1");
@@ -63,28 +62,21 @@ function writeBody(w: ByteWriter, tx: Tx, withSignatures: boolean): void {
   }
   w.u8(tx.version).u64(BigInt(tx.timestamp)).u8(tx.inputs.length);
   for (const inp of tx.inputs) {
-    fixed(inp.txid, TXID_BYTES, "input txid");
-    fixed(inp.publicKey, 33, "public key");
+    checkBytes(inp.txid, TXID_BYTES, "input txid");
+    checkBytes(inp.publicKey, PUBLIC_KEY_BYTES, "public key");
     if (!Number.isInteger(inp.index) || inp.index < 0 || inp.index > 255) {
       throw new RangeError(`"input index" expected 0..255, got ${inp.index}`);
     }
     w.bytes(inp.txid).u8(inp.index).bytes(inp.publicKey);
-    if (withSignatures) w.bytes(fixed(inp.signature, SIGNATURE_BYTES, "signature"));
+    if (withSignatures) w.bytes(checkBytes(inp.signature, SIGNATURE_BYTES, "signature"));
   }
   w.u8(tx.outputs.length);
   for (const out of tx.outputs) {
     if (typeof out.amount !== "bigint" || out.amount < 0n || out.amount >= 1n << 64n) {
       throw new RangeError(`"amount" expected a bigint in [0, 2^64), got ${out.amount}`);
     }
-    w.u64(out.amount).bytes(fixed(out.address, 20, "address hash"));
+    w.u64(out.amount).bytes(checkBytes(out.address, HASH160_BYTES, "address hash"));
   }
-}
-
-function fixed(b: Uint8Array, n: number, what: string): Uint8Array {
-  if (!(b instanceof Uint8Array) || b.length !== n) {
-    throw new RangeError(`"${what}" expected Uint8Array of length ${n}, got length=${b?.length}`);
-  }
-  return b;
 }
 
 /**
@@ -122,7 +114,7 @@ export function readTx(r: ByteReader): Tx {
     inputs.push(Object.freeze({
       txid: r.bytes(TXID_BYTES, "input txid"),
       index: r.u8("input index"),
-      publicKey: r.bytes(33, "public key"),
+      publicKey: r.bytes(PUBLIC_KEY_BYTES, "public key"),
       signature: r.bytes(SIGNATURE_BYTES, "signature"),
     }));
   }
@@ -143,7 +135,9 @@ function readOutputs(r: ByteReader): TxOutput[] {
   }
   const outputs: TxOutput[] = [];
   for (let i = 0; i < nOut; i++) {
-    outputs.push(Object.freeze({ amount: r.u64("amount"), address: r.bytes(20, "address") }));
+    outputs.push(
+      Object.freeze({ amount: r.u64("amount"), address: r.bytes(HASH160_BYTES, "address") }),
+    );
   }
   return outputs;
 }

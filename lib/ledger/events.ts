@@ -4,7 +4,7 @@
  * subscribed after construction (as btcd's `BlockChain.Subscribe`).
  * @module
  */
-import type { RuleError } from "../core/errors.ts";
+import type { RuleCode } from "../core/errors.ts";
 import type { TxStatus } from "../core/state.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 
@@ -16,7 +16,7 @@ export type AddResult =
   | {
     readonly kind: "rejected";
     readonly txid: string;
-    readonly code: RuleError["code"] | "malformed";
+    readonly code: RuleCode;
     readonly message: string;
   };
 

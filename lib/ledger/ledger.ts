@@ -114,7 +114,26 @@ interface ParentRow {
   readonly height: number;
 }
 
-/** Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new. */
+/**
+ * Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new.
+ * Throws LedgerError when the file cannot be opened, is not a crackcoin ledger, or belongs to
+ * another network (docs/PROTOCOL.md §11).
+ *
+ * @example
+ * ```ts
+ * import { openLedger } from "./ledger.ts";
+ * const ledger = await openLedger(":memory:"); // the built-in network's genesis
+ * const kinds: string[] = [];
+ * const unsubscribe = ledger.subscribe((events) => kinds.push(...events.map((e) => e.kind)));
+ * const r = ledger.addTx(new Uint8Array([1, 2, 3]));
+ * if (r.kind !== "rejected" || r.code !== "malformed" || kinds[0] !== "rejected") {
+ *   throw new Error("junk bytes are a counted rejection");
+ * }
+ * if (ledger.count !== 1 || !ledger.supply().ok) throw new Error("only the genesis");
+ * unsubscribe();
+ * ledger.close();
+ * ```
+ */
 export async function openLedger(path: string, options: LedgerOptions = {}): Promise<Ledger> {
   const genesis = options.genesis ?? await loadDefaultGenesis();
   const db = await openDatabase(path, { readOnly: options.readOnly });
@@ -168,8 +187,11 @@ class HeightQueue {
 
 /** The ledger. Create it with `openLedger`. */
 export class Ledger {
+  /** The network's genesis, stored at creation and checked at every open. */
   readonly genesis: Genesis;
+  /** The database file, or ":memory:". */
   readonly path: string;
+  /** Transactions waiting for their parents (in memory, bounded). */
   readonly orphans: OrphanPool;
   readonly #db: DatabaseSync;
   readonly #clock: () => number;

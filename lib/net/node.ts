@@ -59,6 +59,7 @@ export interface NetConfig extends NetEvents {
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
 export class NetNode {
+  /** Traffic counters, shown by the `p` and `m` commands. */
   readonly counters: NetCounters = newCounters();
   readonly #cfg: NetConfig;
   readonly #transport: Transport;

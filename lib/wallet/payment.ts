@@ -69,10 +69,29 @@ export function walletBalance(
 }
 
 /**
- * Builds and signs a payment of `amount` to `to`. Throws TypeError for a bad address
- * (checksum), RangeError for a bad amount, PaymentError for insufficient funds, and the
- * wallet's WalletError("locked") when it cannot sign. A change address is taken only once
- * the coins are known to suffice.
+ * Builds and signs a payment of `amount` base units to the address `to`, spending the
+ * wallet's coins (every address it owns) confirmed first and larger first, with change to a
+ * fresh change address of an HD wallet (the key's own address for a single key); `now` is the
+ * timestamp in ms since the epoch. Throws TypeError for a bad address (checksum), RangeError
+ * for a bad amount, PaymentError for insufficient funds or too many coins, and the wallet's
+ * WalletError("locked") when it cannot sign. A change address is taken only once the coins
+ * are known to suffice.
+ *
+ * @example
+ * ```ts
+ * import { buildPayment } from "./payment.ts";
+ * import { walletFromJson } from "./wallet_file.ts";
+ * import { openLedger } from "../ledger/ledger.ts";
+ * import { initSigning } from "../core/sign.ts";
+ * initSigning();
+ * // The demo wallet owns the built-in network's genesis coins.
+ * const file = new URL("../../genesis/demo_wallet.json", import.meta.url);
+ * const wallet = walletFromJson(await Deno.readTextFile(file), file.pathname);
+ * const ledger = await openLedger(":memory:");
+ * const tx = buildPayment(ledger, wallet, wallet.address, 5n, Date.now());
+ * if (ledger.addTx(tx).kind !== "accepted" || !ledger.supply().ok) throw new Error("payment");
+ * ledger.close();
+ * ```
  */
 export function buildPayment(
   ledger: Ledger,

@@ -361,7 +361,19 @@ export async function loadWallet(path: string): Promise<KeyWallet> {
   return Object.freeze({ keys, address: d.imported[0], ...(d.note ? { note: d.note } : {}) });
 }
 
-/** Parses a single-key (version-1) wallet's JSON, for tools that need the key itself. */
+/**
+ * Parses a single-key (version-1) wallet's JSON, for tools that need the key itself. Throws
+ * WalletError("invalid") naming `source` when it is not such a wallet.
+ *
+ * @example
+ * ```ts
+ * import { walletFromJson, walletToJson } from "./wallet_file.ts";
+ * import { keyPairFromSecret } from "../core/keys.ts";
+ * const keys = keyPairFromSecret(new Uint8Array(32).fill(3));
+ * const wallet = walletFromJson(walletToJson(keys), "example");
+ * if (!wallet.address.startsWith("C")) throw new Error("address");
+ * ```
+ */
 export function walletFromJson(text: string, source: string): KeyWallet {
   const d = parseWalletDoc(text, source);
   if (d.version !== 1 || !d.secrets) fail(source, `expected format "${WALLET_FORMAT}"`);

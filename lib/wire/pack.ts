@@ -3,7 +3,7 @@
  * datagrams as the limits of docs/PROTOCOL.md §9.4 allow, so callers never split by hand.
  * @module
  */
-import { ByteWriter } from "../core/bytes.ts";
+import { ByteWriter, checkBytes } from "../core/bytes.ts";
 import type { Confirmation } from "../core/pow.ts";
 import {
   decodeTx,
@@ -24,7 +24,7 @@ import {
 } from "./constants.ts";
 import { encodeDatagram, writeHeader } from "./datagram.ts";
 import { WireError } from "./errors.ts";
-import { checkTxEncodable, fixedBytes } from "./messages.ts";
+import { checkTxEncodable } from "./messages.ts";
 
 function canonicalTx(given: Tx | Uint8Array | EncodedTx): Uint8Array {
   if (isEncodedTx(given)) {
@@ -76,8 +76,8 @@ export function packTxs(
   sender: Uint8Array,
   txs: readonly (Tx | Uint8Array | EncodedTx)[],
 ): Uint8Array[] {
-  fixedBytes(network, NETWORK_ID_BYTES, "network id");
-  fixedBytes(sender, NODE_ID_BYTES, "sender node id");
+  checkBytes(network, NETWORK_ID_BYTES, "network id");
+  checkBytes(sender, NODE_ID_BYTES, "sender node id");
   const out: Uint8Array[] = [];
   let batch: Uint8Array[] = [];
   let size = HEADER_BYTES + 1;
