@@ -17,7 +17,7 @@ import { CONFIRM_WORK_BITS } from "../lib/core/pow.ts";
 import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
 import { writeWallet } from "../lib/wallet/wallet_file.ts";
-import { NETWORK_KEY_FILE, writeNewNetworkKey } from "../lib/cli/network_key.ts";
+import { NETWORK_KEY_FILE, writeNewNetworkKey } from "../lib/wallet/network_key_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
 import {
   findVanityKey,

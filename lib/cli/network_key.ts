@@ -3,14 +3,11 @@
  * present (written by `deno task genesis --private`). The default public network has none.
  * @module
  */
-import { atomicWriteFile } from "../fs/atomic_write.ts";
 import { Membership } from "../net/membership.ts";
 import { osReason, WalletError } from "../wallet/errors.ts";
-import { networkKeyId, parseNetworkKey } from "../wire/sealed.ts";
+import { networkKeyId } from "../wire/sealed.ts";
+import { NETWORK_KEY_FILE, parseNetworkKey } from "../wallet/network_key_file.ts";
 import type { Logger } from "./log.ts";
-
-/** File name of the key in a data directory or a genesis output directory. */
-export const NETWORK_KEY_FILE = "network.key";
 
 /**
  * Reads the membership key: from `flag` when given (a missing file is an error), else from
@@ -52,12 +49,4 @@ export function membershipOf(key: Uint8Array): { membership: Membership; id: str
     membership: new Membership(key, (n) => crypto.getRandomValues(new Uint8Array(n))),
     id,
   };
-}
-
-/** Writes a new random 32-byte key as 64 hex digits, mode 0600, never over an existing file. */
-export async function writeNewNetworkKey(path: string): Promise<void> {
-  const key = crypto.getRandomValues(new Uint8Array(32));
-  const hex = Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("");
-  await atomicWriteFile(path, hex + "\n", { mode: 0o600, createNew: true });
-  key.fill(0);
 }

@@ -1,5 +1,5 @@
 /**
- * `crackcoin wallet …`: the one-shot wallet commands (DESIGN §5). The node's and export's
+ * `crackcoin wallet …`: the one-shot wallet commands (README "Your wallet"). The node's and export's
  * hooks are in lib/cli/wallet_node.ts. Secrets are printed only by `wallet new` and
  * `wallet --show-mnemonic`, to stdout, and never reach an error or a log line.
  * @module

@@ -27,7 +27,7 @@ function walletPathOf(dir: string): string {
   return `${dir}/wallet.json`;
 }
 
-/** The wallet part of `crackcoin export` (DESIGN §5 keeps `address`; the rest is added). */
+/** The wallet part of `crackcoin export` (`address` as before; the rest is added). */
 export interface WalletExport {
   address: string | null;
   hd?: boolean;

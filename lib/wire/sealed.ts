@@ -206,18 +206,3 @@ function bytesKey(b: Uint8Array): string {
   for (const x of b) s += x.toString(16).padStart(2, "0");
   return s;
 }
-
-/**
- * Parses a network key file's content: 64 hex digits (whitespace around ignored) or exactly
- * 32 raw bytes. Throws RangeError otherwise.
- */
-export function parseNetworkKey(content: Uint8Array): Uint8Array {
-  const text = new TextDecoder().decode(content).trim();
-  if (/^[0-9a-fA-F]{64}$/.test(text)) {
-    const k = new Uint8Array(32);
-    for (let i = 0; i < 32; i++) k[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-    return k;
-  }
-  if (content.length === NETWORK_KEY_BYTES) return content.slice();
-  throw new RangeError("expected 64 hex digits (a 32-byte key)");
-}

@@ -12,11 +12,11 @@ import {
   DatagramSealer,
   MAX_AGE_MS,
   networkKeyId,
-  parseNetworkKey,
   REPLAY_WINDOW,
   SEALED_HEADER_BYTES,
   SEALED_OVERHEAD_BYTES,
 } from "../../lib/wire/sealed.ts";
+import { parseNetworkKey } from "../../lib/wallet/network_key_file.ts";
 
 const KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
 const OTHER = new Uint8Array(32).fill(9);
