@@ -85,7 +85,7 @@ export function walletBalance(
  * import { initSigning } from "../core/sign.ts";
  * initSigning();
  * // The demo wallet owns the built-in network's genesis coins.
- * const file = new URL("../../genesis/demo_wallet.json", import.meta.url);
+ * const file = new URL(import.meta.resolve("../../genesis/demo_wallet.json"));
  * const wallet = walletFromJson(await Deno.readTextFile(file), file.pathname);
  * const ledger = await openLedger(":memory:");
  * const tx = buildPayment(ledger, wallet, wallet.address, 5n, Date.now());
