@@ -140,12 +140,13 @@ export class Node {
       });
     }
     const genesis = await resolveGenesis(options.genesis, paths);
+    // A bad --network-key is refused before the wallet is created.
+    const key = await loadNetworkKey(options.networkKey ?? null, paths.dir, log);
     const { wallet, created } = await openNodeWallet(paths.wallet, {
       passphraseFile: options.passphraseFile ?? null,
       io: realPassphraseIo(),
       log,
     });
-    const key = await loadNetworkKey(options.networkKey ?? null, paths.dir, log);
     const member = key ? membershipOf(key) : undefined;
     if (member) {
       log("info", "private network: datagrams sealed with the membership key", {
