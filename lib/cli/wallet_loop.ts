@@ -52,6 +52,8 @@ export function sweepCommand(node: Node, out: Output): void {
     const total = tx.outputs[0].amount;
     out.line(`Swept ${total} from ${a.address} to ${to}`);
     out.line(`txid ${r.txid} (pending; you will see when it is confirmed)`);
+    const left = node.ledger.unspent(a.address).length;
+    if (left > 0) out.line(`${left} more coins at ${a.address}: type sweep again to move them`);
     swept++;
   }
   void node.saveWallet();
