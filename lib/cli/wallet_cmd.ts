@@ -279,7 +279,10 @@ async function newOrRestore(sub: "new" | "restore", flags: Flags, io: WalletCmdI
     base = { doc: r.doc, secrets: s.secrets };
     passphrase = s.passphrase;
   }
-  const piped = io.terminal ? [] : await stdinLines(io);
+  // Standard input is read only when something is to come from it, so `wallet new` run by a
+  // script with an open stdin does not wait for it.
+  const needsStdin = sub === "restore" || flags["bip39-passphrase"] === true;
+  const piped = io.terminal || !needsStdin ? [] : await stdinLines(io);
   let mnemonic: string;
   if (sub === "new") {
     const words = flags.words ?? "12";
