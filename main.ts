@@ -177,7 +177,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...realPassphraseIo(),
       stdout,
       stderr,
-      readStdin: () => new Response(Deno.stdin.readable).text(),
+      readLines: async (enough) => {
+        const lines: string[] = [];
+        for await (const line of stdinLines()) {
+          lines.push(line.slice(0, 4096));
+          if (enough(lines) || lines.length >= 64) break;
+        }
+        return lines;
+      },
     });
   }
   try {

@@ -64,8 +64,11 @@ $${NEW_PASSPHRASE_ENV}, else a prompt. Exit codes: 0 done, 1 refused or failed, 
 export interface WalletCmdIo extends PassphraseIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** All of standard input (for words and passphrases piped in). */
-  readonly readStdin: () => Promise<string>;
+  /**
+   * Lines of standard input (words and passphrases piped in), read until `enough` holds for
+   * the lines so far or the input ends; nothing past them is waited for.
+   */
+  readonly readLines: (enough: (lines: readonly string[]) => boolean) => Promise<string[]>;
 }
 
 /** A bad `wallet` command line; exit code 2. */
@@ -256,10 +259,18 @@ export function formatWords(mnemonic: string): string {
   return mnemonic.split(" ").map((w, i) => `${String(i + 1).padStart(4)} ${w}\n`).join("");
 }
 
-/** First non-empty lines of piped stdin, without line ends. */
-async function stdinLines(io: WalletCmdIo): Promise<string[]> {
-  const text = (await io.readStdin()).slice(0, 64 * 1024);
-  return text.split(/\r?\n/);
+/**
+ * The lines `wallet new`/`restore` take from a pipe: for restore, the words (the first line
+ * that is not blank), then with --bip39-passphrase the next line; for new, the passphrase line.
+ */
+async function pipedLines(io: WalletCmdIo, restore: boolean, bip39: boolean): Promise<string[]> {
+  const want = (restore ? 1 : 0) + (bip39 ? 1 : 0);
+  const lines = await io.readLines((ls) => {
+    const start = restore ? ls.findIndex((l) => l.trim() !== "") : 0;
+    return start >= 0 && ls.length - start >= want;
+  });
+  const start = restore ? Math.max(0, lines.findIndex((l) => l.trim() !== "")) : 0;
+  return lines.slice(start);
 }
 
 async function newOrRestore(sub: "new" | "restore", flags: Flags, io: WalletCmdIo): Promise<void> {
@@ -282,7 +293,9 @@ async function newOrRestore(sub: "new" | "restore", flags: Flags, io: WalletCmdI
   // Standard input is read only when something is to come from it, so `wallet new` run by a
   // script with an open stdin does not wait for it.
   const needsStdin = sub === "restore" || flags["bip39-passphrase"] === true;
-  const piped = io.terminal || !needsStdin ? [] : await stdinLines(io);
+  const piped = io.terminal || !needsStdin
+    ? []
+    : await pipedLines(io, sub === "restore", flags["bip39-passphrase"] === true);
   let mnemonic: string;
   if (sub === "new") {
     const words = flags.words ?? "12";
@@ -297,7 +310,6 @@ async function newOrRestore(sub: "new" | "restore", flags: Flags, io: WalletCmdI
       if (typed === null) throw new WalletError("mnemonic", "Cancelled");
     } else {
       typed = piped.shift() ?? "";
-      while (typed.trim() === "" && piped.length) typed = piped.shift()!;
     }
     mnemonic = checkMnemonic(typed);
   }

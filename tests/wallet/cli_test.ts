@@ -12,6 +12,7 @@ import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import { randomKeyPair } from "../../lib/core/keys.ts";
 import { writeWallet } from "../../lib/wallet/wallet_file.ts";
+import { hdDoc, Wallet } from "../../lib/wallet/wallet.ts";
 
 const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
 
@@ -265,6 +266,15 @@ Deno.test("wallet restore refuses a wrong word by position and a bad checksum; l
     const ok = await runMain(["wallet", "restore", "--data", `${root}/r`], good + "\n");
     assertEquals(ok.code, 0, ok.stderr);
     const addr = lastWord(ok);
+    // The BIP 39 passphrase is part of the key: the same words give another wallet.
+    const withPass = await runMain(
+      ["wallet", "restore", "--bip39-passphrase", "--data", `${root}/p`],
+      `\n${good}\nTREZOR\n`,
+    );
+    assertEquals(withPass.code, 0, withPass.stderr);
+    const expected = new Wallet(hdDoc(good, "TREZOR")).address;
+    assertEquals(lastWord(withPass), expected);
+    assert(expected !== addr);
     const lab = await runMain(["wallet", "label", addr, "savings", "jar", "--data", `${root}/r`]);
     assertEquals(lab.code, 0, lab.stderr);
     const list = await runMain(["wallet", "addresses", "--data", `${root}/r`]);
