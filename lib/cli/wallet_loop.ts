@@ -8,7 +8,6 @@ import { LedgerError } from "../ledger/errors.ts";
 import { buildSweep, walletBalance } from "../wallet/payment.ts";
 import type { Output } from "./output.ts";
 import type { Node } from "./run_node.ts";
-import type { TxEffect } from "./wallet_node.ts";
 
 /** Help lines of the wallet's loop commands. */
 export const WALLET_LOOP_HELP =
@@ -59,27 +58,4 @@ export function sweepCommand(node: Node, out: Output): void {
   }
   void node.saveWallet();
   if (swept === 0) out.line("Nothing to sweep: no imported key holds coins.");
-}
-
-/**
- * One transaction as the wallet sees it, for the `l` command: direction, signed amount and
- * counterparty with its label, e.g. `out -1000 to Cxyz… (Alice)`. `effect` comes from
- * txEffect() in lib/cli/wallet_node.ts; null (not ours) gives "".
- *
- * @example
- * ```ts
- * import { describeEffect } from "./wallet_loop.ts";
- * const line = describeEffect({ direction: "in", amount: 5n, counterparty: "Cabc", label: "Bo" });
- * if (line !== "in +5 from Cabc (Bo)") throw new Error(line);
- * ```
- */
-export function describeEffect(effect: TxEffect | null): string {
-  if (!effect) return "";
-  const amount = effect.amount > 0n ? `+${effect.amount}` : `${effect.amount}`;
-  if (effect.direction === "self") return "self (between your own addresses)";
-  const who = effect.counterparty
-    ? ` ${effect.direction === "in" ? "from" : "to"} ${effect.counterparty}` +
-      (effect.label ? ` (${effect.label})` : "")
-    : "";
-  return `${effect.direction} ${amount}${who}`;
 }

@@ -1,11 +1,11 @@
 /**
  * The wallet's hooks into the node and `export`: {@linkcode openNodeWallet} at start (asks
  * for the passphrase once), {@linkcode walletView} (the export's `wallet` part, and each
- * transaction's direction and counterparty), {@linkcode txEffect} (for `l`) and
+ * transaction's direction and counterparty), {@linkcode walletOwnership} (the node's test of
+ * "yours") and
  * {@linkcode addExportSecrets} (`export --secrets`).
  * @module
  */
-import { addressFromPublicKey, encodeAddress } from "../core/address.ts";
 import { hash160 } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import type { Ledger } from "../ledger/ledger.ts";
@@ -15,6 +15,7 @@ import { Wallet } from "../wallet/wallet.ts";
 import { readWalletFile } from "../wallet/wallet_file.ts";
 import { loadOrCreateWalletAt } from "../wallet/wallet_store.ts";
 import type { Logger } from "./log.ts";
+import { txEffect } from "./wallet_view.ts";
 import {
   currentPassphrase,
   PASSPHRASE_ENV,
@@ -40,46 +41,6 @@ export interface WalletExport {
   secrets?: { mnemonic: string | null; bip39Passphrase: string; importedKeys: string[] };
 }
 
-/** How one transaction touches the wallet, for `export` and the `l` command. */
-export interface TxEffect {
-  /** "in": paid to us; "out": we paid someone; "self": between our own addresses. */
-  readonly direction: "in" | "out" | "self";
-  /** Net effect on the wallet in base units, signed ("-1000", "+1234" as "1234"). */
-  readonly amount: bigint;
-  /** The other side: the payer's address for "in", the first payee's for "out". */
-  readonly counterparty?: string;
-  /** The user's label of the counterparty, if any. */
-  readonly label?: string;
-}
-
-/** How `tx` touches `wallet` (ownership by isMine), or null when it does not. */
-export function txEffect(wallet: Wallet, tx: Tx): TxEffect | null {
-  const ownInputs = tx.inputs.filter((i) => wallet.isMine(hash160(i.publicKey)));
-  let received = 0n, total = 0n;
-  for (const o of tx.outputs) {
-    total += o.amount;
-    if (wallet.isMine(o.address)) received += o.amount;
-  }
-  if (ownInputs.length === 0 && received === 0n) return null;
-  const effect = (direction: TxEffect["direction"], amount: bigint, counterparty?: string) => {
-    const label = counterparty ? wallet.labelOf(counterparty) : undefined;
-    return {
-      direction,
-      amount,
-      ...(counterparty ? { counterparty } : {}),
-      ...(label ? { label } : {}),
-    };
-  };
-  if (ownInputs.length === 0) {
-    const payer = tx.inputs[0] ? addressFromPublicKey(tx.inputs[0].publicKey) : undefined;
-    return effect("in", received, payer);
-  }
-  const payee = tx.outputs.find((o) => !wallet.isMine(o.address));
-  if (!payee) return effect("self", 0n);
-  // Inputs we did not sign are not counted: a crackcoin wallet signs all inputs it spends.
-  return effect("out", received - total, encodeAddress(payee.address));
-}
-
 /** The export's view of a wallet: its `wallet` part and each transaction's effect. */
 export interface WalletView {
   readonly json: WalletExport;
@@ -98,6 +59,7 @@ export async function walletView(path: string, ledger: Ledger): Promise<WalletVi
   const w = new Wallet(r.doc);
   w.scan(ledger.all());
   const b = walletBalance(ledger, w);
+  const own = walletOwnership(w);
   return {
     json: {
       address: w.address,
@@ -109,13 +71,17 @@ export async function walletView(path: string, ledger: Ledger): Promise<WalletVi
       labels: Object.fromEntries(w.labels()),
     },
     effect: (tx) => {
-      const e = txEffect(w, tx);
-      if (!e) return null;
+      // The same reading of a transaction as the `l` command's (lib/cli/wallet_view.ts),
+      // after a byte-level check that skips the others cheaply.
+      if (!own.touches(tx)) return null;
+      const e = txEffect(tx, own.isMine);
+      if (e.direction === "other") return null;
+      const label = w.labelOf(e.counterparty);
       return {
         direction: e.direction,
         amount: e.amount.toString(),
-        ...(e.counterparty ? { counterparty: e.counterparty } : {}),
-        ...(e.label ? { label: e.label } : {}),
+        counterparty: e.counterparty,
+        ...(label ? { label } : {}),
       };
     },
   };
@@ -190,4 +156,20 @@ export async function openNodeWallet(
     Deno.env.delete(PASSPHRASE_ENV);
   } catch { /* no env permission: nothing to clean */ }
   return { wallet, created };
+}
+
+/**
+ * The node's test of "yours" (lib/cli/wallet_view.ts's Ownership shape) over every address the
+ * wallet owns, the gap-limit lookahead and later change addresses included: `isMine` for an
+ * address, `touches` for a transaction (bytes only: output hashes and HASH160 of input keys).
+ */
+export function walletOwnership(
+  wallet: Wallet,
+): { readonly isMine: (address: string) => boolean; touches(tx: Tx): boolean } {
+  return {
+    isMine: (address) => wallet.isMine(address),
+    touches: (tx) =>
+      tx.outputs.some((o) => wallet.isMine(o.address)) ||
+      tx.inputs.some((i) => wallet.isMine(hash160(i.publicKey))),
+  };
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { NodeProc, runMain, type RunResult } from "../helpers/proc.ts";
+import { BALANCE_LINE, NodeProc, runMain, type RunResult } from "../helpers/proc.ts";
 import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import { randomKeyPair } from "../../lib/core/keys.ts";
@@ -25,8 +25,8 @@ function lastWord(r: RunResult): string {
 }
 
 async function balance(n: NodeProc): Promise<bigint> {
-  const m = await n.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
-  return BigInt(m[1]) + BigInt(m[2]);
+  const m = await n.ask("i", BALANCE_LINE);
+  return BigInt(m[1]) + BigInt(m[4]); // spendable + incoming pending
 }
 
 async function waitBalance(n: NodeProc, want: bigint, ms = 45_000): Promise<void> {
@@ -93,8 +93,8 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     assert(change !== addrB && change !== addrB2, "fresh change address");
     assertEquals(exB.wallet.address, addrB2);
     assertEquals(pay.wallet, {
-      direction: "out",
-      amount: "-1000",
+      direction: "sent",
+      amount: "1000",
       counterparty: addrA,
       label: "Alice's shop",
     });
@@ -104,7 +104,7 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     );
     assertEquals(exB.wallet.labels, { [addrA]: "Alice's shop" });
     const received = exB.transactions.filter((t: { wallet?: { direction: string } }) =>
-      t.wallet?.direction === "in"
+      t.wallet?.direction === "received"
     );
     assertEquals(received.map((t: { wallet: { amount: string } }) => t.wallet.amount).sort(), [
       "5000",
