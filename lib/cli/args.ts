@@ -276,7 +276,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       kind: "export",
       data: dataFlag(str(v, "data"), env),
       genesis: fileFlag("genesis", str(v, "genesis")),
-      secrets: v.secrets === true,
+      ...(v.secrets === true ? { secrets: true } : {}),
     }),
   },
   wallet: {
