@@ -6,6 +6,7 @@
 import { encodeDatagram, type Message } from "../wire/mod.ts";
 import type { NetCounters } from "./counters.ts";
 import type { NetLedger } from "./ledger_port.ts";
+import type { Membership } from "./membership.ts";
 import type { Addr, NetLog, Transport } from "./transport.ts";
 
 /** The node's shared state, handed to each part at construction. */
@@ -26,6 +27,8 @@ export interface NetContext {
    * there and the datagram would exceed 3× what it sent.
    */
   readonly sendBounded: (datagram: Uint8Array, addr: Addr) => Promise<boolean>;
+  /** The membership key of a private network, when there is one. */
+  readonly membership?: Membership;
 }
 
 /** Encodes `message` as a datagram from us. */

@@ -36,6 +36,11 @@ export interface NetCounters {
   replyRefused: number;
   /** Transactions dropped as found in the recent-rejects filter (no verification). */
   txRecentlyRejected: number;
+  /**
+   * Datagrams refused by the membership-key layer (lib/net/membership.ts): unsealed or
+   * forged, under another key, stale or replayed; or, on a node without a key, sealed ones.
+   */
+  authFailed: number;
 }
 
 /** Fresh counters. */
@@ -67,6 +72,7 @@ export function newCounters(): NetCounters {
     banned: 0,
     replyRefused: 0,
     txRecentlyRejected: 0,
+    authFailed: 0,
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import { type NetContext, sendTo } from "./context.ts";
 import { bump } from "./counters.ts";
 import type { NetGuard } from "./guard.ts";
+import { looksSealed } from "./membership.ts";
 import type { TxIngest } from "./ingest.ts";
 import type { PeerTable } from "./peers.ts";
 import type { RateLimiter } from "./rate_limit.ts";
@@ -67,6 +68,17 @@ export class Dispatcher {
     }
     // A banned source is dropped before decoding; others earn reply credit (§10.8, §10.9).
     if (!this.#p.guard.admit(addr, data.length)) return;
+    if (ctx.membership) {
+      const opened = ctx.membership.open(data, ctx.clock());
+      if (typeof opened === "string") {
+        c.authFailed++;
+        return;
+      }
+      data = opened;
+    } else if (looksSealed(data)) {
+      c.authFailed++;
+      return;
+    }
     let d;
     try {
       d = decodeDatagram(data, ctx.ledger.network);

@@ -21,6 +21,7 @@ import { Relay } from "./relay.ts";
 import { Summaries } from "./summaries.ts";
 import { SyncDriver } from "./sync_driver.ts";
 import { type HostPort, type NetLog, Transport } from "./transport.ts";
+import type { Membership } from "./membership.ts";
 
 export { DEFAULT_BROADCAST, DEFAULT_PORT, type HostPort, RECV_BUFFER_BYTES } from "./transport.ts";
 export { FLUSH_TXS, MAX_BATCHES_IN_FLIGHT, MAX_DEFERRED } from "./ingest.ts";
@@ -64,6 +65,8 @@ export interface NetConfig extends NetEvents {
   readonly bans?: boolean;
   /** Interval of the `network counters` log line, ms (COUNTERS_LOG_INTERVAL_MS by default). */
   readonly countersLogIntervalMs?: number;
+  /** A private network's membership key (lib/net/membership.ts); none on the public one. */
+  readonly membership?: Membership;
 }
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
@@ -95,6 +98,7 @@ export class NetNode {
       transport: this.#transport,
       stopped: () => this.#stopped,
       sendBounded: (datagram, addr) => this.#guard.send(datagram, addr),
+      membership: cfg.membership,
     };
     const guard = this.#guard = new NetGuard(ctx, (a) => this.#transport.isStatic(a), {
       bans: cfg.bans ?? true,
