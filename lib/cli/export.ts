@@ -3,25 +3,35 @@
  * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
  * @module
  */
-import { weightJson } from "../core/weight.ts";
+import { type WeightJson, weightJson } from "../core/weight.ts";
 import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
 import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
+import { type WalletExport, walletView } from "./wallet_node.ts";
 
 /** The export document (docs/ARCHITECTURE.md "Command line"). */
 export interface ExportJson {
   network: string;
-  wallet: { address: string | null };
+  wallet: WalletExport;
   transactions: {
     txid: string;
     status: string;
     work: number;
     timestamp: number;
     inputs: { txid: string; index: number }[];
-    outputs: { amount: string; address: string }[];
+    outputs: { amount: string; address: string; label?: string }[];
+    /** How it touches the wallet: direction, amount, counterparty (lib/cli/wallet_node.ts). */
+    wallet?: Record<string, string>;
+    /**
+     * The canonical encoding (PROTOCOL.md §4) as lowercase hex: public keys and signatures
+     * included, so a third party can check every txid and signature from the export alone.
+     */
+    raw: string;
+    /** Cumulative weight (protocol v2): log2 of hashes, exact hashes, and whether exact. */
+    weight: WeightJson;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -36,16 +46,13 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
     throw new LedgerError(`No ledger in ${dir} (expected ${paths.ledger}); run a node there first`);
   }
   const genesis = await resolveGenesis(genesisFlag, paths);
-  let address: string | null = null;
-  try {
-    address = (await loadWallet(paths.wallet)).address;
-  } catch (e) {
-    if (!(e instanceof LedgerError && e.cause instanceof Deno.errors.NotFound)) throw e;
-  }
   const ledger = await openLedger(paths.ledger, { genesis, readOnly: true });
   try {
+    const view = await walletView(paths.wallet, ledger);
+    const wallet = view.json;
     const transactions = [];
     for (const r of ledger.all()) {
+      const mine = view.effect(r.tx);
       transactions.push({
         txid: r.txid,
         status: r.status,
@@ -53,10 +60,13 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         weight: weightJson(r.weight, r.weightExact),
         timestamp: r.tx.timestamp,
         inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
-        outputs: r.tx.outputs.map((o) => ({
-          amount: o.amount.toString(),
-          address: encodeAddress(o.address),
-        })),
+        outputs: r.tx.outputs.map((o) => {
+          const address = encodeAddress(o.address);
+          const label = wallet.labels?.[address];
+          return { amount: o.amount.toString(), address, ...(label ? { label } : {}) };
+        }),
+        ...(mine ? { wallet: mine } : {}),
+        raw: toHex(r.raw),
       });
     }
     const balances: Record<string, string> = {};
@@ -64,7 +74,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
     const s = ledger.supply();
     return {
       network: toHex(ledger.network),
-      wallet: { address },
+      wallet,
       transactions,
       balances,
       supply: { genesis: s.genesis.toString(), unspent: s.unspent.toString(), ok: s.ok },

@@ -42,11 +42,11 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">)
       await opts.after.catch(() => {}); // the batch before reported its own failure
       if (prepared) {
         const ready = await prepared;
-        return collect(() => ledger.commitTxs(ready));
+        return collect(() => ledger.commitTxs(ready, opts.sources));
       }
-      return collect(() => ledger.addTxs(txs));
+      return collect(() => ledger.addTxs(txs, opts.sources));
     },
-    storeConfirmations: (confs) => collect(() => ledger.addConfirmations(confs)),
+    storeConfirmations: (confs, source) => collect(() => ledger.addConfirmations(confs, source)),
     summary: () => ledger.summary(),
     inventory: (after, limit) => ledger.inventory(after, limit),
     getItem: (id) => ledger.getItem(id),
@@ -56,5 +56,6 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">)
       ledger.orphans.expire(now);
       ledger.waitingConfs.expire(now);
     },
+    announce: (txid, now) => ledger.orphans.announce(txid, now),
   };
 }

@@ -39,7 +39,7 @@ import type {
   TxEvent,
 } from "./events.ts";
 import { LedgerError } from "./errors.ts";
-import { OrphanPool } from "./orphans.ts";
+import { OrphanPool } from "./orphan_pool.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { BatchHint, Verifier } from "./verifier.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
@@ -390,8 +390,11 @@ export class Ledger {
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
-    return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
+  addTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    sources?: readonly string[],
+  ): AddResult[] {
+    return this.#write(() => txs.map((t, i) => this.#add(t, this.#verify, false, sources?.[i])));
   }
 
   /**
@@ -414,8 +417,10 @@ export class Ledger {
    * signature rule takes the workers' verdicts; a signature they did not see (an orphan
    * retried on the way) is verified here.
    */
-  commitTxs(prepared: PreparedTxs): AddResult[] {
-    return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
+  commitTxs(prepared: PreparedTxs, sources?: readonly string[]): AddResult[] {
+    return this.#write(() =>
+      prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]))
+    );
   }
 
   /**
@@ -426,8 +431,9 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted = false,
+    source?: string,
   ): AddResult {
-    const r = this.#offer(input, verify, adopted);
+    const r = this.#offer(input, verify, adopted, source);
     // "accepted" is recorded by #offer itself, before the orphans it lets in.
     if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
     return r;
@@ -437,6 +443,7 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted: boolean,
+    source?: string,
   ): AddResult {
     let entry: EncodedTx;
     let message: Uint8Array | undefined;
@@ -467,7 +474,7 @@ export class Ledger {
       const missing = missingParents(tx, lookup);
       if (missing.length > 0) {
         if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
-        this.orphans.add(id, raw, missing, now);
+        this.orphans.add(id, raw, missing, now, source);
         return { kind: "orphan", txid: id, missing };
       }
       const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
@@ -584,8 +591,11 @@ export class Ledger {
     return this.#write(() => this.#addConf(c));
   }
 
-  /** Offers many confirmations in one commit. */
-  addConfirmations(list: readonly (Confirmation | Uint8Array)[]): ConfResult[] {
+  /** Offers many confirmations in one commit (`_source`: the sender, for net's accounting; unused). */
+  addConfirmations(
+    list: readonly (Confirmation | Uint8Array)[],
+    _source?: string,
+  ): ConfResult[] {
     return this.#write(() => list.map((c) => this.#addConf(c)));
   }
 
