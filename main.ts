@@ -22,6 +22,8 @@ import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
+import { startNodeHttp } from "./lib/cli/node_http.ts";
+import { RPC_HELP, rpcCommand } from "./lib/http/rpc.ts";
 
 const encoder = new TextEncoder();
 
@@ -104,6 +106,13 @@ async function runNode(options: NodeOptions): Promise<number> {
   out.line(`Wallet: ${node.paths.wallet} (${node.walletCreated ? "created" : "loaded"})`);
   out.line(`Ledger: ${node.paths.ledger} (${node.ledger.count} transactions)`);
   out.line(`Address: ${node.wallet.address}`);
+  let http;
+  try {
+    http = options.http ? await startNodeHttp(node, options, log, (t) => out.line(t)) : null;
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
   node.start();
   out.line(
     `Listening on UDP ${options.bind}:${options.port}, broadcasting to ${options.broadcast}; ` +
@@ -155,6 +164,7 @@ async function runNode(options: NodeOptions): Promise<number> {
       stop.signal.addEventListener("abort", () => resolve(), { once: true });
     });
   }
+  await http?.close();
   await node.stop();
   out.line("Stopped.");
   return 0;
@@ -175,6 +185,8 @@ export async function main(argv: readonly string[]): Promise<number> {
             ? EXPORT_HELP
             : cmd.topic === "wallet"
             ? WALLET_HELP
+            : cmd.topic === "rpc"
+            ? RPC_HELP
             : NODE_HELP) +
             "\n",
         );
@@ -188,6 +200,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "wallet":
         stdout((await walletCommand(cmd.data, cmd.import)) + "\n");
         return 0;
+      case "rpc":
+        return await rpcCommand(cmd.data, cmd.method, [...cmd.args], stdout, stderr);
       case "node":
         return await runNode(cmd.options);
     }

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_MINING_CAP_BITS } from "../mining/pool.ts";
 import { DEFAULT_BROADCAST, DEFAULT_PORT, type HostPort } from "../net/node.ts";
+import { type HttpListen, isLoopback, parseHttpListen } from "../http/listen.ts";
 
 /** The program version (also in deno.json). */
 export const VERSION = "0.1.0";
@@ -28,11 +29,21 @@ export interface NodeOptions {
   readonly quiet: boolean;
   readonly jsonLog: boolean;
   readonly daemon: boolean;
+  /** `--http [ADDR:]PORT`: serve the API and web page there; null (the default) for off. */
+  readonly http: HttpListen | null;
+  /** `--http-allow-remote`: permit an --http address outside loopback. */
+  readonly httpAllowRemote: boolean;
 }
 
 /** What the command line asks for. */
 export type Command =
-  | { readonly kind: "help"; readonly topic: "node" | "export" | "wallet" }
+  | { readonly kind: "help"; readonly topic: "node" | "export" | "wallet" | "rpc" }
+  | {
+    readonly kind: "rpc";
+    readonly data: string;
+    readonly method: string;
+    readonly args: readonly string[];
+  }
   | { readonly kind: "version" }
   | { readonly kind: "node"; readonly options: NodeOptions }
   | { readonly kind: "export"; readonly data: string; readonly genesis: string | null }
@@ -56,6 +67,7 @@ Usage:
   crackcoin [flags]                 run a node with its command loop
   crackcoin export --data DIR       print the ledger as JSON
   crackcoin wallet --data DIR       print the wallet address (--import FILE to load a wallet)
+  crackcoin rpc METHOD [ARGS]       call the API of the node running on --data DIR
   crackcoin --help | --version
 
 Flags:
@@ -71,6 +83,9 @@ Flags:
   --quiet            log warnings only
   --json-log         log JSON lines to stderr
   --daemon           keep running when stdin closes, until SIGINT or SIGTERM
+  --http [ADDR:]PORT serve the local API and web wallet (default off; ADDR 127.0.0.1)
+  --http-allow-remote  permit an --http ADDR outside loopback (the token is then all
+                     that protects the wallet)
   -h, --help         show this help
   --version          show the version
 
@@ -116,6 +131,22 @@ function ipv4(name: string, v: string): string {
   return v;
 }
 
+function httpFlag(v: string | undefined, allowRemote: boolean): HttpListen | null {
+  if (v === undefined) return null;
+  let l: HttpListen;
+  try {
+    l = parseHttpListen(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!isLoopback(l.hostname) && !allowRemote) {
+    throw new UsageError(
+      `Refusing --http on ${l.hostname}: not a loopback address; add --http-allow-remote to allow it`,
+    );
+  }
+  return l;
+}
+
 /** Parses HOST:PORT. */
 export function parsePeer(v: string): HostPort {
   const i = v.lastIndexOf(":");
@@ -132,15 +163,15 @@ export function parsePeer(v: string): HostPort {
 
 /** Parses the command line. Throws UsageError on anything unknown or malformed. */
 export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
-  const sub = argv[0] === "export" || argv[0] === "wallet" ? argv[0] : null;
+  const sub = argv[0] === "export" || argv[0] === "wallet" || argv[0] === "rpc" ? argv[0] : null;
   const rest = sub ? argv.slice(1) : [...argv];
   let parsed;
   try {
     parsed = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: false,
-      options: sub === "export"
+      allowPositionals: sub === "rpc",
+      options: sub === "export" || sub === "rpc"
         ? {
           data: { type: "string" },
           genesis: { type: "string" },
@@ -164,6 +195,8 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
           quiet: { type: "boolean" },
           "json-log": { type: "boolean" },
           daemon: { type: "boolean" },
+          http: { type: "string" },
+          "http-allow-remote": { type: "boolean" },
           help: { type: "boolean", short: "h" },
           version: { type: "boolean" },
         },
@@ -178,6 +211,16 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       kind: "export",
       data: (v.data as string | undefined) ?? defaultData(env),
       genesis: (v.genesis as string | undefined) ?? null,
+    };
+  }
+  if (sub === "rpc") {
+    const [method, ...rest] = parsed.positionals;
+    if (method === undefined) throw new UsageError("rpc needs a METHOD, such as balance");
+    return {
+      kind: "rpc",
+      data: (v.data as string | undefined) ?? defaultData(env),
+      method,
+      args: rest,
     };
   }
   if (sub === "wallet") {
@@ -208,6 +251,8 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       quiet: v.quiet === true,
       jsonLog: v["json-log"] === true,
       daemon: v.daemon === true,
+      http: httpFlag(v.http as string | undefined, v["http-allow-remote"] === true),
+      httpAllowRemote: v["http-allow-remote"] === true,
     },
   };
 }

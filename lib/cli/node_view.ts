@@ -1,0 +1,348 @@
+/**
+ * The adapter between the running node and the HTTP API (lib/http/node_view.ts): the one
+ * place that knows how ledger, wallet, network and miners answer the API's questions. When
+ * protocol v2 (cumulative weight), the HD wallet or the event stream land, this file changes
+ * and lib/http does not.
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { decodeAddress, encodeAddress } from "../core/address.ts";
+import { parseAmount } from "../core/amount.ts";
+import { bytesEqual, fromHex, hash160, toHex } from "../core/hash.ts";
+import { CONFIRM_WORK_BITS } from "../core/pow.ts";
+import { compareSpenders, type TxStatus } from "../core/state.ts";
+import type { Tx } from "../core/tx.ts";
+import { LedgerError } from "../ledger/errors.ts";
+import type { TxRecord } from "../ledger/ledger.ts";
+import { PaymentError } from "../wallet/payment.ts";
+import { explainConflict, explainStatus } from "../http/explain.ts";
+import {
+  type ConflictJson,
+  type GraphJson,
+  type NodeEventJson,
+  type NodeView,
+  SendError,
+  type SpenderJson,
+  type TxDetailJson,
+  type TxSummaryJson,
+} from "../http/node_view.ts";
+import { VERSION } from "./args.ts";
+import type { Node } from "./run_node.ts";
+
+/** Most transactions scanned to filter history or the graph by address. */
+export const ADDRESS_SCAN_LIMIT = 20_000;
+
+/** v1's weight of a transaction: 2^work of its best confirmation (PROTOCOL.md §8). */
+function weightOf(work: number): string {
+  return (1n << BigInt(work)).toString();
+}
+
+/** A NodeView and the function that releases what it holds. */
+export interface NodeViewHandle {
+  readonly view: NodeView;
+  readonly close: () => void;
+}
+
+/**
+ * Builds the API's view of `node`. Conflict partners are read through a second, read-only
+ * SQLite connection to the ledger file (WAL lets it read while the node writes), because the
+ * Ledger has no public "spenders of an outpoint" query yet.
+ */
+export function makeNodeView(node: Node): NodeViewHandle {
+  const ledger = node.ledger;
+  const pk = node.wallet.keys.publicKey;
+  const ourHash = hash160(pk);
+  let db: DatabaseSync | null = null;
+  const sql = () => {
+    if (db === null) db = new DatabaseSync(ledger.path, { readOnly: true });
+    return db;
+  };
+  const listeners = new Set<(e: NodeEventJson) => void>();
+  const emit = (e: NodeEventJson) => {
+    for (const fn of listeners) {
+      try {
+        fn(e);
+      } catch { /* a closed stream: its own cleanup removes it */ }
+    }
+  };
+  node.onWalletEvent((e) =>
+    emit({ kind: e.kind, txid: e.txid, amount: e.amount.toString(), time: Date.now() })
+  );
+
+  function walletAmount(tx: Tx): bigint | null {
+    const spent = tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
+    let received = 0n;
+    for (const o of tx.outputs) if (bytesEqual(o.address, ourHash)) received += o.amount;
+    if (!spent && received === 0n) return null;
+    if (!spent) return received;
+    return -(tx.outputs.reduce((s, o) => s + o.amount, 0n) - received);
+  }
+
+  function summary(r: TxRecord): TxSummaryJson {
+    const amount = walletAmount(r.tx);
+    return {
+      txid: r.txid,
+      status: r.status,
+      work: r.work,
+      weight: weightOf(r.work),
+      timestamp: r.tx.timestamp,
+      inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
+      outputs: r.tx.outputs.map((o) => ({
+        amount: o.amount.toString(),
+        address: encodeAddress(o.address),
+      })),
+      walletAmount: amount === null ? null : amount.toString(),
+    };
+  }
+
+  function touches(tx: Tx, hash: Uint8Array): boolean {
+    return tx.outputs.some((o) => bytesEqual(o.address, hash)) ||
+      tx.inputs.some((i) => bytesEqual(hash160(i.publicKey), hash));
+  }
+
+  /** Most recent first, filtered by address when given. */
+  function recent(limit: number, offset: number, address?: string): TxRecord[] {
+    if (address === undefined) return ledger.history(limit, offset);
+    const hash = decodeAddress(address);
+    const out: TxRecord[] = [];
+    let skipped = 0;
+    for (let at = 0; at < ADDRESS_SCAN_LIMIT && out.length < limit; at += 500) {
+      const page = ledger.history(500, at);
+      for (const r of page) {
+        if (!touches(r.tx, hash)) continue;
+        if (skipped < offset) skipped++;
+        else if (out.length < limit) out.push(r);
+      }
+      if (page.length < 500) break;
+    }
+    return out;
+  }
+
+  /** Every stored spender of an outpoint, in the conflict rule's order (winner first). */
+  function spenders(txid: string, index: number): SpenderJson[] {
+    const rows = sql().prepare(
+      "SELECT t.txid, t.work, t.status, t.timestamp FROM spends s " +
+        "JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
+        "WHERE p.txid = ? AND s.prev_idx = ?",
+    ).all(fromHex(txid), index) as Record<string, unknown>[];
+    const list = rows.map((r) => ({
+      txid: toHex(r.txid as Uint8Array),
+      work: Number(r.work),
+      status: r.status as TxStatus,
+      timestamp: Number(r.timestamp),
+    })).sort(compareSpenders);
+    return list.map((s, i) => ({ ...s, weight: weightOf(s.work), winner: i === 0 }));
+  }
+
+  /** Transactions sharing an input outpoint with `txid`. */
+  function coSpenders(txid: string): string[] {
+    const rows = sql().prepare(
+      "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
+        "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx " +
+        "JOIN txs t2 ON t2.seq = s2.tx WHERE t1.txid = ?",
+    ).all(fromHex(txid)) as Record<string, unknown>[];
+    return rows.map((r) => toHex(r.txid as Uint8Array));
+  }
+
+  function detail(txid: string): TxDetailJson | null {
+    if (!/^[0-9a-f]{64}$/.test(txid)) {
+      throw new TypeError(`Invalid txid "${txid}": expected 64 lowercase hex digits`);
+    }
+    const r = ledger.getTx(txid);
+    if (!r) return null;
+    const conflicts: ConflictJson[] = [];
+    let lostTo: { txid: string; index: number; winner: string } | undefined;
+    let deadParent: string | undefined, unconfirmedParent: string | undefined;
+    const inputs = r.tx.inputs.map((i) => {
+      const parentId = toHex(i.txid);
+      const parent = ledger.getTx(parentId);
+      const out = parent?.tx.outputs[i.index];
+      if (parent && parent.status !== "pending" && parent.status !== "confirmed") {
+        deadParent ??= parentId;
+      }
+      if (parent && parent.status !== "confirmed") unconfirmedParent ??= parentId;
+      const sp = spenders(parentId, i.index);
+      if (sp.length > 1) {
+        conflicts.push({
+          outpoint: { txid: parentId, index: i.index },
+          spenders: sp,
+          winner: sp[0].txid,
+          reason: explainConflict(sp, "the lower txid wins equal weight (PROTOCOL.md §8)"),
+        });
+      }
+      if (sp.length > 0 && sp[0].txid !== txid) {
+        lostTo ??= { txid: parentId, index: i.index, winner: sp[0].txid };
+      }
+      return {
+        txid: parentId,
+        index: i.index,
+        address: out ? encodeAddress(out.address) : null,
+        amount: out ? out.amount.toString() : null,
+      };
+    });
+    return {
+      ...summary(r),
+      inputs,
+      conflicts,
+      explanation: explainStatus({
+        status: r.status,
+        work: r.work,
+        confirmWork: CONFIRM_WORK_BITS,
+        lostTo,
+        deadParent,
+        unconfirmedParent,
+      }),
+    };
+  }
+
+  function graph(limit: number, address?: string): GraphJson {
+    const rows = recent(limit, 0, address);
+    const ids = new Set(rows.map((r) => r.txid));
+    const edges: { from: string; to: string; index: number }[] = [];
+    const conflicts: { a: string; b: string }[] = [];
+    for (const r of rows) {
+      for (const i of r.tx.inputs) {
+        const p = toHex(i.txid);
+        if (ids.has(p)) edges.push({ from: r.txid, to: p, index: i.index });
+      }
+      for (const other of coSpenders(r.txid)) {
+        if (ids.has(other) && r.txid < other) conflicts.push({ a: r.txid, b: other });
+      }
+    }
+    return { nodes: rows.map(summary), edges, conflicts, total: ledger.count };
+  }
+
+  function send(to: string, amountText: string): { txid: string } {
+    try {
+      decodeAddress(to);
+    } catch (e) {
+      throw new SendError("bad-address", (e as Error).message);
+    }
+    let amount: bigint;
+    try {
+      amount = parseAmount(amountText);
+    } catch (e) {
+      throw new SendError("bad-amount", (e as Error).message);
+    }
+    try {
+      const { txid } = node.send(to, amount);
+      const tx = ledger.getTx(txid)?.tx;
+      const net = tx ? walletAmount(tx) : null;
+      emit({ kind: "sent", txid, amount: (net ?? -amount).toString(), time: Date.now() });
+      return { txid };
+    } catch (e) {
+      if (e instanceof PaymentError) {
+        const code = /^Insufficient funds/.test(e.message)
+          ? "insufficient-funds"
+          : "too-many-coins";
+        throw new SendError(code, e.message);
+      }
+      if (e instanceof RangeError) throw new SendError("bad-amount", e.message);
+      if (e instanceof TypeError) throw new SendError("bad-address", e.message);
+      if (e instanceof LedgerError) {
+        const code = /\(([a-z-]+)\)$/.exec(e.message)?.[1] ?? "not-stored";
+        throw new SendError(code, e.message);
+      }
+      throw e;
+    }
+  }
+
+  const view: NodeView = {
+    version: VERSION,
+    dataDir: node.paths.dir,
+    info: () => {
+      const b = ledger.balance(node.wallet.address);
+      const m = node.miner.stats();
+      return {
+        version: VERSION,
+        network: toHex(ledger.network),
+        address: node.wallet.address,
+        balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
+        ledger: {
+          count: ledger.count,
+          statuses: ledger.statusCounts(),
+          summary: toHex(ledger.summary().digest),
+        },
+        peers: node.net.peers().length,
+        mining: { workers: m.workers, hashRate: m.totalHashRate, found: m.found },
+      };
+    },
+    balance: () => {
+      const address = node.wallet.address;
+      let confirmed = 0n, change = 0n, incoming = 0n;
+      for (const c of ledger.unspent(address)) {
+        if (c.status === "confirmed") confirmed += c.amount;
+        else {
+          const tx = ledger.getTx(c.txid)?.tx;
+          if (tx && tx.inputs.some((i) => bytesEqual(i.publicKey, pk))) change += c.amount;
+          else incoming += c.amount;
+        }
+      }
+      const pending = change + incoming;
+      return {
+        address,
+        confirmed: confirmed.toString(),
+        pending: pending.toString(),
+        spendable: (confirmed + pending).toString(),
+        change: change.toString(),
+        incoming: incoming.toString(),
+      };
+    },
+    addresses: () => {
+      const b = ledger.balance(node.wallet.address);
+      return [{
+        address: node.wallet.address,
+        label: null,
+        confirmed: b.confirmed.toString(),
+        pending: b.pending.toString(),
+        receive: true,
+      }];
+    },
+    // One key per wallet until the HD wallet lands (issue 17): the fresh address is the only one.
+    receiveAddress: () => node.wallet.address,
+    history: (limit, offset, address) => recent(limit, offset, address).map(summary),
+    tx: detail,
+    graph,
+    send,
+    mining: () => {
+      const m = node.miner.stats();
+      return {
+        running: m.running,
+        workers: m.workers,
+        workerHashRates: m.workerHashRates,
+        hashRate: m.totalHashRate,
+        target: m.target,
+        found: m.found,
+        totalHashes: m.totalHashes,
+        capBits: node.options.mineCap,
+      };
+    },
+    peers: () => ({ peers: node.net.peers(), counters: { ...node.net.counters } }),
+    sync: () => {
+      const c = node.net.counters;
+      const s = ledger.summary();
+      return {
+        session: node.net.syncStatus(),
+        sessions: c.syncSessions,
+        completed: c.syncCompleted,
+        abandoned: c.syncAbandoned,
+        requested: c.syncRequested,
+        summary: { count: s.count, digest: toHex(s.digest) },
+      };
+    },
+    syncNow: () => node.net.syncNow(),
+    subscribe: (fn) => {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+  return {
+    view,
+    close: () => {
+      listeners.clear();
+      const d = db as DatabaseSync | null;
+      db = null;
+      d?.close();
+    },
+  };
+}
