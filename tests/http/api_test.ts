@@ -5,7 +5,7 @@
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { NodeProc, runMain } from "../helpers/proc.ts";
+import { type NodeProc, runMain } from "../helpers/proc.ts";
 import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 import { OPENAPI } from "../../lib/http/openapi.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
