@@ -1,0 +1,40 @@
+// Builds the page into web/dist: one JS and one CSS bundle with content hashes in their
+// names, and index.html pointing at them. Run by `deno task web` (after `npm ci` here).
+// No CDN and no runtime fetches: everything the page needs is in dist/.
+import * as esbuild from "esbuild";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "dist");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, "assets"), { recursive: true });
+const result = await esbuild.build({
+  entryPoints: [join(here, "src/main.tsx")],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: ["chrome110", "firefox115", "safari16"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  outdir: join(dist, "assets"),
+  entryNames: "[name]-[hash]",
+  metafile: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+const outs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+const js = outs.find((f) => f.endsWith(".js"));
+const css = outs.find((f) => f.endsWith(".css"));
+if (!js || !css) {
+  throw new Error(
+    `esbuild wrote ${outs.join(", ")}: expected a .js and a .css`,
+  );
+}
+const html = readFileSync(join(here, "src/index.html"), "utf8").replace(
+  "%JS%",
+  js,
+).replace("%CSS%", css);
+writeFileSync(join(dist, "index.html"), html);
+console.log(`web/dist: index.html, assets/${js}, assets/${css}`);

@@ -1,0 +1,73 @@
+/**
+ * A uPlot line chart as a Preact component: `series` are named lines over shared x values
+ * (seconds since the epoch). The chart is created once and fed new data on every render.
+ * @module
+ */
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+const COLOURS = [
+  "#2b7bb9",
+  "#d9822b",
+  "#3d9970",
+  "#b10dc9",
+  "#ff4136",
+  "#85144b",
+  "#39cccc",
+];
+
+/** Props of {@link LineChart}. */
+export interface LineChartProps {
+  readonly title: string;
+  readonly xs: readonly number[];
+  readonly series: readonly {
+    readonly label: string;
+    readonly values: readonly (number | null)[];
+  }[];
+  readonly unit?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly testid?: string;
+}
+
+/** A line chart of a few series over time. */
+export function LineChart(p: LineChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const shape = p.series.map((s) => s.label).join("\u0000");
+  useEffect(() => {
+    if (!box.current) return;
+    const opts: uPlot.Options = {
+      title: p.title,
+      width: p.width ?? 560,
+      height: p.height ?? 220,
+      series: [
+        {},
+        ...p.series.map((s, i) => ({
+          label: s.label,
+          stroke: COLOURS[i % COLOURS.length],
+          width: 2,
+          value: (_u: uPlot, v: number | null) =>
+            v === null ? "–" : `${v.toLocaleString()}${p.unit ?? ""}`,
+        })),
+      ],
+      axes: [{}, { size: 70 }],
+    };
+    plot.current = new uPlot(
+      opts,
+      [[...p.xs], ...p.series.map((s) => [...s.values])] as uPlot.AlignedData,
+      box.current,
+    );
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [shape, p.title]);
+  useEffect(() => {
+    plot.current?.setData(
+      [[...p.xs], ...p.series.map((s) => [...s.values])] as uPlot.AlignedData,
+    );
+  });
+  return <div class="chart" ref={box} data-testid={p.testid} />;
+}
