@@ -2,7 +2,7 @@
 // names, and index.html pointing at them. Run by `deno task web` (after `npm ci` here).
 // No CDN and no runtime fetches: everything the page needs is in dist/.
 import * as esbuild from "esbuild";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,4 +37,5 @@ const html = readFileSync(join(here, "src/index.html"), "utf8").replace(
   js,
 ).replace("%CSS%", css);
 writeFileSync(join(dist, "index.html"), html);
+copyFileSync(join(here, "src/favicon.svg"), join(dist, "favicon.svg"));
 console.log(`web/dist: index.html, assets/${js}, assets/${css}`);

@@ -48,7 +48,10 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     // Credentials: DATA/.cookie is the token, 0600; DATA/.http says where to connect.
     assertEquals(await Deno.readTextFile(`${a.dir}/.cookie`), a.token);
     assertEquals((await Deno.stat(`${a.dir}/.cookie`)).mode! & 0o777, 0o600);
-    assertEquals(`http://${(await Deno.readTextFile(`${a.dir}/.http`)).trim()}`, a.base);
+    assertEquals(
+      `http://${(await Deno.readTextFile(`${a.dir}/.http`)).trim()}`,
+      a.base,
+    );
     assert(a.token !== b.token, "every node has its own token");
 
     // No token, a wrong token, another node's token: 401 with a code.
@@ -68,11 +71,26 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
 
     // Host: a DNS name (DNS rebinding) or another port is refused, even with the token.
     const p = new URL(a.base).port;
-    assertEquals(await rawStatus(a.base, "/api/v1/info", `evil.example:${p}`, a.token), 403);
-    assertEquals(await rawStatus(a.base, "/api/v1/info", `127.0.0.1:1`, a.token), 403);
-    assertEquals(await rawStatus(a.base, "/", `rebind.attacker.test:${p}`), 403);
-    assertEquals(await rawStatus(a.base, "/api/v1/info", `localhost:${p}`, a.token), 200);
-    assertEquals(await rawStatus(a.base, "/api/v1/info", `127.0.0.1:${p}`, a.token), 200);
+    assertEquals(
+      await rawStatus(a.base, "/api/v1/info", `evil.example:${p}`, a.token),
+      403,
+    );
+    assertEquals(
+      await rawStatus(a.base, "/api/v1/info", `127.0.0.1:1`, a.token),
+      403,
+    );
+    assertEquals(
+      await rawStatus(a.base, "/", `rebind.attacker.test:${p}`),
+      403,
+    );
+    assertEquals(
+      await rawStatus(a.base, "/api/v1/info", `localhost:${p}`, a.token),
+      200,
+    );
+    assertEquals(
+      await rawStatus(a.base, "/api/v1/info", `127.0.0.1:${p}`, a.token),
+      200,
+    );
 
     // info includes the wallet address; balance has the split.
     const info = await a.api("info");
@@ -83,21 +101,32 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const bal = await a.api("balance");
     assertEquals(bal.body.spendable, String(SUPPLY));
     assertEquals(bal.body.address, a.address);
-    assertEquals((await a.api("addresses")).body.addresses[0].address, a.address);
+    assertEquals(
+      (await a.api("addresses")).body.addresses[0].address,
+      a.address,
+    );
     assertEquals((await b.api("receive")).body.address, b.address);
 
     // Bad payments: 400 with a stable code, nothing sent.
     const bad = async (body: unknown, code: string, status = 400) => {
       const r = await a.api("send", { body });
-      assertEquals([r.status, r.body.error.code], [status, code], JSON.stringify(r.body));
+      assertEquals(
+        [r.status, r.body.error.code],
+        [status, code],
+        JSON.stringify(r.body),
+      );
     };
-    const mistyped = b.address.slice(0, -1) + (b.address.endsWith("a") ? "b" : "a");
+    const mistyped = b.address.slice(0, -1) +
+      (b.address.endsWith("a") ? "b" : "a");
     await bad({ address: b.address, amount: "-5" }, "bad-amount");
     await bad({ address: b.address, amount: "0" }, "bad-amount");
     await bad({ address: b.address, amount: "12.5" }, "bad-amount");
     await bad({ address: b.address }, "bad-amount");
     await bad({ address: mistyped, amount: "5" }, "bad-address");
-    await bad({ address: b.address, amount: String(SUPPLY + 1n) }, "insufficient-funds");
+    await bad(
+      { address: b.address, amount: String(SUPPLY + 1n) },
+      "insufficient-funds",
+    );
     await bad([1, 2], "bad-request");
     const form = await fetch(`${a.base}/api/v1/send`, {
       method: "POST",
@@ -107,7 +136,10 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       },
       body: `address=${b.address}&amount=5`,
     });
-    assertEquals([form.status, (await form.json()).error.code], [415, "unsupported-media-type"]);
+    assertEquals([form.status, (await form.json()).error.code], [
+      415,
+      "unsupported-media-type",
+    ]);
     const big = await a.api("send", {
       body: { address: b.address, amount: "1", pad: "x".repeat(20_000) },
     });
@@ -119,23 +151,36 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     assertEquals((await a.api("nope")).body.error.code, "not-found");
     assertEquals((await a.api("history?limit=abc")).status, 400);
     assertEquals((await a.api(`history?address=${mistyped}`)).status, 400);
-    assertEquals((await a.api("info")).body.ledger.count, 1, "no bad payment was stored");
+    assertEquals(
+      (await a.api("info")).body.ledger.count,
+      1,
+      "no bad payment was stored",
+    );
 
     // A payment A -> B through the API; both SSE streams report it.
-    const evA = collectEvents(a.base, a.token), evB = collectEvents(b.base, b.token);
+    const evA = collectEvents(a.base, a.token),
+      evB = collectEvents(b.base, b.token);
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const sent = await a.api("send", { body: { address: b.address, amount: "1234" } });
+      const sent = await a.api("send", {
+        body: { address: b.address, amount: "1234" },
+      });
       assertEquals(sent.status, 200, JSON.stringify(sent.body));
       const txid: string = sent.body.txid;
       assert(/^[0-9a-f]{64}$/.test(txid));
-      const has = (ev: { events: { kind: string; txid: string }[] }, kind: string) =>
+      const has = (
+        ev: { events: { kind: string; txid: string }[] },
+        kind: string,
+      ) =>
         ev.events.some((e) => e.kind === kind && e.txid === txid) || undefined;
       await until(() => has(evA, "sent"), 10_000, "A's sent event");
       await until(() => has(evB, "received"), 20_000, "B's received event");
       await until(() => has(evB, "confirmed"), 60_000, "B's confirmed event");
       await until(() => has(evA, "confirmed"), 20_000, "A's confirmed event");
-      assertEquals(evB.events.find((e) => e.kind === "received")!.amount, "1234");
+      assertEquals(
+        evB.events.find((e) => e.kind === "received")!.amount,
+        "1234",
+      );
       assertEquals(evA.events.find((e) => e.kind === "sent")!.amount, "-1234");
 
       const tb = await b.api(`tx/${txid}`);
@@ -166,7 +211,8 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     assert(peers.body.peers.length >= 1 && peers.body.counters.datagramsIn > 0);
     const sync = await b.api("sync");
     assert(
-      sync.body.requested >= 1 && /^[0-9a-f]{64}$/.test(sync.body.summary.digest),
+      sync.body.requested >= 1 &&
+        /^[0-9a-f]{64}$/.test(sync.body.summary.digest),
       JSON.stringify(sync.body),
     );
     assertEquals(sync.body.summary.count, 2);
@@ -174,7 +220,9 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const doc = await a.api("openapi.json");
     assertEquals(doc.body, JSON.parse(JSON.stringify(OPENAPI)));
     const kept = JSON.parse(
-      await Deno.readTextFile(new URL("../../docs/openapi.json", import.meta.url)),
+      await Deno.readTextFile(
+        new URL("../../docs/openapi.json", import.meta.url),
+      ),
     );
     assertEquals(kept, doc.body, "docs/openapi.json is the served document");
 
@@ -182,14 +230,26 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const page = await fetch(`${a.base}/`);
     await page.body?.cancel();
     const csp = page.headers.get("content-security-policy") ?? "";
-    assert(csp.includes("script-src 'self'") && csp.includes("frame-ancestors 'none'"), csp);
+    assert(
+      csp.includes("script-src 'self'") &&
+        csp.includes("frame-ancestors 'none'"),
+      csp,
+    );
     assertEquals(page.headers.get("x-content-type-options"), "nosniff");
-    assertEquals(await fetch(`${a.base}/../wallet.json`).then((r) => r.status), 404);
-    assertEquals(await fetch(`${a.base}/assets/..%2Fwallet.json`).then((r) => r.status), 404);
+    assertEquals(
+      await fetch(`${a.base}/../wallet.json`).then((r) => r.status),
+      404,
+    );
+    assertEquals(
+      await fetch(`${a.base}/assets/..%2Fwallet.json`).then((r) => r.status),
+      404,
+    );
 
     // A double spend: the twin spends the genesis coin A already spent, on its own network;
     // then it joins A's network and each side learns the other's spend.
-    const t1 = await twin.api("send", { body: { address: twin.address, amount: "777" } });
+    const t1 = await twin.api("send", {
+      body: { address: twin.address, amount: "777" },
+    });
     assertEquals(t1.status, 200, JSON.stringify(t1.body));
     const loser: string = t1.body.txid;
     await twin.proc.kill("SIGTERM");
@@ -199,7 +259,9 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const d = await until(
       async () => {
         const r = await a.api(`tx/${loser}`);
-        return r.status === 200 && r.body.status === "conflicted" ? r.body : undefined;
+        return r.status === 200 && r.body.status === "conflicted"
+          ? r.body
+          : undefined;
       },
       60_000,
       "A to hold the twin's spend as conflicted",
@@ -210,12 +272,20 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     assertEquals(c.spenders[1].txid, loser);
     assert(c.winner !== loser && c.spenders[0].winner && !c.spenders[1].winner);
     assert(BigInt(c.spenders[0].weight) > BigInt(c.spenders[1].weight));
-    assert(c.reason.includes("more weight") && c.reason.includes(c.winner.slice(0, 16)), c.reason);
     assert(
-      c.reason.includes(c.spenders[0].weight) && c.reason.includes(c.spenders[1].weight),
+      c.reason.includes("more weight") &&
+        c.reason.includes(c.winner.slice(0, 16)),
       c.reason,
     );
-    assert(d.explanation.startsWith("Conflicted: it loses outpoint"), d.explanation);
+    assert(
+      c.reason.includes(c.spenders[0].weight) &&
+        c.reason.includes(c.spenders[1].weight),
+      c.reason,
+    );
+    assert(
+      d.explanation.startsWith("Conflicted: it loses outpoint"),
+      d.explanation,
+    );
     const g = await a.api("graph?limit=10");
     assert(
       g.body.conflicts.some((x: Json) => [x.a, x.b].includes(loser)),
@@ -223,7 +293,8 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     );
 
     // Secrets are never served: the wallet's secret key appears in no answer.
-    const secret = JSON.parse(await Deno.readTextFile(`${a.dir}/wallet.json`)).secretKey as string;
+    const secret = JSON.parse(await Deno.readTextFile(`${a.dir}/wallet.json`))
+      .secretKey as string;
     for (
       const path of [
         "info",
@@ -244,7 +315,9 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const st = await a.proc.kill("SIGTERM");
     nodes.splice(nodes.indexOf(a), 1);
     assertEquals(st.code, 0);
-    assert(!(await exists(`${a.dir}/.cookie`)) && !(await exists(`${a.dir}/.http`)));
+    assert(
+      !(await exists(`${a.dir}/.cookie`)) && !(await exists(`${a.dir}/.http`)),
+    );
   } finally {
     for (const n of nodes) await n.proc.kill("SIGKILL").catch(() => {});
     await Deno.remove(root, { recursive: true });
@@ -271,7 +344,12 @@ Deno.test("api: --http outside loopback is refused without --http-allow-remote; 
     assertEquals(bad.code, 2);
     assert(bad.stderr.includes("Invalid --http"), bad.stderr);
     // With the flag it starts, with a warning.
-    const allowed = await runMain([...common, "--http", "0.0.0.0:0", "--http-allow-remote"], "q\n");
+    const allowed = await runMain([
+      ...common,
+      "--http",
+      "0.0.0.0:0",
+      "--http-allow-remote",
+    ], "q\n");
     assertEquals(allowed.code, 0, allowed.stderr);
     assert(
       allowed.stderr.includes("warn: the HTTP API listens beyond this machine"),
@@ -295,11 +373,14 @@ Deno.test("crackcoin rpc against a --daemon node: JSON out, documented exit code
     const none = await runMain(["rpc", "--data", `${root}/a`, "balance"]);
     assertEquals(none.code, 3, "no node serving HTTP");
     assert(none.stderr.includes("no node serving HTTP"), none.stderr);
-    const node = await startHttpNode(`${root}/a`, freeUdpPort(), { extra: ["--daemon"] });
+    const node = await startHttpNode(`${root}/a`, freeUdpPort(), {
+      extra: ["--daemon"],
+    });
     n = node.proc;
     await n.closeInput(); // a daemon: stdin closed, still running
     await new Promise((r) => setTimeout(r, 300));
-    const rpc = (...args: string[]) => runMain(["rpc", "--data", `${root}/a`, ...args]);
+    const rpc = (...args: string[]) =>
+      runMain(["rpc", "--data", `${root}/a`, ...args]);
     const bal = await rpc("balance");
     assertEquals(bal.code, 0, bal.stderr);
     assertEquals(JSON.parse(bal.stdout).confirmed, String(SUPPLY));
@@ -311,7 +392,10 @@ Deno.test("crackcoin rpc against a --daemon node: JSON out, documented exit code
     const txid = JSON.parse(sent.stdout).txid;
     assert(/^[0-9a-f]{64}$/.test(txid));
     const tx = await rpc("tx", txid);
-    assertEquals(JSON.parse(tx.stdout).outputs[0], { amount: "42", address: other });
+    assertEquals(JSON.parse(tx.stdout).outputs[0], {
+      amount: "42",
+      address: other,
+    });
     const refused = await rpc("send", other, "4.2");
     assertEquals(refused.code, 1);
     assertEquals(JSON.parse(refused.stdout).error.code, "bad-amount");

@@ -7,7 +7,8 @@ import { NodeProc } from "../helpers/proc.ts";
 import { LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 
 /** The demo network's wallet that owns the genesis coins. */
-export const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
+export const DEMO_WALLET =
+  new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
 /** The demo network's supply. */
 export const SUPPLY = 1_000_000_000n;
 
@@ -63,12 +64,17 @@ export async function startHttpNode(
     30_000,
   );
   const base = link[1], token = link[2];
-  const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+  const api = async (
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ) => {
     const res = await fetch(`${base}/api/v1/${path}`, {
       method: init.method ?? (init.body === undefined ? "GET" : "POST"),
       headers: {
         authorization: `Bearer ${token}`,
-        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...(init.body === undefined
+          ? {}
+          : { "content-type": "application/json" }),
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
@@ -88,7 +94,9 @@ export async function until<T>(
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() - t0 > ms) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -101,10 +109,14 @@ export async function rawStatus(
   token?: string,
 ): Promise<number> {
   const u = new URL(base);
-  const conn = await Deno.connect({ hostname: u.hostname, port: Number(u.port) });
+  const conn = await Deno.connect({
+    hostname: u.hostname,
+    port: Number(u.port),
+  });
   try {
     const req = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n` +
-      (token ? `Authorization: Bearer ${token}\r\n` : "") + "Connection: close\r\n\r\n";
+      (token ? `Authorization: Bearer ${token}\r\n` : "") +
+      "Connection: close\r\n\r\n";
     await conn.write(new TextEncoder().encode(req));
     const buf = new Uint8Array(4096);
     let text = "";
@@ -134,7 +146,9 @@ export function collectEvents(base: string, token: string): {
         signal: ctl.signal,
       });
       let buf = "";
-      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+      for await (
+        const chunk of res.body!.pipeThrough(new TextDecoderStream())
+      ) {
         buf += chunk;
         let i;
         while ((i = buf.indexOf("\n\n")) >= 0) {

@@ -168,7 +168,7 @@ export function Inspector(
           <p class="reason" data-testid="conflict-reason">{c.reason}</p>
         </div>
       ))}
-      {d.conflicts.length > 0 && samples.length > 0 && (
+      {d.conflicts.length > 0 && samples.length > 1 && (
         <LineChart
           title="log2 weight over time (sampled while open)"
           xs={samples.map((s) => s.t)}
