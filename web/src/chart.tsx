@@ -17,6 +17,15 @@ const COLOURS = [
   "#39cccc",
 ];
 
+/** 3 000 000 → "3M": axis labels that fit. */
+function compact(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+  return `${+v.toFixed(2)}`;
+}
+
 /** Props of {@link LineChart}. */
 export interface LineChartProps {
   readonly title: string;
@@ -52,7 +61,10 @@ export function LineChart(p: LineChartProps) {
             v === null ? "–" : `${v.toLocaleString()}${p.unit ?? ""}`,
         })),
       ],
-      axes: [{}, { size: 70 }],
+      axes: [{}, {
+        size: 60,
+        values: (_u: uPlot, vals: number[]) => vals.map(compact),
+      }],
     };
     plot.current = new uPlot(
       opts,
