@@ -29,8 +29,8 @@ import {
 import { VERSION } from "./args.ts";
 import type { Node } from "./run_node.ts";
 
-/** Most transactions scanned to filter history or the graph by address. */
-export const ADDRESS_SCAN_LIMIT = 20_000;
+/** Most txids remembered as "spends from this wallet" (for the change split of `balance`). */
+export const OWN_SPEND_CACHE = 100_000;
 
 /** v1's weight of a transaction: 2^work of its best confirmation (PROTOCOL.md §8). */
 function weightOf(work: number): string {
@@ -95,25 +95,37 @@ export function makeNodeView(node: Node): NodeViewHandle {
     };
   }
 
-  function touches(tx: Tx, hash: Uint8Array): boolean {
-    return tx.outputs.some((o) => bytesEqual(o.address, hash)) ||
-      tx.inputs.some((i) => bytesEqual(hash160(i.publicKey), hash));
+  // Whether a transaction spends from this wallet never changes: remembered per txid.
+  const ownSpend = new Map<string, boolean>();
+  function spendsOurs(txid: string): boolean {
+    let v = ownSpend.get(txid);
+    if (v === undefined) {
+      const tx = ledger.getTx(txid)?.tx;
+      v = tx !== undefined && tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
+      if (ownSpend.size >= OWN_SPEND_CACHE) ownSpend.clear();
+      ownSpend.set(txid, v);
+    }
+    return v;
   }
 
-  /** Most recent first, filtered by address when given. */
+  /**
+   * Most recent first, filtered by address when given: transactions with an output to the
+   * address, or spending one (a valid spend of an output is signed by its owner, §7
+   * wrong-owner), read through the outputs and spends indexes, never by a scan.
+   */
   function recent(limit: number, offset: number, address?: string): TxRecord[] {
     if (address === undefined) return ledger.history(limit, offset);
     const hash = decodeAddress(address);
+    const rows = sql().prepare(
+      "SELECT t.txid FROM txs t WHERE t.seq IN (" +
+        "SELECT o.tx FROM outputs o WHERE o.hash = ? UNION " +
+        "SELECT s.tx FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
+        "WHERE o.hash = ?) ORDER BY t.seq DESC LIMIT ? OFFSET ?",
+    ).all(hash, hash, limit, offset) as Record<string, unknown>[];
     const out: TxRecord[] = [];
-    let skipped = 0;
-    for (let at = 0; at < ADDRESS_SCAN_LIMIT && out.length < limit; at += 500) {
-      const page = ledger.history(500, at);
-      for (const r of page) {
-        if (!touches(r.tx, hash)) continue;
-        if (skipped < offset) skipped++;
-        else if (out.length < limit) out.push(r);
-      }
-      if (page.length < 500) break;
+    for (const r of rows) {
+      const rec = ledger.getTx(r.txid as Uint8Array);
+      if (rec) out.push(rec);
     }
     return out;
   }
@@ -272,11 +284,8 @@ export function makeNodeView(node: Node): NodeViewHandle {
       let confirmed = 0n, change = 0n, incoming = 0n;
       for (const c of ledger.unspent(address)) {
         if (c.status === "confirmed") confirmed += c.amount;
-        else {
-          const tx = ledger.getTx(c.txid)?.tx;
-          if (tx && tx.inputs.some((i) => bytesEqual(i.publicKey, pk))) change += c.amount;
-          else incoming += c.amount;
-        }
+        else if (spendsOurs(c.txid)) change += c.amount;
+        else incoming += c.amount;
       }
       const pending = change + incoming;
       return {
