@@ -29,6 +29,9 @@ import {
 import { VERSION } from "./args.ts";
 import type { Node } from "./run_node.ts";
 
+/** Most answers kept between two changes of the ledger. */
+export const MEMO_ENTRIES = 64;
+
 /** Most txids remembered as "spends from this wallet" (for the change split of `balance`). */
 export const OWN_SPEND_CACHE = 100_000;
 
@@ -93,6 +96,27 @@ export function makeNodeView(node: Node): NodeViewHandle {
       })),
       walletAmount: amount === null ? null : amount.toString(),
     };
+  }
+
+  // Answers that depend only on the ledger's contents are kept until the contents change: the
+  // anti-entropy summary digest covers every transaction and its work, from which statuses
+  // and balances follow (PROTOCOL.md §8). The ledger's balance query reads every output the
+  // address ever had (about 0.2 s for a wallet with 100,000 of them), so a page polling it
+  // would otherwise hold the node's only thread.
+  let cacheVersion = "";
+  const cache = new Map<string, unknown>();
+  function memo<T>(key: string, fn: () => T): T {
+    const s = ledger.summary();
+    const version = `${s.count}:${toHex(s.digest)}`;
+    if (version !== cacheVersion) {
+      cache.clear();
+      cacheVersion = version;
+    }
+    if (cache.has(key)) return cache.get(key) as T;
+    const v = fn();
+    if (cache.size >= MEMO_ENTRIES) cache.clear();
+    cache.set(key, v);
+    return v;
   }
 
   // Whether a transaction spends from this wallet never changes: remembered per txid.
@@ -263,7 +287,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
     version: VERSION,
     dataDir: node.paths.dir,
     info: () => {
-      const b = ledger.balance(node.wallet.address);
+      const b = memo(`balance:${node.wallet.address}`, () => ledger.balance(node.wallet.address));
       const m = node.miner.stats();
       return {
         version: VERSION,
@@ -279,26 +303,27 @@ export function makeNodeView(node: Node): NodeViewHandle {
         mining: { workers: m.workers, hashRate: m.totalHashRate, found: m.found },
       };
     },
-    balance: () => {
-      const address = node.wallet.address;
-      let confirmed = 0n, change = 0n, incoming = 0n;
-      for (const c of ledger.unspent(address)) {
-        if (c.status === "confirmed") confirmed += c.amount;
-        else if (spendsOurs(c.txid)) change += c.amount;
-        else incoming += c.amount;
-      }
-      const pending = change + incoming;
-      return {
-        address,
-        confirmed: confirmed.toString(),
-        pending: pending.toString(),
-        spendable: (confirmed + pending).toString(),
-        change: change.toString(),
-        incoming: incoming.toString(),
-      };
-    },
+    balance: () =>
+      memo("balance-split", () => {
+        const address = node.wallet.address;
+        let confirmed = 0n, change = 0n, incoming = 0n;
+        for (const c of ledger.unspent(address)) {
+          if (c.status === "confirmed") confirmed += c.amount;
+          else if (spendsOurs(c.txid)) change += c.amount;
+          else incoming += c.amount;
+        }
+        const pending = change + incoming;
+        return {
+          address,
+          confirmed: confirmed.toString(),
+          pending: pending.toString(),
+          spendable: (confirmed + pending).toString(),
+          change: change.toString(),
+          incoming: incoming.toString(),
+        };
+      }),
     addresses: () => {
-      const b = ledger.balance(node.wallet.address);
+      const b = memo(`balance:${node.wallet.address}`, () => ledger.balance(node.wallet.address));
       return [{
         address: node.wallet.address,
         label: null,
@@ -309,9 +334,13 @@ export function makeNodeView(node: Node): NodeViewHandle {
     },
     // One key per wallet until the HD wallet lands (issue 17): the fresh address is the only one.
     receiveAddress: () => node.wallet.address,
-    history: (limit, offset, address) => recent(limit, offset, address).map(summary),
-    tx: detail,
-    graph,
+    history: (limit, offset, address) =>
+      memo(
+        `history:${limit}:${offset}:${address ?? ""}`,
+        () => recent(limit, offset, address).map(summary),
+      ),
+    tx: (txid) => memo(`tx:${txid}`, () => detail(txid)),
+    graph: (limit, address) => memo(`graph:${limit}:${address ?? ""}`, () => graph(limit, address)),
     send,
     mining: () => {
       const m = node.miner.stats();

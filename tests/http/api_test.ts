@@ -171,8 +171,7 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       const has = (
         ev: { events: { kind: string; txid: string }[] },
         kind: string,
-      ) =>
-        ev.events.some((e) => e.kind === kind && e.txid === txid) || undefined;
+      ) => ev.events.some((e) => e.kind === kind && e.txid === txid) || undefined;
       await until(() => has(evA, "sent"), 10_000, "A's sent event");
       await until(() => has(evB, "received"), 20_000, "B's received event");
       await until(() => has(evB, "confirmed"), 60_000, "B's confirmed event");
@@ -259,9 +258,7 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     const d = await until(
       async () => {
         const r = await a.api(`tx/${loser}`);
-        return r.status === 200 && r.body.status === "conflicted"
-          ? r.body
-          : undefined;
+        return r.status === 200 && r.body.status === "conflicted" ? r.body : undefined;
       },
       60_000,
       "A to hold the twin's spend as conflicted",
@@ -379,8 +376,7 @@ Deno.test("crackcoin rpc against a --daemon node: JSON out, documented exit code
     n = node.proc;
     await n.closeInput(); // a daemon: stdin closed, still running
     await new Promise((r) => setTimeout(r, 300));
-    const rpc = (...args: string[]) =>
-      runMain(["rpc", "--data", `${root}/a`, ...args]);
+    const rpc = (...args: string[]) => runMain(["rpc", "--data", `${root}/a`, ...args]);
     const bal = await rpc("balance");
     assertEquals(bal.code, 0, bal.stderr);
     assertEquals(JSON.parse(bal.stdout).confirmed, String(SUPPLY));

@@ -6,68 +6,13 @@
  * the test runs as root; otherwise it says why it skips.
  * @module
  */
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { freeUdpPort } from "../helpers/net_fixtures.ts";
-import {
-  type HttpNode,
-  importDemoWallet,
-  startHttpNode,
-  SUPPLY,
-  until,
-} from "./http_fixtures.ts";
-
-/** Debian's chromium. */
-export const CHROMIUM = "/usr/bin/chromium";
-
-/** Flags for a quiet, offline, throw-away browser. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { type HttpNode, importDemoWallet, startHttpNode, SUPPLY, until } from "./http_fixtures.ts";
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium, loadChromium, present } from "./chromium.ts";
 
 const IMG = new URL("../../docs/img/", import.meta.url).pathname;
-
-async function present(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Finds chromium, installing Debian's package when possible; else returns why not. */
-export async function ensureChromium(): Promise<string | null> {
-  if (await present(CHROMIUM)) return null;
-  if (Deno.build.os !== "linux" || !(await present("/usr/bin/apt-get"))) {
-    return "no /usr/bin/chromium and no apt-get to install it";
-  }
-  if (Deno.uid?.() !== 0) {
-    return "no /usr/bin/chromium, and not root to apt-get install it";
-  }
-  for (const args of [["update"], ["install", "-y", "chromium"]]) {
-    const r = await new Deno.Command("apt-get", {
-      args,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!r.success) {
-      return `apt-get ${args.join(" ")} failed: ${
-        new TextDecoder().decode(r.stderr).slice(-300)
-      }`;
-    }
-  }
-  return (await present(CHROMIUM))
-    ? null
-    : "apt-get installed chromium, but not at /usr/bin/chromium";
-}
 
 const digits = (s: string | null) => (s ?? "").replace(/\D/g, "");
 
@@ -137,7 +82,7 @@ Deno.test({
       let twin = await startHttpNode(`${root}/twin`, freeUdpPort());
       nodes.push(twin);
       await Deno.mkdir(IMG, { recursive: true });
-      ctx = await chromium.launchPersistentContext(`${root}/profile`, {
+      ctx = await (await loadChromium()).launchPersistentContext(`${root}/profile`, {
         executablePath: CHROMIUM,
         args: CHROMIUM_ARGS,
         headless: true,
@@ -147,8 +92,7 @@ Deno.test({
       const pa = await openPage(ctx, a, problems);
       const balance = pa.getByTestId("balance-confirmed");
       await until(
-        async () =>
-          digits(await balance.textContent()) === String(SUPPLY) || undefined,
+        async () => digits(await balance.textContent()) === String(SUPPLY) || undefined,
         15_000,
         "A's balance",
       );
@@ -186,8 +130,7 @@ Deno.test({
         `review step: ${box}`,
       );
       await pa.getByTestId("send-confirm").click();
-      const txid =
-        (await pa.getByTestId("send-txid").locator("code").textContent())!;
+      const txid = (await pa.getByTestId("send-txid").locator("code").textContent())!;
       assert(/^[0-9a-f]{64}$/.test(txid), txid);
       await rowStatus(pa, txid, "confirmed", 60_000);
       await rowStatus(pb, txid, "confirmed", 60_000);
@@ -214,9 +157,7 @@ Deno.test({
       const detail = await until(
         async () => {
           const r = await a.api(`tx/${loser}`);
-          return r.status === 200 && r.body.status === "conflicted"
-            ? r.body
-            : undefined;
+          return r.status === 200 && r.body.status === "conflicted" ? r.body : undefined;
         },
         60_000,
         "A to hold the twin's spend as conflicted",

@@ -7,8 +7,7 @@ import { NodeProc } from "../helpers/proc.ts";
 import { LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 
 /** The demo network's wallet that owns the genesis coins. */
-export const DEMO_WALLET =
-  new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
+export const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
 /** The demo network's supply. */
 export const SUPPLY = 1_000_000_000n;
 
@@ -72,9 +71,7 @@ export async function startHttpNode(
       method: init.method ?? (init.body === undefined ? "GET" : "POST"),
       headers: {
         authorization: `Bearer ${token}`,
-        ...(init.body === undefined
-          ? {}
-          : { "content-type": "application/json" }),
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
