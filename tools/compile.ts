@@ -421,9 +421,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const built = results.filter((r) => r.ok);
   if (built.length > 0) {
     const lines = await Promise.all(
-      built.map(async (r) =>
-        `${await sha256File(r.path)}  ${executableName(r.target)}`
-      ),
+      built.map(async (r) => `${await sha256File(r.path)}  ${executableName(r.target)}`),
     );
     await Deno.writeTextFile(`${outDir}/SHA256SUMS`, lines.join("\n") + "\n");
   }
@@ -431,9 +429,7 @@ export async function main(args: readonly string[]): Promise<number> {
   console.log("\nSummary:");
   for (const r of results) {
     console.log(
-      `  ${r.ok ? "built " : "FAILED"}  ${r.target}${
-        r.ok ? `  ${r.path}` : `: ${r.reason}`
-      }`,
+      `  ${r.ok ? "built " : "FAILED"}  ${r.target}${r.ok ? `  ${r.path}` : `: ${r.reason}`}`,
     );
   }
   if (built.length > 0) console.log(`  checksums: ${outDir}/SHA256SUMS`);

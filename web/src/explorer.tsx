@@ -20,8 +20,7 @@ const STYLE: cytoscape.StylesheetJson = [
   {
     selector: "node",
     style: {
-      "background-color": (n: cytoscape.NodeSingular) =>
-        COLOUR[n.data("status")] ?? "#999",
+      "background-color": (n: cytoscape.NodeSingular) => COLOUR[n.data("status")] ?? "#999",
       label: "data(label)",
       "font-size": 9,
       "font-family": "monospace",
@@ -148,9 +147,7 @@ export function Explorer(
             } as cytoscape.LayoutOptions,
           ).run();
         }
-        const conflicted = g.nodes.filter((n) =>
-          n.status === "conflicted"
-        ).length;
+        const conflicted = g.nodes.filter((n) => n.status === "conflicted").length;
         setInfo(
           `${g.nodes.length} of ${g.total} transactions shown, ${g.edges.length} spends, ` +
             `${g.conflicts.length} conflicts, ${conflicted} conflicted`,
@@ -233,11 +230,9 @@ export function Explorer(
       </form>
       <div class="graph" ref={box} data-testid="graph" />
       <p class="muted small" data-testid="graph-info">
-        {info} · <span class="dot confirmed" /> confirmed{" "}
-        <span class="dot pending" /> pending <span class="dot conflicted" />
-        {" "}
-        conflicted; red dashed lines join conflicting spends; blue rings are
-        this wallet's.
+        {info} · <span class="dot confirmed" /> confirmed <span class="dot pending" /> pending{" "}
+        <span class="dot conflicted" />{" "}
+        conflicted; red dashed lines join conflicting spends; blue rings are this wallet's.
       </p>
       {error && <p class="error">{error}</p>}
     </section>

@@ -104,8 +104,7 @@ export function Inspector(
                 </a>
                 {i.amount && (
                   <>
-                    {units(i.amount)} from{" "}
-                    <code class="small">{i.address}</code>
+                    {units(i.amount)} from <code class="small">{i.address}</code>
                   </>
                 )}
               </li>
@@ -123,9 +122,7 @@ export function Inspector(
           </ul>
         </div>
       </div>
-      {d.conflicts.length === 0 && (
-        <p class="muted">No other transaction spends these inputs.</p>
-      )}
+      {d.conflicts.length === 0 && <p class="muted">No other transaction spends these inputs.</p>}
       {d.conflicts.map((c) => (
         <div
           class="conflict"
@@ -133,8 +130,7 @@ export function Inspector(
           data-testid="conflict"
         >
           <h3>
-            Conflict over outpoint{" "}
-            <code>{short(c.outpoint.txid)}:{c.outpoint.index}</code>
+            Conflict over outpoint <code>{short(c.outpoint.txid)}:{c.outpoint.index}</code>
           </h3>
           <div class="spenders">
             {c.spenders.map((s) => (

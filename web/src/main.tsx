@@ -90,9 +90,7 @@ function App() {
         : e.kind === "confirmed"
         ? `Transaction ${short(e.txid)} confirmed (${units(e.amount)})`
         : e.kind === "conflicted"
-        ? `Transaction ${short(e.txid)} conflicted: it lost a double spend (${
-          units(e.amount)
-        })`
+        ? `Transaction ${short(e.txid)} conflicted: it lost a double spend (${units(e.amount)})`
         : `Sent ${units(e.amount)} in ${short(e.txid)} (pending)`;
       const id = Math.random();
       setToasts((t) => [...t.slice(-3), { id, text, kind: e.kind }]);
@@ -132,8 +130,7 @@ function App() {
         {info && (
           <div class="status-line small" data-testid="header-info">
             <code data-testid="wallet-address">{info.address}</code> ·{" "}
-            {info.ledger.count.toLocaleString()} txs · {info.peers}{" "}
-            peers · network {info.network}
+            {info.ledger.count.toLocaleString()} txs · {info.peers} peers · network {info.network}
           </div>
         )}
       </header>
@@ -163,9 +160,7 @@ function App() {
         )}
       </div>
       <div class="toasts" data-testid="toasts">
-        {toasts.map((t) => (
-          <div key={t.id} class={`toast ${t.kind}`}>{t.text}</div>
-        ))}
+        {toasts.map((t) => <div key={t.id} class={`toast ${t.kind}`}>{t.text}</div>)}
       </div>
     </>
   );

@@ -4,13 +4,7 @@
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
-import {
-  api,
-  type MiningJson,
-  type PeersJson,
-  short,
-  type SyncJson,
-} from "./api.ts";
+import { api, type MiningJson, type PeersJson, short, type SyncJson } from "./api.ts";
 import { LineChart } from "./chart.tsx";
 
 /** Samples kept for the hash-rate chart (10 minutes at one per 2 s). */
@@ -65,12 +59,10 @@ export function Network() {
           <p data-testid="mining-summary">
             {workers === 0
               ? "Mining is off (--miners 0)."
-              : `${workers} workers, ${(m.hashRate / 1e6).toFixed(2)} MH/s`};
-            {" "}
-            {m.found} confirmations found, {m.totalHashes.toLocaleString()}{" "}
-            hashes; cap {m.capBits} bits; target {m.target
-              ? `${short(m.target.txid)} for ${m.target.goalBits} bits`
-              : "idle"}
+              : `${workers} workers, ${(m.hashRate / 1e6).toFixed(2)} MH/s`}; {m.found}{" "}
+            confirmations found, {m.totalHashes.toLocaleString()} hashes; cap {m.capBits}{" "}
+            bits; target{" "}
+            {m.target ? `${short(m.target.txid)} for ${m.target.goalBits} bits` : "idle"}
           </p>
         )}
         {workers > 0 && rates.length > 0 && (
@@ -157,9 +149,7 @@ export function Network() {
             <th>Ledger summary</th>
             <td>
               <code class="small">
-                {s
-                  ? `${s.summary.count} txs, ${s.summary.digest.slice(0, 16)}…`
-                  : "–"}
+                {s ? `${s.summary.count} txs, ${s.summary.digest.slice(0, 16)}…` : "–"}
               </code>
             </td>
           </tr>

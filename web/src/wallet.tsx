@@ -6,14 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import qrcode from "qrcode-generator";
 import { addressProblem, amountProblem } from "./address.ts";
-import {
-  api,
-  ApiError,
-  type BalanceJson,
-  short,
-  type TxSummaryJson,
-  units,
-} from "./api.ts";
+import { api, ApiError, type BalanceJson, short, type TxSummaryJson, units } from "./api.ts";
 
 function Status({ s }: { s: string }) {
   return <span class={`status ${s}`} data-testid="status">{s}</span>;
@@ -164,8 +157,7 @@ export function Send({ onSent }: { onSent: (txid: string) => void }) {
 /** Receive: the address to give a payer and its QR code. */
 export function Receive() {
   const [address, setAddress] = useState<string | null>(null);
-  const fresh = () =>
-    api<{ address: string }>("receive").then((r) => setAddress(r.address));
+  const fresh = () => api<{ address: string }>("receive").then((r) => setAddress(r.address));
   useEffect(() => {
     fresh();
   }, []);
@@ -237,9 +229,7 @@ export function History(
           ))}
         </tbody>
       </table>
-      {txs.length === 0 && (
-        <p class="muted">No transactions for this wallet yet.</p>
-      )}
+      {txs.length === 0 && <p class="muted">No transactions for this wallet yet.</p>}
     </section>
   );
 }
