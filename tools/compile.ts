@@ -60,11 +60,7 @@ Environment:
 /** What the command line asked for. */
 export type CompileRequest =
   | { readonly help: true }
-  | {
-    readonly help: false;
-    readonly targets: readonly Target[];
-    readonly outDir: string | null;
-  };
+  | { readonly help: false; readonly targets: readonly Target[]; readonly outDir: string | null };
 
 /** Thrown for a command line that cannot be carried out; `main` turns it into exit code 2. */
 export class UsageError extends Error {
@@ -108,11 +104,7 @@ export function parseCompileArgs(args: readonly string[]): CompileRequest {
       targets.push(arg);
     }
   }
-  return {
-    help: false,
-    targets: targets.length > 0 ? targets : [...TARGETS],
-    outDir,
-  };
+  return { help: false, targets: targets.length > 0 ? targets : [...TARGETS], outDir };
 }
 
 /** The file name of the executable for a target. */
@@ -138,23 +130,17 @@ export interface RunTask {
  * ```
  */
 export function startTaskFlags(denoJsonText: string): RunTask {
-  const config = JSON.parse(denoJsonText) as {
-    tasks?: Record<string, unknown>;
-  };
+  const config = JSON.parse(denoJsonText) as { tasks?: Record<string, unknown> };
   const task = config.tasks?.start;
   const line = typeof task === "string"
     ? task
     : (task as { command?: unknown } | undefined)?.command;
   if (typeof line !== "string") {
-    throw new UsageError(
-      'Cannot read the "start" task: deno.json has no tasks.start string',
-    );
+    throw new UsageError('Cannot read the "start" task: deno.json has no tasks.start string');
   }
   const words = line.trim().split(/\s+/);
   if (words[0] !== "deno" || words[1] !== "run") {
-    throw new UsageError(
-      `Cannot use the "start" task "${line}": expected "deno run ..."`,
-    );
+    throw new UsageError(`Cannot use the "start" task "${line}": expected "deno run ..."`);
   }
   const rest = words.slice(2);
   const entryAt = rest.findIndex((w) => !w.startsWith("-"));
@@ -173,9 +159,7 @@ export function isWorkerScript(name: string): boolean {
 }
 
 /** Finds the worker scripts under {@linkcode WORKER_DIRS}, as sorted root-relative paths. */
-export async function findWorkerScripts(
-  root: URL = REPO_ROOT,
-): Promise<string[]> {
+export async function findWorkerScripts(root: URL = REPO_ROOT): Promise<string[]> {
   const found: string[] = [];
   async function walk(rel: string): Promise<void> {
     let entries: Deno.DirEntry[];
@@ -196,9 +180,7 @@ export async function findWorkerScripts(
 }
 
 /** Everything passed to `--include`: the runtime data and the worker scripts. */
-export async function runtimeIncludes(
-  root: URL = REPO_ROOT,
-): Promise<string[]> {
+export async function runtimeIncludes(root: URL = REPO_ROOT): Promise<string[]> {
   return [...RUNTIME_DATA, ...await findWorkerScripts(root)];
 }
 
@@ -281,9 +263,7 @@ export async function checkDenortBin(
   try {
     real = await Deno.realPath(value);
   } catch (e) {
-    throw new UsageError(
-      `Cannot use DENORT_BIN=${value}: ${(e as Error).message}`,
-    );
+    throw new UsageError(`Cannot use DENORT_BIN=${value}: ${(e as Error).message}`);
   }
   if (real === await Deno.realPath(Deno.execPath())) {
     throw new UsageError(
@@ -296,14 +276,8 @@ export async function checkDenortBin(
 
 /** The lowercase hex SHA-256 of a file. */
 export async function sha256File(path: string | URL): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    await Deno.readFile(path),
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Result of compiling one target. */
@@ -316,9 +290,7 @@ export interface TargetResult {
 }
 
 /** Runs a command, copying its stderr through while keeping it for inspection. */
-async function runTeed(
-  command: Deno.Command,
-): Promise<{ code: number; stderr: string }> {
+async function runTeed(command: Deno.Command): Promise<{ code: number; stderr: string }> {
   const child = command.spawn();
   const decoder = new TextDecoder();
   let stderr = "";
@@ -352,19 +324,9 @@ async function compileTarget(
   if (code === 0) return { target, ok: true, reason: "", path };
   if (isRuntimeDownloadFailure(stderr)) {
     console.error(`\n${explainRuntimeDownloadFailure(target)}`);
-    return {
-      target,
-      ok: false,
-      reason: "denort download failed (dl.deno.land unreachable)",
-      path,
-    };
+    return { target, ok: false, reason: "denort download failed (dl.deno.land unreachable)", path };
   }
-  return {
-    target,
-    ok: false,
-    reason: `deno compile exited with code ${code}`,
-    path,
-  };
+  return { target, ok: false, reason: `deno compile exited with code ${code}`, path };
 }
 
 /**
@@ -381,10 +343,7 @@ function resolveOutDir(outDir: string | null, root: string): string {
 /** Runs the tool; returns the process exit code (0 built all, 1 a build failed, 2 usage). */
 export async function main(args: readonly string[]): Promise<number> {
   const rootUrl = REPO_ROOT;
-  const root = decodeURIComponent(rootUrl.pathname).replace(
-    /^\/([A-Za-z]:)/,
-    "$1",
-  );
+  const root = decodeURIComponent(rootUrl.pathname).replace(/^\/([A-Za-z]:)/, "$1");
   let request: CompileRequest;
   let task: RunTask;
   let denort: string | null;
@@ -394,9 +353,7 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    task = startTaskFlags(
-      await Deno.readTextFile(new URL("deno.json", rootUrl)),
-    );
+    task = startTaskFlags(await Deno.readTextFile(new URL("deno.json", rootUrl)));
     denort = await checkDenortBin(Deno.env.get("DENORT_BIN"), request.targets);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -406,9 +363,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const outDir = resolveOutDir(request.outDir, root);
   const includes = await runtimeIncludes(rootUrl);
   await Deno.mkdir(outDir, { recursive: true });
-  console.log(
-    `deno ${Deno.version.deno}; building ${request.targets.length} target(s)`,
-  );
+  console.log(`deno ${Deno.version.deno}; building ${request.targets.length} target(s)`);
   console.log(`embedding: ${includes.join(", ")}`);
   console.log(`flags (from the start task): ${task.flags.join(" ")}`);
   if (denort) console.log(`runtime: DENORT_BIN=${denort}`);
