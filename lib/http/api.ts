@@ -176,7 +176,7 @@ export async function handleApi(
         return json(view.send(address, String(amount)));
       }
       case "events":
-        return get ? events.open(req.signal) : only("GET");
+        return get ? events.open() : only("GET");
       case "openapi.json":
         return get ? json(OPENAPI) : only("GET");
       default:

@@ -34,8 +34,11 @@ export class EventHub {
     return this.#closers.size;
   }
 
-  /** A streaming response that ends when the client goes away or the hub closes. */
-  open(signal: AbortSignal): Response {
+  /**
+   * A streaming response that ends when the client goes away (the body stream is cancelled,
+   * or a write fails) or the hub closes.
+   */
+  open(): Response {
     if (this.#closers.size >= MAX_STREAMS) {
       return new Response(
         JSON.stringify({ error: { code: "too-many-streams", message: "Too many event streams" } }),
@@ -48,7 +51,9 @@ export class EventHub {
         const send = (text: string) => {
           try {
             controller.enqueue(encoder.encode(text));
-          } catch { /* closed */ }
+          } catch {
+            cleanup(); // the client is gone
+          }
         };
         send(`retry: 2000\n: crackcoin events\n\n`);
         const unsubscribe = this.#view.subscribe((e) => send(formatEvent(this.#nextId++, e)));
@@ -65,7 +70,6 @@ export class EventHub {
           } catch { /* already closed or errored */ }
         };
         this.#closers.add(cleanup);
-        signal.addEventListener("abort", cleanup, { once: true });
       },
       cancel: () => cleanup(),
     });
