@@ -38,6 +38,13 @@ export async function startNodeHttp(
     });
   } catch (e) {
     handle.close();
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      // main.ts prints these; say which listener failed (the UDP port has its own message).
+      const Err = e.constructor as new (m: string) => Error;
+      throw new Err(
+        `Cannot serve --http on ${options.http.hostname}:${options.http.port}: ${e.message}`,
+      );
+    }
     throw e;
   }
   print(`API: ${server.url}/api/v1/ (token in ${node.paths.dir}/.cookie)`);

@@ -95,7 +95,7 @@ export async function rpcCommand(
   err: (text: string) => void,
 ): Promise<number> {
   const m = Object.hasOwn(RPC_METHODS, method) ? RPC_METHODS[method] : undefined;
-  const [min, max] = ARITY[method] ?? [0, 0];
+  const [min, max] = Object.hasOwn(ARITY, method) ? ARITY[method] : [0, 0];
   if (!m || args.length < min || args.length > max) {
     err(
       m

@@ -353,6 +353,17 @@ Deno.test("api: --http outside loopback is refused without --http-allow-remote; 
       allowed.stderr,
     );
     assert(!(await exists(`${root}/.cookie`)), "the cookie is removed at exit");
+    // A port already taken: a clear error naming the --http address, exit 1, no cookie left.
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = (taken.addr as Deno.NetAddr).port;
+      const busy = await runMain([...common, "--http", `127.0.0.1:${port}`], "q\n");
+      assertEquals(busy.code, 1, busy.stderr);
+      assert(busy.stderr.includes(`Cannot serve --http on 127.0.0.1:${port}`), busy.stderr);
+      assert(!(await exists(`${root}/.cookie`)));
+    } finally {
+      taken.close();
+    }
     // Off by default: no cookie, no port file, no API line.
     const off = await runMain(common, "q\n");
     assertEquals(off.code, 0);
