@@ -31,7 +31,7 @@ import { runSmokeTest, sourceCommand } from "./compile/smoke.ts";
 import { run } from "./helpers/proc.ts";
 
 const ROOT_PATH = decodeURIComponent(REPO_ROOT.pathname);
-const FIXTURES = new URL("./compile", import.meta.url);
+const FIXTURES = new URL("./compile/", import.meta.url);
 
 /** The root-relative path of a file URL inside the repository. */
 function relativePath(url: URL): string {

@@ -27,10 +27,9 @@ export interface AtomicWriteOptions {
  * @example
  * ```ts
  * import { atomicWriteFile } from "./atomic_write.ts";
- * const dir = await Deno.makeTempDir();
- * await atomicWriteFile(`${dir}/a.json`, new TextEncoder().encode("{}"), { mode: 0o600 });
- * if (await Deno.readTextFile(`${dir}/a.json`) !== "{}") throw new Error("not written");
- * await Deno.remove(dir, { recursive: true });
+ * const path = `${await Deno.makeTempDir()}/a.json`;
+ * await atomicWriteFile(path, new TextEncoder().encode("{}"), { mode: 0o600 });
+ * if (await Deno.readTextFile(path) !== "{}") throw new Error("not written");
  * ```
  */
 export async function atomicWriteFile(

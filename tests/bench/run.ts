@@ -8,6 +8,7 @@ import type { BenchSection } from "./section.ts";
 
 const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection> }>> = {
   core: () => import("./core_bench.ts"),
+  set_digest: () => import("./set_digest_bench.ts"),
   mining: () => import("./mining_bench.ts"),
   ledger: () => import("./ledger_bench.ts"),
   genesis: () => import("./genesis_bench.ts"),

@@ -260,7 +260,7 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  const root = new URL("../..", import.meta.url);
+  const root = new URL("../../", import.meta.url);
   const command = rest[0] === "--source"
     ? await sourceCommand(root)
     : [await Deno.realPath(rest[0])];

@@ -10,7 +10,7 @@ export const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364
 /** secp256k1 field prime p (SEC 2 §2.4.1). */
 export const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 
-const VECTOR_DIR = new URL("../vectors", import.meta.url);
+const VECTOR_DIR = new URL("../vectors/", import.meta.url);
 
 /** The text of a vector file. */
 export function readVectorText(name: string): string {

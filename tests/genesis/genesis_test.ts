@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 
 const WORKERS = 2;
-const ROOT = new URL("../..", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-genesis-" });
