@@ -53,8 +53,20 @@ export interface NodeViewHandle {
  */
 export function makeNodeView(node: Node): NodeViewHandle {
   const ledger = node.ledger;
-  const pk = node.wallet.keys.publicKey;
-  const ourHash = hash160(pk);
+
+  // --- The wallet, as the API needs it. This block is all that changes when the HD wallet
+  // (issue 17) lands: `isOurs` becomes `node.wallet.isMine(hash)`, `walletAddresses` maps
+  // `node.wallet.addresses()` (with labels), `freshAddress` calls `newReceiveAddress()`.
+  const ourHash = hash160(node.wallet.keys.publicKey);
+  /** Whether a HASH160 (an output's address, or an input's public key hashed) is ours. */
+  const isOurs = (hash: Uint8Array): boolean => bytesEqual(hash, ourHash);
+  /** Every address of the wallet with its label; the receive address first. */
+  const walletAddresses = (): { address: string; label: string | null; receive: boolean }[] => [
+    { address: node.wallet.address, label: null, receive: true },
+  ];
+  /** The address to give a payer. */
+  const freshAddress = (): string => node.wallet.address;
+  // ---
   let db: DatabaseSync | null = null;
   const sql = () => {
     if (db === null) db = new DatabaseSync(ledger.path, { readOnly: true });
@@ -68,14 +80,22 @@ export function makeNodeView(node: Node): NodeViewHandle {
       } catch { /* a closed stream: its own cleanup removes it */ }
     }
   };
-  node.onWalletEvent((e) =>
-    emit({ kind: e.kind, txid: e.txid, amount: e.amount.toString(), time: Date.now() })
-  );
+  // Only the kind and the txid are read from the event: the amount is the ledger's, so the
+  // stream keeps one meaning whatever shape the loop's events take.
+  node.onWalletEvent((e) => {
+    const tx = ledger.getTx(e.txid)?.tx;
+    const amount = tx ? walletAmount(tx) : null;
+    emit({ kind: e.kind, txid: e.txid, amount: (amount ?? 0n).toString(), time: Date.now() });
+  });
+
+  function spendsOursTx(tx: Tx): boolean {
+    return tx.inputs.some((i) => isOurs(hash160(i.publicKey)));
+  }
 
   function walletAmount(tx: Tx): bigint | null {
-    const spent = tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
+    const spent = spendsOursTx(tx);
     let received = 0n;
-    for (const o of tx.outputs) if (bytesEqual(o.address, ourHash)) received += o.amount;
+    for (const o of tx.outputs) if (isOurs(o.address)) received += o.amount;
     if (!spent && received === 0n) return null;
     if (!spent) return received;
     return -(tx.outputs.reduce((s, o) => s + o.amount, 0n) - received);
@@ -119,13 +139,24 @@ export function makeNodeView(node: Node): NodeViewHandle {
     return v;
   }
 
+  /** Confirmed and pending balance over every wallet address. */
+  function walletBalance(): { confirmed: bigint; pending: bigint } {
+    let confirmed = 0n, pending = 0n;
+    for (const { address } of walletAddresses()) {
+      const b = memo(`balance:${address}`, () => ledger.balance(address));
+      confirmed += b.confirmed;
+      pending += b.pending;
+    }
+    return { confirmed, pending };
+  }
+
   // Whether a transaction spends from this wallet never changes: remembered per txid.
   const ownSpend = new Map<string, boolean>();
   function spendsOurs(txid: string): boolean {
     let v = ownSpend.get(txid);
     if (v === undefined) {
       const tx = ledger.getTx(txid)?.tx;
-      v = tx !== undefined && tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
+      v = tx !== undefined && spendsOursTx(tx);
       if (ownSpend.size >= OWN_SPEND_CACHE) ownSpend.clear();
       ownSpend.set(txid, v);
     }
@@ -137,15 +168,21 @@ export function makeNodeView(node: Node): NodeViewHandle {
    * address, or spending one (a valid spend of an output is signed by its owner, §7
    * wrong-owner), read through the outputs and spends indexes, never by a scan.
    */
-  function recent(limit: number, offset: number, address?: string): TxRecord[] {
+  function recent(
+    limit: number,
+    offset: number,
+    address?: string | readonly string[],
+  ): TxRecord[] {
     if (address === undefined) return ledger.history(limit, offset);
-    const hash = decodeAddress(address);
+    const hashes = (typeof address === "string" ? [address] : address).map((a) => decodeAddress(a));
+    if (hashes.length === 0) return [];
+    const marks = hashes.map(() => "?").join(", ");
     const rows = sql().prepare(
       "SELECT t.txid FROM txs t WHERE t.seq IN (" +
-        "SELECT o.tx FROM outputs o WHERE o.hash = ? UNION " +
+        `SELECT o.tx FROM outputs o WHERE o.hash IN (${marks}) UNION ` +
         "SELECT s.tx FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
-        "WHERE o.hash = ?) ORDER BY t.seq DESC LIMIT ? OFFSET ?",
-    ).all(hash, hash, limit, offset) as Record<string, unknown>[];
+        `WHERE o.hash IN (${marks})) ORDER BY t.seq DESC LIMIT ? OFFSET ?`,
+    ).all(...hashes, ...hashes, limit, offset) as Record<string, unknown>[];
     const out: TxRecord[] = [];
     for (const r of rows) {
       const rec = ledger.getTx(r.txid as Uint8Array);
@@ -287,12 +324,12 @@ export function makeNodeView(node: Node): NodeViewHandle {
     version: VERSION,
     dataDir: node.paths.dir,
     info: () => {
-      const b = memo(`balance:${node.wallet.address}`, () => ledger.balance(node.wallet.address));
+      const b = walletBalance();
       const m = node.miner.stats();
       return {
         version: VERSION,
         network: toHex(ledger.network),
-        address: node.wallet.address,
+        address: freshAddress(),
         balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
         ledger: {
           count: ledger.count,
@@ -305,16 +342,17 @@ export function makeNodeView(node: Node): NodeViewHandle {
     },
     balance: () =>
       memo("balance-split", () => {
-        const address = node.wallet.address;
         let confirmed = 0n, change = 0n, incoming = 0n;
-        for (const c of ledger.unspent(address)) {
-          if (c.status === "confirmed") confirmed += c.amount;
-          else if (spendsOurs(c.txid)) change += c.amount;
-          else incoming += c.amount;
+        for (const { address } of walletAddresses()) {
+          for (const c of ledger.unspent(address)) {
+            if (c.status === "confirmed") confirmed += c.amount;
+            else if (spendsOurs(c.txid)) change += c.amount;
+            else incoming += c.amount;
+          }
         }
         const pending = change + incoming;
         return {
-          address,
+          address: freshAddress(),
           confirmed: confirmed.toString(),
           pending: pending.toString(),
           spendable: (confirmed + pending).toString(),
@@ -322,22 +360,21 @@ export function makeNodeView(node: Node): NodeViewHandle {
           incoming: incoming.toString(),
         };
       }),
-    addresses: () => {
-      const b = memo(`balance:${node.wallet.address}`, () => ledger.balance(node.wallet.address));
-      return [{
-        address: node.wallet.address,
-        label: null,
-        confirmed: b.confirmed.toString(),
-        pending: b.pending.toString(),
-        receive: true,
-      }];
-    },
-    // One key per wallet until the HD wallet lands (issue 17): the fresh address is the only one.
-    receiveAddress: () => node.wallet.address,
+    addresses: () =>
+      walletAddresses().map((a) => {
+        const b = memo(`balance:${a.address}`, () => ledger.balance(a.address));
+        return { ...a, confirmed: b.confirmed.toString(), pending: b.pending.toString() };
+      }),
+    receiveAddress: freshAddress,
     history: (limit, offset, address) =>
       memo(
         `history:${limit}:${offset}:${address ?? ""}`,
         () => recent(limit, offset, address).map(summary),
+      ),
+    walletHistory: (limit, offset) =>
+      memo(
+        `wallet-history:${limit}:${offset}`,
+        () => recent(limit, offset, walletAddresses().map((a) => a.address)).map(summary),
       ),
     tx: (txid) => memo(`tx:${txid}`, () => detail(txid)),
     graph: (limit, address) => memo(`graph:${limit}:${address ?? ""}`, () => graph(limit, address)),

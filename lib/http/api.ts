@@ -138,15 +138,20 @@ export async function handleApi(
         return get ? json({ addresses: view.addresses() }) : only("GET");
       case "receive":
         return get ? json({ address: view.receiveAddress() }) : only("GET");
-      case "history":
+      case "history": {
         if (!get) return only("GET");
+        const limit = intParam(url, "limit", DEFAULT_LIST, MAX_LIST);
+        const offset = intParam(url, "offset", 0, 10_000_000);
+        const wallet = url.searchParams.get("wallet");
+        if (wallet !== null && wallet !== "1") {
+          throw new BadRequest(`Invalid wallet "${wallet}": expected 1`);
+        }
         return json({
-          transactions: view.history(
-            intParam(url, "limit", DEFAULT_LIST, MAX_LIST),
-            intParam(url, "offset", 0, 10_000_000),
-            addressParam(url),
-          ),
+          transactions: wallet === "1"
+            ? view.walletHistory(limit, offset)
+            : view.history(limit, offset, addressParam(url)),
         });
+      }
       case "graph":
         if (!get) return only("GET");
         return json(view.graph(intParam(url, "limit", DEFAULT_LIST, MAX_LIST), addressParam(url)));

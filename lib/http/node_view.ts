@@ -163,7 +163,8 @@ export interface SyncJson {
 
 /** An event of the SSE stream: the wallet events the command loop prints, plus our sends. */
 export interface NodeEventJson {
-  readonly kind: "received" | "confirmed" | "conflicted" | "sent";
+  /** `reversed`: a payment shown confirmed lost a double spend (the loop's wording may differ). */
+  readonly kind: "received" | "confirmed" | "conflicted" | "reversed" | "sent";
   readonly txid: string;
   /** Net effect on the wallet, decimal, signed. */
   readonly amount: string;
@@ -196,6 +197,8 @@ export interface NodeView {
   readonly receiveAddress: () => string;
   /** Most recent first; `address` filters to transactions that pay or spend from it. */
   readonly history: (limit: number, offset: number, address?: string) => readonly TxSummaryJson[];
+  /** Most recent first: transactions that pay to or spend from any of the wallet's addresses. */
+  readonly walletHistory: (limit: number, offset: number) => readonly TxSummaryJson[];
   /** One transaction, or null when not stored. Throws TypeError for a malformed txid. */
   readonly tx: (txid: string) => TxDetailJson | null;
   /** The last `limit` transactions (optionally touching `address`) with spends and conflicts. */

@@ -61,7 +61,12 @@ export const OPENAPI = {
     "/api/v1/history": get("Transactions, most recent first", {
       type: "object",
       properties: { transactions: { type: "array", items: ref("TxSummary") } },
-    }, [limit, { name: "offset", in: "query", schema: { type: "integer", minimum: 0 } }, address]),
+    }, [limit, { name: "offset", in: "query", schema: { type: "integer", minimum: 0 } }, address, {
+      name: "wallet",
+      in: "query",
+      description: "1: only transactions that pay to or spend from any of the wallet's addresses",
+      schema: { const: "1" },
+    }]),
     "/api/v1/tx/{txid}": {
       get: {
         summary:
@@ -319,7 +324,10 @@ export const OPENAPI = {
       Event: {
         type: "object",
         properties: {
-          kind: { type: "string", enum: ["received", "confirmed", "conflicted", "sent"] },
+          kind: {
+            type: "string",
+            enum: ["received", "confirmed", "conflicted", "reversed", "sent"],
+          },
           txid: hex64,
           amount,
           time: { type: "integer" },

@@ -194,6 +194,14 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       const hist = await b.api(`history?limit=5&address=${b.address}`);
       assertEquals(hist.body.transactions.map((t: Json) => t.txid), [txid]);
       assertEquals(hist.body.transactions[0].walletAmount, "1234");
+      const mine = await b.api("history?limit=5&wallet=1");
+      assertEquals(mine.body.transactions.map((t: Json) => t.txid), [txid]);
+      assertEquals(
+        (await a.api("history?wallet=1")).body.transactions.length,
+        2,
+        "A: genesis and payment",
+      );
+      assertEquals((await a.api("history?wallet=2")).status, 400);
       const g = await a.api("graph?limit=10");
       assertEquals(g.body.total, 2);
       assert(g.body.edges.some((e: Json) => e.from === txid && e.index === 0));

@@ -67,12 +67,10 @@ function App() {
     let live = true;
     const refresh = async () => {
       try {
-        const i = await api<InfoJson>("info");
-        const [b, h] = await Promise.all([
+        const [i, b, h] = await Promise.all([
+          api<InfoJson>("info"),
           api<BalanceJson>("balance"),
-          api<{ transactions: TxSummaryJson[] }>(
-            `history?limit=50&address=${encodeURIComponent(i.address)}`,
-          ),
+          api<{ transactions: TxSummaryJson[] }>("history?limit=50&wallet=1"),
         ]);
         if (!live) return;
         setInfo(i);
@@ -89,8 +87,8 @@ function App() {
         ? `Payment received: ${units(e.amount)} in ${short(e.txid)} (pending)`
         : e.kind === "confirmed"
         ? `Transaction ${short(e.txid)} confirmed (${units(e.amount)})`
-        : e.kind === "conflicted"
-        ? `Transaction ${short(e.txid)} conflicted: it lost a double spend (${units(e.amount)})`
+        : e.kind === "conflicted" || e.kind === "reversed"
+        ? `Transaction ${short(e.txid)} ${e.kind}: it lost a double spend (${units(e.amount)})`
         : `Sent ${units(e.amount)} in ${short(e.txid)} (pending)`;
       const id = Math.random();
       setToasts((t) => [...t.slice(-3), { id, text, kind: e.kind }]);
