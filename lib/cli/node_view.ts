@@ -10,7 +10,7 @@ import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { bytesEqual, fromHex, hash160, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../core/pow.ts";
-import { compareSpenders, type TxStatus } from "../core/state.ts";
+import { compareSpenders } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import type { TxRecord } from "../ledger/ledger.ts";
@@ -35,10 +35,23 @@ export const MEMO_ENTRIES = 64;
 /** Most txids remembered as "spends from this wallet" (for the change split of `balance`). */
 export const OWN_SPEND_CACHE = 100_000;
 
-/** v1's weight of a transaction: 2^work of its best confirmation (PROTOCOL.md §8). */
-function weightOf(work: number): string {
-  return (1n << BigInt(work)).toString();
+// --- The conflict rule's terms, in one place for protocol v2 (issue 14): there, `weightOf`
+// returns `r.weight` (cumulative weight), `ruleOrder` is core/state.ts's order of spenders,
+// and the tie-break sentence names v2's tie-break.
+
+/** The weight the rule compares; v1: 2^work of the best confirmation (PROTOCOL.md §8). */
+function weightOf(r: { readonly work: number }): bigint {
+  return 1n << BigInt(r.work);
 }
+
+/** The conflict rule's order of two spenders: negative when `a` wins (PROTOCOL.md §8). */
+function ruleOrder(a: TxRecord, b: TxRecord): number {
+  return compareSpenders(a, b);
+}
+
+/** How equal weight is decided, for the sentence of `explainConflict`. */
+const TIE_BREAK = "the lower txid wins equal weight (PROTOCOL.md §8)";
+// ---
 
 /** A NodeView and the function that releases what it holds. */
 export interface NodeViewHandle {
@@ -107,7 +120,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
       txid: r.txid,
       status: r.status,
       work: r.work,
-      weight: weightOf(r.work),
+      weight: weightOf(r).toString(),
       timestamp: r.tx.timestamp,
       inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
       outputs: r.tx.outputs.map((o) => ({
@@ -194,17 +207,22 @@ export function makeNodeView(node: Node): NodeViewHandle {
   /** Every stored spender of an outpoint, in the conflict rule's order (winner first). */
   function spenders(txid: string, index: number): SpenderJson[] {
     const rows = sql().prepare(
-      "SELECT t.txid, t.work, t.status, t.timestamp FROM spends s " +
-        "JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
+      "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
         "WHERE p.txid = ? AND s.prev_idx = ?",
     ).all(fromHex(txid), index) as Record<string, unknown>[];
-    const list = rows.map((r) => ({
-      txid: toHex(r.txid as Uint8Array),
-      work: Number(r.work),
-      status: r.status as TxStatus,
-      timestamp: Number(r.timestamp),
-    })).sort(compareSpenders);
-    return list.map((s, i) => ({ ...s, weight: weightOf(s.work), winner: i === 0 }));
+    const list: TxRecord[] = [];
+    for (const r of rows) {
+      const rec = ledger.getTx(r.txid as Uint8Array);
+      if (rec) list.push(rec);
+    }
+    return list.sort(ruleOrder).map((r, i) => ({
+      txid: r.txid,
+      status: r.status,
+      work: r.work,
+      weight: weightOf(r).toString(),
+      timestamp: r.tx.timestamp,
+      winner: i === 0,
+    }));
   }
 
   /** Transactions sharing an input outpoint with `txid`. */
@@ -240,7 +258,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
           outpoint: { txid: parentId, index: i.index },
           spenders: sp,
           winner: sp[0].txid,
-          reason: explainConflict(sp, "the lower txid wins equal weight (PROTOCOL.md §8)"),
+          reason: explainConflict(sp, TIE_BREAK),
         });
       }
       if (sp.length > 0 && sp[0].txid !== txid) {
