@@ -157,6 +157,28 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       "no bad payment was stored",
     );
 
+    // Hostile requests: odd paths, methods and bodies get an answer (mostly a 4xx), never a
+    // crash or a 5xx, and store nothing.
+    const chars = "%/.a0:?#&=\\\u00e9z~";
+    const rnd = (n: number) =>
+      Array.from({ length: n }, () => chars.charAt(Math.floor(Math.random() * chars.length)))
+        .join("");
+    const bodies = [undefined, "{", "null", "[]", `{"address":1,"amount":{}}`, "\u0000".repeat(99)];
+    for (let i = 0; i < 150; i++) {
+      const path = ["tx/", "history?limit=", "graph?address=", "send", "", "events/"][i % 6] +
+        rnd(i % 40);
+      const method = ["GET", "POST", "PUT", "DELETE"][i % 4];
+      const r = await fetch(`${a.base}/api/v1/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${a.token}`, "content-type": "application/json" },
+        body: method === "GET" ? undefined : bodies[i % bodies.length],
+      }).catch(() => null);
+      if (r === null) continue; // a URL that fetch itself refuses
+      await r.body?.cancel();
+      assert(r.status >= 200 && r.status < 500, `${method} /api/v1/${path}: ${r.status}`);
+    }
+    assertEquals((await a.api("info")).body.ledger.count, 1, "the node answers and stored nothing");
+
     // A payment A -> B through the API; both SSE streams report it.
     const evA = collectEvents(a.base, a.token),
       evB = collectEvents(b.base, b.token);
