@@ -7,10 +7,13 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "dist");
+// `node build.mjs [--out DIR]`: DIR defaults to web/dist (tests build elsewhere and compare).
+const outAt = process.argv.indexOf("--out");
+const dist = outAt > 0 ? process.argv[outAt + 1] : join(here, "dist");
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
 const result = await esbuild.build({
+  absWorkingDir: here, // output independent of the caller's working folder
   entryPoints: [join(here, "src/main.tsx")],
   bundle: true,
   minify: true,
@@ -38,4 +41,4 @@ const html = readFileSync(join(here, "src/index.html"), "utf8").replace(
 ).replace("%CSS%", css);
 writeFileSync(join(dist, "index.html"), html);
 copyFileSync(join(here, "src/favicon.svg"), join(dist, "favicon.svg"));
-console.log(`web/dist: index.html, assets/${js}, assets/${css}`);
+console.log(`${dist}: index.html, assets/${js}, assets/${css}`);
