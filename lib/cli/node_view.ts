@@ -5,7 +5,7 @@
  * and lib/http does not.
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { bytesEqual, fromHex, hash160, toHex } from "../core/hash.ts";
@@ -81,9 +81,16 @@ export function makeNodeView(node: Node): NodeViewHandle {
   const freshAddress = (): string => node.wallet.address;
   // ---
   let db: DatabaseSync | null = null;
-  const sql = () => {
-    if (db === null) db = new DatabaseSync(ledger.path, { readOnly: true });
-    return db;
+  const statements = new Map<string, StatementSync>();
+  /** A prepared statement on the read-only connection (opened on first use). */
+  const sql = (text: string): StatementSync => {
+    let st = statements.get(text);
+    if (st === undefined) {
+      db ??= new DatabaseSync(ledger.path, { readOnly: true });
+      st = db.prepare(text);
+      if (statements.size < 64) statements.set(text, st);
+    }
+    return st;
   };
   const listeners = new Set<(e: NodeEventJson) => void>();
   const emit = (e: NodeEventJson) => {
@@ -190,7 +197,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
     const hashes = (typeof address === "string" ? [address] : address).map((a) => decodeAddress(a));
     if (hashes.length === 0) return [];
     const marks = hashes.map(() => "?").join(", ");
-    const rows = sql().prepare(
+    const rows = sql(
       "SELECT t.txid FROM txs t WHERE t.seq IN (" +
         `SELECT o.tx FROM outputs o WHERE o.hash IN (${marks}) UNION ` +
         "SELECT s.tx FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
@@ -206,7 +213,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
 
   /** Every stored spender of an outpoint, in the conflict rule's order (winner first). */
   function spenders(txid: string, index: number): SpenderJson[] {
-    const rows = sql().prepare(
+    const rows = sql(
       "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
         "WHERE p.txid = ? AND s.prev_idx = ?",
     ).all(fromHex(txid), index) as Record<string, unknown>[];
@@ -227,7 +234,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
 
   /** Transactions sharing an input outpoint with `txid`. */
   function coSpenders(txid: string): string[] {
-    const rows = sql().prepare(
+    const rows = sql(
       "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
         "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx " +
         "JOIN txs t2 ON t2.seq = s2.tx WHERE t1.txid = ?",
@@ -435,6 +442,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
       listeners.clear();
       const d = db as DatabaseSync | null;
       db = null;
+      statements.clear();
       d?.close();
     },
   };
