@@ -23,13 +23,18 @@ const result = await esbuild.build({
   jsxImportSource: "preact",
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
+  // The explorer, the inspector and the charts load on first use (dynamic imports).
+  splitting: true,
+  chunkNames: "chunk-[hash]",
   metafile: true,
   legalComments: "linked",
   logLevel: "warning",
 });
-const outs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-const js = outs.find((f) => f.endsWith(".js"));
-const css = outs.find((f) => f.endsWith(".css"));
+const outputs = Object.entries(result.metafile.outputs);
+const outs = outputs.map(([p]) => basename(p));
+const entry = outputs.find(([, o]) => o.entryPoint);
+const js = entry && basename(entry[0]);
+const css = entry?.[1].cssBundle && basename(entry[1].cssBundle);
 if (!js || !css) {
   throw new Error(
     `esbuild wrote ${outs.join(", ")}: expected a .js and a .css`,

@@ -5,7 +5,6 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 
 const COLOURS = [
   "#2b7bb9",

@@ -19,11 +19,39 @@ import {
   type TxSummaryJson,
   units,
 } from "./api.ts";
-import { Explorer } from "./explorer.tsx";
-import { Inspector } from "./inspector.tsx";
-import { Network } from "./network.tsx";
 import { Balance, History, Receive, Send } from "./wallet.tsx";
 import "./style.css";
+// Imported here, not in chart.tsx: esbuild links only the entry's CSS into the page.
+import "uplot/dist/uPlot.min.css";
+
+/**
+ * A module loaded on first use: the explorer (Cytoscape.js) and the charts (uPlot) are most
+ * of the bundle, and the wallet's first paint needs neither.
+ */
+function useModule<T>(load: () => Promise<T>): T | null {
+  const [mod, setMod] = useState<T | null>(null);
+  useEffect(() => {
+    load().then(setMod);
+  }, []);
+  return mod;
+}
+
+const loading = <section class="card">Loading…</section>;
+
+function Explorer(p: { onPick: (txid: string) => void; tick: number }) {
+  const m = useModule(() => import("./explorer.tsx"));
+  return m ? <m.Explorer {...p} /> : loading;
+}
+
+function Network() {
+  const m = useModule(() => import("./network.tsx"));
+  return m ? <m.Network /> : loading;
+}
+
+function Inspector(p: { txid: string; onPick: (t: string) => void; onClose: () => void }) {
+  const m = useModule(() => import("./inspector.tsx"));
+  return m ? <m.Inspector {...p} /> : <aside class="card inspector">Loading…</aside>;
+}
 
 type Tab = "wallet" | "explorer" | "network";
 
