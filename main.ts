@@ -1,6 +1,6 @@
 /**
  * crackcoin's entry point: parses flags, wires the parts together, handles signals. It is
- * the only place that exits the process (DESIGN §4).
+ * the only place that exits the process (docs/ARCHITECTURE.md "Layers").
  * @module
  */
 import {
@@ -21,6 +21,7 @@ import { Output } from "./lib/cli/output.ts";
 import type { NodeOptions } from "./lib/cli/args.ts";
 import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
+import { initSigning } from "./lib/core/sign.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
 import { startNodeHttp } from "./lib/cli/node_http.ts";
 import { RPC_HELP, rpcCommand } from "./lib/http/rpc.ts";
@@ -172,6 +173,7 @@ async function runNode(options: NodeOptions): Promise<number> {
 
 /** Runs the program for `argv`; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  initSigning(); // noble's hashes for RFC 6979 signing; no module sets them at import
   const env: ArgsEnv = {
     get: (name) => Deno.env.get(name),
     cpus: navigator.hardwareConcurrency ?? 1,

@@ -1,5 +1,5 @@
 /**
- * Single executables (DESIGN.md §6). Two halves:
+ * Single executables (docs/ARCHITECTURE.md "Single executable"). Two halves:
  *
  * - From the source tree: every file the program reads at run time is addressed through
  *   `import.meta.url`, exists, and is on tools/compile.ts's `--include` list, so a compiled
@@ -284,8 +284,8 @@ Deno.test("the compiled executable for this machine passes the smoke test", asyn
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     if (out.code !== 0) {
       if (isRuntimeDownloadFailure(text) && !Deno.env.get("DENORT_BIN")) {
-        // The one allowed skip (DESIGN.md §6): no runtime to build with. The tool must have
-        // said so plainly.
+        // The one allowed skip (docs/ARCHITECTURE.md "Single executable"): no runtime to build
+        // with. The tool must have said so plainly.
         assert(text.includes("The denort download failed"), `no plain explanation:\n${text}`);
         console.log(
           `SKIPPED the compiled-executable smoke test: deno compile could not download denort ` +

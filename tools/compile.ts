@@ -1,5 +1,6 @@
 /**
- * `deno task compile`: builds the single executables of DESIGN.md §6 with `deno compile`.
+ * `deno task compile`: builds the single executables (docs/ARCHITECTURE.md "Single executable")
+ * with `deno compile`.
  *
  * Each target gets `dist/crackcoin-<target>` (`.exe` on Windows), with the schema, the default
  * genesis and every worker script embedded, and the same permissions and V8 flags as

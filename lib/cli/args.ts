@@ -1,6 +1,6 @@
 /**
- * Command-line parsing with node:util parseArgs in strict mode (DESIGN §5). Errors are
- * UsageError, which main.ts turns into a message and exit code 2.
+ * Command-line parsing with node:util parseArgs in strict mode (docs/ARCHITECTURE.md
+ * "Command line"). Errors are UsageError, which main.ts turns into a message and exit code 2.
  * @module
  */
 import { parseArgs } from "node:util";

@@ -10,7 +10,7 @@ import { openLedger } from "../ledger/ledger.ts";
 import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
 
-/** The export document (DESIGN §5). */
+/** The export document (docs/ARCHITECTURE.md "Command line"). */
 export interface ExportJson {
   network: string;
   wallet: { address: string | null };

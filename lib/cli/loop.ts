@@ -1,6 +1,7 @@
 /**
- * The command loop (DESIGN §5): one command a line, from a terminal or a pipe. It reads
- * lines from any async iterator and writes through Output, so it is testable without a TTY.
+ * The command loop (docs/ARCHITECTURE.md "Command line"): one command a line, from a terminal
+ * or a pipe. It reads lines from any async iterator and writes through Output, so it is
+ * testable without a TTY.
  * @module
  */
 import { decodeAddress } from "../core/address.ts";

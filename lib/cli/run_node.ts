@@ -8,13 +8,15 @@ import { bytesEqual, hash160 } from "../core/hash.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
-import { type Ledger, openLedger, type StatusChange } from "../ledger/ledger.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import { type Ledger, openLedger } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
 import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
 import { VerifyPool } from "../ledger/verify_pool.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
+import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
 
 /** Paths inside a data directory. */
@@ -60,14 +62,21 @@ export interface WalletEvent {
 
 /** A node that is running. */
 export class Node {
+  /** The files of the data directory. */
   readonly paths: DataPaths;
+  /** The wallet loaded (or created) from `paths.wallet`. */
   readonly wallet: Wallet;
+  /** The ledger opened on `paths.ledger`. */
   readonly ledger: Ledger;
+  /** The network endpoint; it sees the ledger through `netLedgerOf`. */
   readonly net: NetNode;
+  /** The miner pool. */
   readonly miner: MinerPool;
   /** Verifies received signatures off the main thread during sync (one worker). */
   readonly verifier = new VerifyPool(1);
+  /** The settings this node was started with. */
   readonly options: NodeOptions;
+  /** True when the wallet file was created by this start. */
   readonly walletCreated: boolean;
   readonly #log: Logger;
   readonly #walletHash: Uint8Array;
@@ -102,16 +111,16 @@ export class Node {
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
     this.net = new NetNode({
-      ledger: this.ledger,
+      ledger: netLedgerOf(this.ledger, this.verifier),
       nodeId,
       port: parts.options.port,
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
-      verifyPool: this.verifier,
       log: this.#log,
     });
+    this.ledger.subscribe((events) => this.#onEvents(events));
   }
 
   /** Opens (creating on first run) the data directory, wallet and ledger. */
@@ -126,16 +135,8 @@ export class Node {
     }
     const genesis = await resolveGenesis(options.genesis, paths);
     const { wallet, created } = await loadOrCreateWallet(paths.wallet);
-    // The ledger reports changes to the node, which exists only once the ledger is open.
-    const late: { node?: Node } = {};
-    const ledger = await openLedger(paths.ledger, {
-      genesis,
-      onStatusChange: (changes) => {
-        if (late.node) late.node.#onChanges(changes);
-      },
-    });
-    late.node = new Node({ paths, wallet, walletCreated: created, ledger, options, log });
-    return late.node;
+    const ledger = await openLedger(paths.ledger, { genesis });
+    return new Node({ paths, wallet, walletCreated: created, ledger, options, log });
   }
 
   /** Starts the network and the miners. */
@@ -171,10 +172,13 @@ export class Node {
     return { txid: r.txid, tx };
   }
 
-  #onChanges(changes: readonly StatusChange[]): void {
-    this.miner?.poke();
+  /** The ledger's event stream: status changes move the miner and the wallet's user. */
+  #onEvents(events: readonly LedgerEvent[]): void {
+    if (!events.some((e) => e.kind === "status")) return;
+    this.miner.poke();
     if (this.#listeners.length === 0) return;
-    for (const c of changes) {
+    for (const c of events) {
+      if (c.kind !== "status") continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
       if (!tx) continue;
       const effect = this.#effect(tx);

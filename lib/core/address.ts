@@ -5,12 +5,14 @@
  */
 import { base58, createBase58check } from "@scure/base";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { checkBytes } from "./bytes.ts";
 import { hash160 } from "./hash.ts";
+import { HASH160_BYTES } from "./sizes.ts";
 
 /** Address version byte. 0x1c makes every address start with "C". */
 export const ADDRESS_VERSION = 0x1c;
 /** Length of an address payload (HASH160) in bytes. */
-export const ADDRESS_HASH_BYTES = 20;
+export const ADDRESS_HASH_BYTES = HASH160_BYTES;
 
 const b58check = createBase58check(sha256);
 
@@ -53,9 +55,7 @@ export function decodeBase58Check(text: string): Uint8Array {
  * ```
  */
 export function encodeAddress(hash: Uint8Array, version = ADDRESS_VERSION): string {
-  if (hash.length !== ADDRESS_HASH_BYTES) {
-    throw new RangeError(`"address hash" expected 20 bytes, got length=${hash.length}`);
-  }
+  checkBytes(hash, ADDRESS_HASH_BYTES, "address hash");
   const payload = new Uint8Array(1 + ADDRESS_HASH_BYTES);
   payload[0] = version;
   payload.set(hash, 1);

@@ -8,32 +8,57 @@ export class WireError extends Error {
   override name = "WireError";
 }
 
-/** Stable codes for protocol rule violations (docs/PROTOCOL.md §7). */
+/**
+ * Stable codes for protocol rule violations (docs/PROTOCOL.md §7, whose tables list the same
+ * codes: tests/core/rule_codes_test.ts checks both ways). Nodes log and count rejections by
+ * code; callers branch on it, never on the message. One line per code says the rule broken.
+ */
 export type RuleCode =
+  // §7.1 sanity checks, context-free (checkShape / checkTxSanity in lib/core/validate.ts)
+  /** The version is not TX_VERSION (1). */
   | "bad-version"
+  /** A transaction other than the genesis has no input. */
   | "no-inputs"
+  /** The transaction has no output. */
   | "no-outputs"
+  /** More than MAX_INPUTS (50) inputs. */
   | "too-many-inputs"
+  /** More than MAX_OUTPUTS (16) outputs. */
   | "too-many-outputs"
+  /** One outpoint is spent twice within the transaction. */
   | "duplicate-input"
+  /** An input's public key is not a valid compressed secp256k1 point. */
   | "bad-pubkey"
+  /** An output amount is outside [1, MAX_SUPPLY] base units. */
   | "bad-amount"
+  /** The outputs add up to more than MAX_SUPPLY. */
   | "supply-overflow"
+  /** The timestamp is more than MAX_FUTURE_MS (2 h) ahead of the local clock. */
   | "future-timestamp"
+  /** The timestamp is not a non-negative safe integer of milliseconds. */
   | "bad-timestamp"
+  /** A signature's s is above n/2 (malleable; BIP 62/146 low-S rule). */
   | "high-s"
+  /** A signature's r or s is outside [1, n-1]. */
   | "bad-signature-encoding"
-  | "bad-genesis"
+  // §7.2 context checks against the parents (checkTxInputs in lib/core/validate.ts)
+  /** An input spends a transaction that is not known (the ledger holds it as an orphan). */
   | "missing-input"
+  /** An input spends an output index its parent does not have. */
   | "bad-output-index"
+  /** HASH160 of an input's public key is not the address of the output it spends. */
   | "wrong-owner"
+  /** An input's signature does not verify over the sighash message (§5). */
   | "bad-signature"
+  /** The inputs do not add up exactly to the outputs (no fees: the supply is constant). */
   | "unbalanced"
-  | "insufficient-work"
-  | "unknown-tx";
+  // §7.3 outside validation
+  /** A genesis file does not validate (§13; lib/core/genesis.ts). */
+  | "bad-genesis"
+  /** Bytes offered to the ledger do not decode as a transaction (a WireError underneath). */
+  | "malformed";
 
-/** Every rule code, for counters and documentation tests. */
-export const RULE_CODES: readonly RuleCode[] = Object.freeze([
+const CODE_LIST = [
   "bad-version",
   "no-inputs",
   "no-outputs",
@@ -47,15 +72,22 @@ export const RULE_CODES: readonly RuleCode[] = Object.freeze([
   "bad-timestamp",
   "high-s",
   "bad-signature-encoding",
-  "bad-genesis",
   "missing-input",
   "bad-output-index",
   "wrong-owner",
   "bad-signature",
   "unbalanced",
-  "insufficient-work",
-  "unknown-tx",
-]);
+  "bad-genesis",
+  "malformed",
+] as const satisfies readonly RuleCode[];
+
+/** Every rule code, in the order of docs/PROTOCOL.md §7, for counters and documentation tests. */
+export const RULE_CODES: readonly RuleCode[] = Object.freeze(CODE_LIST);
+
+// Compile-time check that RULE_CODES lists every member of RuleCode.
+type Unlisted = Exclude<RuleCode, (typeof CODE_LIST)[number]>;
+const _everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void _everyCodeListed;
 
 /**
  * A protocol rule violation. Callers branch on `code`, never on the message.

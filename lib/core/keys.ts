@@ -4,17 +4,10 @@
  * @module
  */
 import * as secp from "@noble/secp256k1";
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { checkBytes } from "./bytes.ts";
+import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from "./sizes.ts";
 
-// noble-secp256k1 needs sync hash functions for RFC 6979 (sign) and prehashing.
-secp.hashes.sha256 = sha256;
-secp.hashes.hmacSha256 = (key, msg) => hmac(sha256, key, msg);
-
-/** Length of a secret key in bytes. */
-export const SECRET_KEY_BYTES = 32;
-/** Length of a compressed SEC1 public key in bytes. */
-export const PUBLIC_KEY_BYTES = 33;
+export { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES };
 
 /** A source of random bytes, such as `crypto.getRandomValues` wrapped. */
 export type RandomBytes = (n: number) => Uint8Array;
@@ -36,11 +29,7 @@ export interface KeyPair {
  * ```
  */
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== SECRET_KEY_BYTES) {
-    throw new RangeError(
-      `"secret key" expected Uint8Array of length 32, got length=${secretKey?.length}`,
-    );
-  }
+  checkBytes(secretKey, SECRET_KEY_BYTES, "secret key");
   if (!secp.utils.isValidSecretKey(secretKey)) {
     throw new RangeError(`"secret key" expected a scalar in [1, n-1]`);
   }

@@ -3,9 +3,12 @@
  * Fixed-width fields and one-byte counts give exactly one encoding per transaction.
  * @module
  */
-import { ByteReader, ByteWriter } from "./bytes.ts";
+import { ByteReader, ByteWriter, checkBytes } from "./bytes.ts";
 import { WireError } from "./errors.ts";
 import { sha256, sha256d, toHex } from "./hash.ts";
+import { HASH160_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, TXID_BYTES } from "./sizes.ts";
+
+export { SIGNATURE_BYTES, TXID_BYTES };
 
 /** The only transaction version this code produces and accepts. */
 export const TX_VERSION = 1;
@@ -22,10 +25,6 @@ export const TX_FIXED_BYTES = 11;
 /** Largest possible encoded transaction. */
 export const MAX_TX_BYTES = TX_FIXED_BYTES + MAX_INPUTS * INPUT_BYTES +
   MAX_OUTPUTS * OUTPUT_BYTES;
-/** Bytes of a txid. */
-export const TXID_BYTES = 32;
-/** Bytes of a compact r‖s signature. */
-export const SIGNATURE_BYTES = 64;
 
 /** Domain tag that separates signature digests from every other hash. */
 const SIGHASH_TAG = new TextEncoder().encode("crackcoin/sighash/v1");
@@ -63,28 +62,21 @@ function writeBody(w: ByteWriter, tx: Tx, withSignatures: boolean): void {
   }
   w.u8(tx.version).u64(BigInt(tx.timestamp)).u8(tx.inputs.length);
   for (const inp of tx.inputs) {
-    fixed(inp.txid, TXID_BYTES, "input txid");
-    fixed(inp.publicKey, 33, "public key");
+    checkBytes(inp.txid, TXID_BYTES, "input txid");
+    checkBytes(inp.publicKey, PUBLIC_KEY_BYTES, "public key");
     if (!Number.isInteger(inp.index) || inp.index < 0 || inp.index > 255) {
       throw new RangeError(`"input index" expected 0..255, got ${inp.index}`);
     }
     w.bytes(inp.txid).u8(inp.index).bytes(inp.publicKey);
-    if (withSignatures) w.bytes(fixed(inp.signature, SIGNATURE_BYTES, "signature"));
+    if (withSignatures) w.bytes(checkBytes(inp.signature, SIGNATURE_BYTES, "signature"));
   }
   w.u8(tx.outputs.length);
   for (const out of tx.outputs) {
     if (typeof out.amount !== "bigint" || out.amount < 0n || out.amount >= 1n << 64n) {
       throw new RangeError(`"amount" expected a bigint in [0, 2^64), got ${out.amount}`);
     }
-    w.u64(out.amount).bytes(fixed(out.address, 20, "address hash"));
+    w.u64(out.amount).bytes(checkBytes(out.address, HASH160_BYTES, "address hash"));
   }
-}
-
-function fixed(b: Uint8Array, n: number, what: string): Uint8Array {
-  if (!(b instanceof Uint8Array) || b.length !== n) {
-    throw new RangeError(`"${what}" expected Uint8Array of length ${n}, got length=${b?.length}`);
-  }
-  return b;
 }
 
 /**
@@ -122,7 +114,7 @@ export function readTx(r: ByteReader): Tx {
     inputs.push(Object.freeze({
       txid: r.bytes(TXID_BYTES, "input txid"),
       index: r.u8("input index"),
-      publicKey: r.bytes(33, "public key"),
+      publicKey: r.bytes(PUBLIC_KEY_BYTES, "public key"),
       signature: r.bytes(SIGNATURE_BYTES, "signature"),
     }));
   }
@@ -143,7 +135,9 @@ function readOutputs(r: ByteReader): TxOutput[] {
   }
   const outputs: TxOutput[] = [];
   for (let i = 0; i < nOut; i++) {
-    outputs.push(Object.freeze({ amount: r.u64("amount"), address: r.bytes(20, "address") }));
+    outputs.push(
+      Object.freeze({ amount: r.u64("amount"), address: r.bytes(HASH160_BYTES, "address") }),
+    );
   }
   return outputs;
 }
@@ -193,6 +187,67 @@ export function txidOfEncoding(encoded: Uint8Array): Uint8Array {
 /** Lowercase hex txid. */
 export function txidHex(tx: Tx): string {
   return toHex(txid(tx));
+}
+
+/**
+ * A transaction decoded once, carrying its canonical encoding and its txid, so that the
+ * ledger, sync and relay share one encoding instead of re-encoding (as btcd's
+ * `wire.ReadMessageN` returns the payload with the message). Only `encodedTxFromBytes`,
+ * `encodedTxFromTx` and `readEncodedTx` make them, frozen; `isEncodedTx` tells those apart
+ * from look-alike objects, whose `raw` nobody checked.
+ */
+export interface EncodedTx {
+  readonly tx: Tx;
+  /** The canonical encoding of `tx` (docs/PROTOCOL.md §4). */
+  readonly raw: Uint8Array;
+  /** SHA-256d of `raw` (32 bytes). */
+  readonly txid: Uint8Array;
+  /** `txid` in lowercase hex. */
+  readonly id: string;
+}
+
+/** Every EncodedTx this module made: their `raw` is the canonical encoding of their `tx`. */
+const MADE = new WeakSet<EncodedTx>();
+
+function makeEncoded(tx: Tx, raw: Uint8Array): EncodedTx {
+  const id = sha256d(raw);
+  const e = Object.freeze({ tx, raw, txid: id, id: toHex(id) });
+  MADE.add(e);
+  return e;
+}
+
+/** True when `x` was made by this module, so its `raw` is the canonical encoding of its `tx`. */
+export function isEncodedTx(x: unknown): boolean {
+  return typeof x === "object" && x !== null && MADE.has(x as EncodedTx);
+}
+
+/**
+ * Decodes exactly one transaction and keeps a copy of its bytes and its txid. Throws WireError
+ * like `decodeTx`.
+ *
+ * @example
+ * ```ts
+ * import { encodedTxFromBytes, encodeTx, txid } from "./tx.ts";
+ * const tx = { version: 1, timestamp: 0, inputs: [], outputs: [{ amount: 5n, address: new Uint8Array(20) }] };
+ * const e = encodedTxFromBytes(encodeTx(tx));
+ * if (e.tx.outputs[0].amount !== 5n || e.txid.length !== 32) throw new Error("decode");
+ * ```
+ */
+export function encodedTxFromBytes(bytes: Uint8Array): EncodedTx {
+  const tx = decodeTx(bytes);
+  return makeEncoded(tx, bytes.slice());
+}
+
+/** Encodes `tx` once and keeps the bytes and the txid. Throws RangeError like `encodeTx`. */
+export function encodedTxFromTx(tx: Tx): EncodedTx {
+  return makeEncoded(tx, encodeTx(tx));
+}
+
+/** Reads one transaction from a reader, keeping a copy of its bytes (wire batches). */
+export function readEncodedTx(r: ByteReader): EncodedTx {
+  const start = r.offset;
+  const tx = readTx(r);
+  return makeEncoded(tx, r.copyFrom(start));
 }
 
 /**

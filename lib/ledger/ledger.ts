@@ -15,10 +15,13 @@ import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
 import {
   decodeOutputs,
   decodeTx,
+  type EncodedTx,
+  encodedTxFromBytes,
+  encodedTxFromTx,
   encodeTx,
+  isEncodedTx,
   sighashMessage,
   type Tx,
-  txidOfEncoding,
   type TxOutput,
 } from "../core/tx.ts";
 import {
@@ -30,37 +33,20 @@ import {
 } from "../core/validate.ts";
 import { verifyMessageNative } from "../core/verify_native.ts";
 import { openDatabase } from "./db.ts";
+import type {
+  AddResult,
+  ConfResult,
+  LedgerEvent,
+  LedgerListener,
+  StatusChange,
+  TxEvent,
+} from "./events.ts";
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
 
-/** What happened to an offered transaction. */
-export type AddResult =
-  | { readonly kind: "accepted"; readonly txid: string }
-  | { readonly kind: "duplicate"; readonly txid: string }
-  | { readonly kind: "orphan"; readonly txid: string; readonly missing: readonly string[] }
-  | {
-    readonly kind: "rejected";
-    readonly txid: string;
-    readonly code: RuleError["code"] | "malformed";
-    readonly message: string;
-  };
-
-/** What happened to an offered confirmation. */
-export type ConfResult =
-  | { readonly kind: "improved"; readonly txid: string; readonly work: number }
-  | { readonly kind: "not-better"; readonly txid: string; readonly work: number }
-  | { readonly kind: "unknown"; readonly txid: string; readonly work: number };
-
-/** A status change, reported to `onStatusChange` after its commit. */
-export interface StatusChange {
-  readonly txid: string;
-  readonly from: TxStatus | null;
-  readonly to: TxStatus;
-  /** The transaction, for a new one (`from` null), so listeners need not read it back. */
-  readonly tx?: Tx;
-}
+export type { AddResult, ConfResult, LedgerEvent, LedgerListener, StatusChange, TxEvent };
 
 /** A stored transaction with its state. */
 export interface TxRecord {
@@ -90,8 +76,6 @@ export interface LedgerOptions {
   clock?: () => number;
   /** Signature check; node:crypto's by default. */
   verify?: VerifyFn;
-  /** Called after each commit with the statuses that changed. */
-  onStatusChange?: (changes: readonly StatusChange[]) => void;
   /** Work at which a winning transaction is confirmed; the protocol's constant by default. */
   confirmWork?: number;
   /** Open read-only (for `export` while a node runs). */
@@ -111,13 +95,12 @@ type Row = Record<string, unknown>;
 
 /** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
-  readonly items: readonly (Tx | Uint8Array | Checked)[];
+  readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
 }
 
 /** A decoded transaction with its sighash message and the workers' signature verdicts. */
 interface Checked {
-  readonly tx: Tx;
-  readonly raw: Uint8Array;
+  readonly entry: EncodedTx;
   /** The sighash message every input signs. */
   readonly message: Uint8Array;
   /** One entry per input: does its signature verify over `message`? */
@@ -131,7 +114,26 @@ interface ParentRow {
   readonly height: number;
 }
 
-/** Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new. */
+/**
+ * Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new.
+ * Throws LedgerError when the file cannot be opened, is not a crackcoin ledger, or belongs to
+ * another network (docs/PROTOCOL.md §11).
+ *
+ * @example
+ * ```ts
+ * import { openLedger } from "./ledger.ts";
+ * const ledger = await openLedger(":memory:"); // the built-in network's genesis
+ * const kinds: string[] = [];
+ * const unsubscribe = ledger.subscribe((events) => kinds.push(...events.map((e) => e.kind)));
+ * const r = ledger.addTx(new Uint8Array([1, 2, 3]));
+ * if (r.kind !== "rejected" || r.code !== "malformed" || kinds[0] !== "rejected") {
+ *   throw new Error("junk bytes are a counted rejection");
+ * }
+ * if (ledger.count !== 1 || !ledger.supply().ok) throw new Error("only the genesis");
+ * unsubscribe();
+ * ledger.close();
+ * ```
+ */
 export async function openLedger(path: string, options: LedgerOptions = {}): Promise<Ledger> {
   const genesis = options.genesis ?? await loadDefaultGenesis();
   const db = await openDatabase(path, { readOnly: options.readOnly });
@@ -185,14 +187,17 @@ class HeightQueue {
 
 /** The ledger. Create it with `openLedger`. */
 export class Ledger {
+  /** The network's genesis, stored at creation and checked at every open. */
   readonly genesis: Genesis;
+  /** The database file, or ":memory:". */
   readonly path: string;
+  /** Transactions waiting for their parents (in memory, bounded). */
   readonly orphans: OrphanPool;
   readonly #db: DatabaseSync;
   readonly #clock: () => number;
   readonly #verify: VerifyFn;
   readonly #confirmWork: number;
-  readonly #onChange?: (changes: readonly StatusChange[]) => void;
+  readonly #listeners: LedgerListener[] = [];
   readonly #s: Record<string, StatementSync>;
   readonly #insOuts: StatementSync[] = [];
   #seq = 0;
@@ -201,7 +206,8 @@ export class Ledger {
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
-  #changes: StatusChange[] = [];
+  /** Outcomes of the open database transaction, published after its commit. */
+  #events: LedgerEvent[] = [];
   #earlyConfs = new Map<string, bigint>();
   #inTx = false;
   #closed = false;
@@ -213,7 +219,6 @@ export class Ledger {
     this.#clock = options.clock ?? Date.now;
     this.#verify = options.verify ?? verifyMessageNative;
     this.#confirmWork = options.confirmWork ?? CONFIRM_WORK_BITS;
-    this.#onChange = options.onStatusChange;
     this.orphans = new OrphanPool(options.orphans);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
@@ -319,7 +324,20 @@ export class Ledger {
       }
     }
     this.#reloadCounters();
-    this.#changes = [];
+    this.#events = [];
+  }
+
+  /**
+   * Subscribes to the event stream: after every commit, `listener` gets that commit's
+   * outcomes in order (offered and adopted transactions, confirmations, status changes).
+   * Returns the function that unsubscribes.
+   */
+  subscribe(listener: LedgerListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
   }
 
   /** The network id (first 8 bytes of the genesis txid). */
@@ -348,16 +366,16 @@ export class Ledger {
       try {
         this.#db.exec("ROLLBACK");
       } catch { /* the rollback error would hide the cause */ }
-      this.#changes = [];
+      this.#events = [];
       this.#inTx = false;
       this.#reloadCounters();
       if (e instanceof LedgerError || e instanceof RuleError) throw e;
       throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
     }
     this.#inTx = false;
-    const changes = this.#changes;
-    this.#changes = [];
-    if (changes.length > 0 && this.#onChange) this.#onChange(changes);
+    const events = this.#events;
+    this.#events = [];
+    if (events.length > 0) { for (const fn of [...this.#listeners]) fn(events); }
     return result;
   }
 
@@ -388,12 +406,12 @@ export class Ledger {
   }
 
   /** Offers one transaction (decoded, or raw bytes from the network). One commit. */
-  addTx(tx: Tx | Uint8Array): AddResult {
+  addTx(tx: Tx | Uint8Array | EncodedTx): AddResult {
     return this.#write(() => this.#add(tx, this.#verify));
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array)[]): AddResult[] {
+  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
     return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
   }
 
@@ -403,29 +421,30 @@ export class Ledger {
    * so the next batch can be verified while this thread commits the previous one. Same
    * results as `addTxs` once committed.
    */
-  async prepareTxs(txs: readonly (Tx | Uint8Array)[], pool: VerifyPool): Promise<PreparedTxs> {
+  async prepareTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    pool: VerifyPool,
+  ): Promise<PreparedTxs> {
     const checks: SignatureCheck[] = [];
     const decoded = txs.map((t) => {
       try {
-        const raw = t instanceof Uint8Array ? t : encodeTx(t);
-        const tx = t instanceof Uint8Array ? decodeTx(t) : t;
-        const message = sighashMessage(tx);
+        const entry = toEncoded(t);
+        const message = sighashMessage(entry.tx);
         const first = checks.length;
-        for (const i of tx.inputs) {
+        for (const i of entry.tx.inputs) {
           checks.push({ signature: i.signature, message, publicKey: i.publicKey });
         }
-        return { tx, raw, message, first };
+        return { entry, message, first };
       } catch {
         return null; // malformed: #add reports it
       }
     });
     const ok = await pool.verify(checks);
-    const items = decoded.map((d, k): Tx | Uint8Array | Checked =>
+    const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
       d === null ? txs[k] : {
-        tx: d.tx,
-        raw: d.raw,
+        entry: d.entry,
         message: d.message,
-        signatures: ok.slice(d.first, d.first + d.tx.inputs.length),
+        signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
       }
     );
     return { items };
@@ -440,28 +459,39 @@ export class Ledger {
     return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
   }
 
-  #add(input: Tx | Uint8Array | Checked, verify: VerifyFn): AddResult {
-    let raw: Uint8Array;
-    let tx: Tx;
+  /**
+   * Offers one transaction inside the open database transaction and records its outcome in
+   * the event stream (`adopted`: an orphan let in by its parent's arrival).
+   */
+  #add(
+    input: Tx | Uint8Array | EncodedTx | Checked,
+    verify: VerifyFn,
+    adopted = false,
+  ): AddResult {
+    const r = this.#offer(input, verify, adopted);
+    // "accepted" is recorded by #offer itself, before the orphans it lets in.
+    if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
+    return r;
+  }
+
+  #offer(
+    input: Tx | Uint8Array | EncodedTx | Checked,
+    verify: VerifyFn,
+    adopted: boolean,
+  ): AddResult {
+    let entry: EncodedTx;
     let message: Uint8Array | undefined;
     try {
-      if (input instanceof Uint8Array) {
-        raw = input;
-        tx = decodeTx(raw);
-      } else if ("raw" in input) {
-        ({ raw, message, tx } = input);
-      } else {
-        tx = input;
-        raw = encodeTx(tx);
-      }
+      if (!(input instanceof Uint8Array) && "signatures" in input) {
+        ({ entry, message } = input);
+      } else entry = toEncoded(input);
     } catch (e) {
       if (e instanceof WireError || e instanceof RangeError) {
         return { kind: "rejected", txid: "", code: "malformed", message: e.message };
       }
       throw e;
     }
-    const idBytes = txidOfEncoding(raw);
-    const id = toHex(idBytes);
+    const { raw, tx, txid: idBytes, id } = entry;
     if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
     const now = this.#clock();
     // One query per parent gives its outputs (for validation) and its status and height.
@@ -481,7 +511,7 @@ export class Ledger {
         this.orphans.add(id, raw, missing, now);
         return { kind: "orphan", txid: id, missing };
       }
-      const checked = input instanceof Uint8Array || !("raw" in input) ? undefined : input;
+      const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
       checkTxInputs(tx, lookup, checked ? checkedVerify(tx, checked, verify) : verify, message);
     } catch (e) {
       if (e instanceof RuleError) {
@@ -522,8 +552,9 @@ export class Ledger {
       nonce: early ?? null,
     });
     if (contested) this.#refresh([seq]);
+    this.#events.push({ kind: "accepted", txid: id, entry, adopted });
     // Orphans that waited for this transaction get another try.
-    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify);
+    for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify, true);
     return { kind: "accepted", txid: id };
   }
 
@@ -565,7 +596,7 @@ export class Ledger {
     this.#statusCounts[st.status]++;
     xorInto(this.#digest, entryHash(idBytes, st.work));
     this.#digestChanged = true;
-    this.#changes.push({ txid: toHex(idBytes), from: null, to: st.status, tx });
+    this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
     return seq;
   }
 
@@ -590,7 +621,14 @@ export class Ledger {
     return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
   }
 
+  /** Offers one confirmation and records its outcome in the event stream. */
   #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
+    const r = this.#offerConf(txid, nonce);
+    this.#events.push(r);
+    return r;
+  }
+
+  #offerConf(txid: Uint8Array, nonce: bigint): ConfResult {
     const id = toHex(txid);
     const work = confirmationWork(txid, nonce);
     const head = this.#s.head.get(txid) as Row | undefined;
@@ -641,10 +679,10 @@ export class Ledger {
       this.#statusCounts[before]--;
       this.#statusCounts[after]++;
       const id = toHex(head.txid as Uint8Array);
-      const last = this.#changes.findLast((c) => c.txid === id);
-      if (last && last.from === null) {
-        this.#changes[this.#changes.lastIndexOf(last)] = { ...last, to: after };
-      } else this.#changes.push({ txid: id, from: before, to: after });
+      const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
+      if (last?.kind === "status" && last.from === null) {
+        this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
+      } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
       for (const r of this.#s.children.all(seq) as Row[]) {
         q.push(Number(r.height), Number(r.seq));
       }
@@ -816,6 +854,13 @@ function toRecord(r: Row): TxRecord {
  * A signature check that answers with a worker's verdicts for the inputs of `tx` (matched by
  * identity, so only those exact bytes get the verdict) and falls back to `verify` otherwise.
  */
+/** The input as an EncodedTx: as given, decoded once, or encoded once. */
+function toEncoded(t: Tx | Uint8Array | EncodedTx): EncodedTx {
+  if (t instanceof Uint8Array) return encodedTxFromBytes(t);
+  if (isEncodedTx(t)) return t as EncodedTx;
+  return encodedTxFromTx("raw" in t ? (t as EncodedTx).tx : t as Tx);
+}
+
 function checkedVerify(tx: Tx, checked: Checked, verify: VerifyFn): VerifyFn {
   return (signature, message, publicKey) => {
     if (message === checked.message) {

@@ -9,6 +9,8 @@
  * hit; the scalar kernel then picks the nonce, and the full digest decides the work.
  * @module
  */
+import { checkBytes } from "../core/bytes.ts";
+import { TXID_BYTES } from "../core/sizes.ts";
 import { digestPow, SCAN_POW_SIMD_WASM, scanPow } from "./sha256_pow_kernel.ts";
 import { IV, K } from "./sha256_constants.ts";
 
@@ -38,7 +40,6 @@ export interface PowSearchOptions {
   readonly kernel?: PowKernel;
 }
 
-const TXID_BYTES = 32;
 const MAX_U32 = 0xffffffff;
 const SIMD_LANES = 4;
 
@@ -59,13 +60,7 @@ export function simdAvailable(): boolean {
 }
 
 function checkTxid(txid: Uint8Array): void {
-  if (!(txid instanceof Uint8Array) || txid.length !== TXID_BYTES) {
-    throw new TypeError(
-      `"txid" expected Uint8Array of length ${TXID_BYTES}, got ${
-        txid instanceof Uint8Array ? `length=${txid.length}` : typeof txid
-      }`,
-    );
-  }
+  checkBytes(txid, TXID_BYTES, "txid");
 }
 
 function checkU32(name: string, v: number): void {

@@ -7,6 +7,7 @@
  * @module
  */
 import { toHex } from "../core/hash.ts";
+import { TXID_BYTES } from "../core/sizes.ts";
 
 /** Txids per get-data batch. */
 export const SYNC_BATCH = 160;
@@ -74,8 +75,9 @@ export type LocalWork = (txid: Uint8Array, atLeast: number) => number | undefine
 
 /** A sync session with one peer. */
 export class SyncSession {
+  /** The peer's "host:port". */
   readonly peer: string;
-  #cursor: Uint8Array = new Uint8Array(32);
+  #cursor: Uint8Array = new Uint8Array(TXID_BYTES);
   #invDone = false;
   #invPendingSince: number | null = null;
   /** Inventory entries we lack, in the peer's storage order (Map order is insertion order). */

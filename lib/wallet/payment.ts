@@ -16,8 +16,26 @@ export class PaymentError extends Error {
 }
 
 /**
- * Builds and signs a payment of `amount` to `to`. Throws TypeError for a bad address
- * (checksum), RangeError for a bad amount, PaymentError for insufficient funds.
+ * Builds and signs a payment of `amount` base units to the address `to`, spending the
+ * wallet's coins confirmed first and larger first, with change back to the wallet; `now` is
+ * the timestamp in ms since the epoch. Throws TypeError for a bad address (checksum),
+ * RangeError for a bad amount, PaymentError for insufficient funds or too many coins.
+ *
+ * @example
+ * ```ts
+ * import { buildPayment } from "./payment.ts";
+ * import { walletFromJson } from "./wallet_file.ts";
+ * import { openLedger } from "../ledger/ledger.ts";
+ * import { initSigning } from "../core/sign.ts";
+ * initSigning();
+ * // The demo wallet owns the built-in network's genesis coins.
+ * const file = new URL("../../genesis/demo_wallet.json", import.meta.url);
+ * const wallet = walletFromJson(await Deno.readTextFile(file), file.pathname);
+ * const ledger = await openLedger(":memory:");
+ * const tx = buildPayment(ledger, wallet, wallet.address, 5n, Date.now());
+ * if (ledger.addTx(tx).kind !== "accepted" || !ledger.supply().ok) throw new Error("payment");
+ * ledger.close();
+ * ```
  */
 export function buildPayment(
   ledger: Ledger,

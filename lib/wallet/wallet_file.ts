@@ -32,7 +32,19 @@ export function walletToJson(keys: KeyPair, note?: string): string {
   ) + "\n";
 }
 
-/** Parses wallet JSON; throws LedgerError naming `source` when it is not a valid wallet. */
+/**
+ * Parses wallet JSON (`walletToJson`'s format); throws LedgerError naming `source` when it is
+ * not a valid wallet.
+ *
+ * @example
+ * ```ts
+ * import { walletFromJson, walletToJson } from "./wallet_file.ts";
+ * import { keyPairFromSecret } from "../core/keys.ts";
+ * const keys = keyPairFromSecret(new Uint8Array(32).fill(3));
+ * const wallet = walletFromJson(walletToJson(keys), "example");
+ * if (!wallet.address.startsWith("C")) throw new Error("address");
+ * ```
+ */
 export function walletFromJson(text: string, source: string): Wallet {
   let keys: KeyPair;
   try {

@@ -4,6 +4,7 @@
  * @module
  */
 import { TX_FIXED_BYTES, TXID_BYTES } from "../core/tx.ts";
+import { SHA256_BYTES } from "../core/sizes.ts";
 import { NONCE_BYTES } from "../core/pow.ts";
 
 /**
@@ -63,12 +64,12 @@ export const CONF_ENTRY_BYTES = TXID_BYTES + NONCE_BYTES;
 export const INV_ENTRY_BYTES = TXID_BYTES + 2;
 /** Bytes of an inventory's fixed part: cursor 32, more flag 1, count u16. */
 export const INV_FIXED_BYTES = TXID_BYTES + 1 + 2;
-/** Bytes of a summary body: transaction count u32, digest 32. */
-export const SUMMARY_BYTES = 4 + 32;
+/** Bytes of a digest in a summary. */
+export const DIGEST_BYTES = SHA256_BYTES;
+/** Bytes of a summary body: transaction count u32, digest. */
+export const SUMMARY_BYTES = 4 + DIGEST_BYTES;
 /** Bytes of a get-inv body: cursor 32, limit u16. */
 export const GET_INV_BYTES = TXID_BYTES + 2;
-/** Bytes of a digest in a summary. */
-export const DIGEST_BYTES = 32;
 /** Largest work value: every bit of SHA-256 zero. */
 export const MAX_WORK = 256;
 

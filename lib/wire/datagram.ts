@@ -1,11 +1,11 @@
 /**
  * The datagram codec: a 22-byte header then one message body (docs/PROTOCOL.md §9.2).
  * The decoder takes bytes from strangers and runs its checks in the fixed order of
- * DESIGN §3: size, magic and version, network, type, per-type maximum, counts, decode,
- * nothing left over.
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes" (PROTOCOL.md §9.5): size, magic and version,
+ * network, type, per-type maximum, counts, decode, nothing left over.
  * @module
  */
-import { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { ByteReader, ByteWriter, checkBytes } from "../core/bytes.ts";
 import { toHex } from "../core/hash.ts";
 import { TXID_BYTES } from "../core/tx.ts";
 import {
@@ -22,7 +22,7 @@ import {
   PROTOCOL_VERSION,
 } from "./constants.ts";
 import { DatagramError, WireError } from "./errors.ts";
-import { fixedBytes, type Message, readMessageBody, writeMessageBody } from "./messages.ts";
+import { type Message, readMessageBody, writeMessageBody } from "./messages.ts";
 
 /** A datagram: which network it belongs to, which node sent it, and its message. */
 export interface Datagram {
@@ -47,7 +47,7 @@ const TYPE_OFFSET = SENDER_OFFSET + NODE_ID_BYTES;
  * ```
  */
 export function networkIdFromGenesis(genesisTxid: Uint8Array): Uint8Array {
-  return fixedBytes(genesisTxid, TXID_BYTES, "genesis txid").slice(0, NETWORK_ID_BYTES);
+  return checkBytes(genesisTxid, TXID_BYTES, "genesis txid").slice(0, NETWORK_ID_BYTES);
 }
 
 /** Writes the 22-byte header; the caller has checked the lengths of `network` and `sender`. */
@@ -77,8 +77,8 @@ export function writeHeader(
  * ```
  */
 export function encodeDatagram(d: Datagram): Uint8Array {
-  fixedBytes(d.network, NETWORK_ID_BYTES, "network id");
-  fixedBytes(d.sender, NODE_ID_BYTES, "sender node id");
+  checkBytes(d.network, NETWORK_ID_BYTES, "network id");
+  checkBytes(d.sender, NODE_ID_BYTES, "sender node id");
   const code = MESSAGE_TYPE_CODES[d.message?.type];
   if (code === undefined) {
     throw new TypeError(`"message type" expected a known type, got ${d.message?.type}`);
@@ -97,8 +97,9 @@ export function encodeDatagram(d: Datagram): Uint8Array {
 
 /**
  * Decodes a datagram meant for `network` (8 bytes). Every malformed input throws a
- * DatagramError (a WireError) whose `reason` names the check that failed, in DESIGN §3
- * order; a datagram of another network fails with reason "network". The result is frozen
+ * DatagramError (a WireError) whose `reason` names the check that failed, in the order of
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes"; a datagram of another network fails with
+ * reason "network". The result is frozen
  * and shares no memory with `bytes`.
  *
  * @example
@@ -113,9 +114,9 @@ export function encodeDatagram(d: Datagram): Uint8Array {
  * ```
  */
 export function decodeDatagram(bytes: Uint8Array, network: Uint8Array): Datagram {
-  fixedBytes(network, NETWORK_ID_BYTES, "network id");
+  checkBytes(network, NETWORK_ID_BYTES, "network id");
   // 1. Size, before reading anything.
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`"bytes" expected Uint8Array`);
+  checkBytes(bytes, undefined, "datagram");
   if (bytes.length > MAX_DATAGRAM_BYTES || bytes.length < HEADER_BYTES) {
     throw new DatagramError(
       "size",

@@ -8,7 +8,8 @@ import { WireError } from "../core/errors.ts";
 export { WireError };
 
 /**
- * Why a datagram was refused, one value per decoder check in DESIGN §3 order.
+ * Why a datagram was refused, one value per decoder check, in the order of
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes".
  * `network` is a datagram of another crackcoin network: expected on a shared LAN, not hostile.
  */
 export type WireReason =

@@ -1,16 +1,19 @@
 /**
  * The seven message types and their body codecs (docs/PROTOCOL.md §9.3). Bodies follow the
  * 22-byte header; this module never sees the header. Decoders check every count against its
- * maximum and against the bytes present before they allocate (DESIGN §3, check 6).
+ * maximum and against the bytes present before they allocate (check 6 of
+ * docs/ARCHITECTURE.md "Decoding untrusted bytes").
  * @module
  */
-import type { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { type ByteReader, type ByteWriter, checkBytes } from "../core/bytes.ts";
 
 import type { Confirmation } from "../core/pow.ts";
 import {
+  type EncodedTx,
+  isEncodedTx,
   MAX_INPUTS,
   MAX_OUTPUTS,
-  readTx,
+  readEncodedTx,
   type Tx,
   TX_VERSION,
   TXID_BYTES,
@@ -36,9 +39,12 @@ export interface InvEntry {
   readonly work: number;
 }
 
-/** A decoded message body. Plain readonly data; the decoder returns it frozen. */
+/**
+ * A decoded message body. Plain readonly data; the decoder returns it frozen. Transactions
+ * come with their bytes and txid (EncodedTx), so nobody downstream encodes them again.
+ */
 export type Message =
-  | { readonly type: "tx"; readonly txs: readonly Tx[] }
+  | { readonly type: "tx"; readonly txs: readonly EncodedTx[] }
   | { readonly type: "conf"; readonly confs: readonly Confirmation[] }
   | { readonly type: "sync-req" }
   | { readonly type: "summary"; readonly count: number; readonly digest: Uint8Array }
@@ -50,14 +56,6 @@ export type Message =
     readonly entries: readonly InvEntry[];
   }
   | { readonly type: "get-data"; readonly txids: readonly Uint8Array[] };
-
-/** Throws RangeError unless `b` is a Uint8Array of exactly `n` bytes. */
-export function fixedBytes(b: Uint8Array, n: number, what: string): Uint8Array {
-  if (!(b instanceof Uint8Array) || b.length !== n) {
-    throw new RangeError(`"${what}" expected Uint8Array of length ${n}, got length=${b?.length}`);
-  }
-  return b;
-}
 
 function countInRange(n: number, min: number, max: number, what: string): void {
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -100,9 +98,11 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
     case "tx":
       countInRange(m.txs.length, 1, MAX_TX_ENTRIES, "txs");
       w.u8(m.txs.length);
-      for (const tx of m.txs) {
-        checkTxEncodable(tx);
-        writeTx(w, tx);
+      for (const e of m.txs) {
+        checkTxEncodable(e.tx);
+        // Bytes this codec made are canonical already; a look-alike is encoded from its tx.
+        if (isEncodedTx(e)) w.bytes(e.raw);
+        else writeTx(w, e.tx);
       }
       return;
     case "conf":
@@ -112,7 +112,7 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
         if (typeof c.nonce !== "bigint" || c.nonce < 0n || c.nonce >= 1n << 64n) {
           throw new RangeError(`"nonce" expected a bigint in [0, 2^64), got ${c.nonce}`);
         }
-        w.bytes(fixedBytes(c.txid, TXID_BYTES, "conf txid")).u64(c.nonce);
+        w.bytes(checkBytes(c.txid, TXID_BYTES, "conf txid")).u64(c.nonce);
       }
       return;
     case "sync-req":
@@ -121,17 +121,17 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
       if (!Number.isInteger(m.count) || m.count < 0 || m.count > 0xffffffff) {
         throw new RangeError(`"summary count" expected an integer in [0, 2^32), got ${m.count}`);
       }
-      w.u32(m.count).bytes(fixedBytes(m.digest, DIGEST_BYTES, "summary digest"));
+      w.u32(m.count).bytes(checkBytes(m.digest, DIGEST_BYTES, "summary digest"));
       return;
     case "get-inv":
       countInRange(m.limit, 1, MAX_INV_ENTRIES, "get-inv limit");
-      w.bytes(fixedBytes(m.after, TXID_BYTES, "get-inv after")).u16(m.limit);
+      w.bytes(checkBytes(m.after, TXID_BYTES, "get-inv after")).u16(m.limit);
       return;
     case "inv":
       countInRange(m.entries.length, m.more ? 1 : 0, MAX_INV_ENTRIES, "inv entries");
-      fixedBytes(m.after, TXID_BYTES, "inv after");
+      checkBytes(m.after, TXID_BYTES, "inv after");
       for (const e of m.entries) {
-        fixedBytes(e.txid, TXID_BYTES, "inv txid");
+        checkBytes(e.txid, TXID_BYTES, "inv txid");
         if (!Number.isInteger(e.work) || e.work < 0 || e.work > MAX_WORK) {
           throw new RangeError(`"inv work" expected 0..${MAX_WORK}, got ${e.work}`);
         }
@@ -145,7 +145,7 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
     case "get-data":
       countInRange(m.txids.length, 1, MAX_GET_DATA_ENTRIES, "get-data txids");
       w.u16(m.txids.length);
-      for (const t of m.txids) w.bytes(fixedBytes(t, TXID_BYTES, "get-data txid"));
+      for (const t of m.txids) w.bytes(checkBytes(t, TXID_BYTES, "get-data txid"));
       return;
     default:
       throw new TypeError(`"message type" expected a known type, got ${(m as Message).type}`);
@@ -184,8 +184,8 @@ export function readMessageBody(r: ByteReader, type: MessageType): Message {
     case "tx": {
       const n = r.u8("tx count");
       checkCount(r, n, 1, MAX_TX_ENTRIES, MIN_TX_BYTES, "tx");
-      const txs: Tx[] = [];
-      for (let i = 0; i < n; i++) txs.push(readTx(r));
+      const txs: EncodedTx[] = [];
+      for (let i = 0; i < n; i++) txs.push(readEncodedTx(r));
       return Object.freeze({ type, txs: Object.freeze(txs) });
     }
     case "conf": {

@@ -3,9 +3,16 @@
  * datagrams as the limits of docs/PROTOCOL.md §9.4 allow, so callers never split by hand.
  * @module
  */
-import { ByteWriter } from "../core/bytes.ts";
+import { ByteWriter, checkBytes } from "../core/bytes.ts";
 import type { Confirmation } from "../core/pow.ts";
-import { decodeTx, encodeTx, MAX_TX_BYTES, type Tx } from "../core/tx.ts";
+import {
+  decodeTx,
+  type EncodedTx,
+  encodeTx,
+  isEncodedTx,
+  MAX_TX_BYTES,
+  type Tx,
+} from "../core/tx.ts";
 import {
   HEADER_BYTES,
   MAX_CONF_ENTRIES,
@@ -17,9 +24,16 @@ import {
 } from "./constants.ts";
 import { encodeDatagram, writeHeader } from "./datagram.ts";
 import { WireError } from "./errors.ts";
-import { checkTxEncodable, fixedBytes } from "./messages.ts";
+import { checkTxEncodable } from "./messages.ts";
 
-function canonicalTx(item: Tx | Uint8Array): Uint8Array {
+function canonicalTx(given: Tx | Uint8Array | EncodedTx): Uint8Array {
+  if (isEncodedTx(given)) {
+    const e = given as EncodedTx;
+    checkTxEncodable(e.tx);
+    return e.raw; // decoded or encoded once already: no second pass
+  }
+  // A look-alike EncodedTx: only its tx is trusted.
+  const item = given instanceof Uint8Array || !("raw" in given) ? given : (given as EncodedTx).tx;
   if (!(item instanceof Uint8Array)) {
     checkTxEncodable(item);
     return encodeTx(item);
@@ -41,7 +55,7 @@ function canonicalTx(item: Tx | Uint8Array): Uint8Array {
 }
 
 /**
- * Packs transactions, given as Tx or as canonical encodings, into `tx` datagrams, filling
+ * Packs transactions, given as Tx, EncodedTx or canonical encodings, into `tx` datagrams, filling
  * each greedily in the order given. Returns no datagrams for no transactions. Throws
  * RangeError for a transaction the decoder would refuse.
  *
@@ -60,10 +74,10 @@ function canonicalTx(item: Tx | Uint8Array): Uint8Array {
 export function packTxs(
   network: Uint8Array,
   sender: Uint8Array,
-  txs: readonly (Tx | Uint8Array)[],
+  txs: readonly (Tx | Uint8Array | EncodedTx)[],
 ): Uint8Array[] {
-  fixedBytes(network, NETWORK_ID_BYTES, "network id");
-  fixedBytes(sender, NODE_ID_BYTES, "sender node id");
+  checkBytes(network, NETWORK_ID_BYTES, "network id");
+  checkBytes(sender, NODE_ID_BYTES, "sender node id");
   const out: Uint8Array[] = [];
   let batch: Uint8Array[] = [];
   let size = HEADER_BYTES + 1;

@@ -8,9 +8,11 @@ import { createPublicKey, verify as nodeVerify } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { fromHex, sha256 } from "../../lib/core/hash.ts";
 import { type KeyPair, randomKeyPair } from "../../lib/core/keys.ts";
-import { signMessage, signTx, verifyMessageNoble } from "../../lib/core/sign.ts";
+import { initSigning, signMessage, signTx, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { type BenchSection, fmtRate, rate } from "./section.ts";
+
+initSigning();
 
 /** Measuring window per figure, after warmup. */
 const MEASURE_MS = 1500;

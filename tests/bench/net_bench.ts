@@ -115,7 +115,7 @@ async function copyLedger(template: string, dir: string): Promise<void> {
 /**
  * Ledger ingest alone: the floor under any sync time. The node's path, in process: batches
  * of SYNC_BATCH, one verify worker checking a batch while the one before it is stored, two
- * batches in flight (lib/net/node.ts).
+ * batches in flight (lib/net/ingest.ts, lib/cli/net_ledger.ts).
  */
 async function ingestMs(genesis: Genesis, chain: readonly Tx[], dir: string): Promise<number> {
   const batches = batchesOf(chain.map(encodeTx), SYNC_BATCH);

@@ -20,7 +20,7 @@ export function checkAccepted(rs: readonly { kind: string }[]): void {
 }
 
 /**
- * Stores `batches` as a node does (lib/net/node.ts): the pool verifies a batch while this
+ * Stores `batches` as a node does (lib/net/ingest.ts, lib/cli/net_ledger.ts): the pool verifies a batch while this
  * thread stores the one before; at most two batches in flight, and the next is handed to the
  * pool as soon as a commit ends, so the worker has it queued before it finishes the one it
  * is on.

@@ -143,7 +143,7 @@ Deno.test("two nodes on loopback: a payment changes both balances; bad input; ex
     await a.ask("m", /^Found:\s+\d+ confirmations/);
     await b.ask("p", /^Peers \(1\):/);
 
-    // export works while the node runs, in the DESIGN §5 shape.
+    // export works while the node runs, in the docs/ARCHITECTURE.md "Command line" shape.
     const ex = await runMain(["export", "--data", dirB]);
     assertEquals(ex.code, 0, ex.stderr);
     const doc = JSON.parse(ex.stdout);

@@ -1,6 +1,7 @@
 /**
  * The smoke test for a crackcoin executable, shared by tests/compile_test.ts and the release
- * workflow so that both check the same things (DESIGN.md §5, §6):
+ * workflow so that both check the same things (docs/ARCHITECTURE.md "Command line", "Single
+ * executable"):
  *
  * 1. `--version` and `--help` exit 0 and print what they should.
  * 2. A node started with `--miners 0` on a fresh data directory, loopback broadcast and a free
@@ -16,7 +17,10 @@
  */
 import { startTaskFlags } from "../../tools/compile.ts";
 
-/** Loopback broadcast: nodes under test never send outside 127.0.0.0/8 (DESIGN.md §7). */
+/**
+ * Loopback broadcast: nodes under test never send outside 127.0.0.0/8 (docs/ARCHITECTURE.md
+ * "Network on one machine").
+ */
 export const LOOPBACK_BROADCAST = "127.255.255.255";
 
 /** How long one run of the program may take before it is killed and the test fails. */
@@ -36,7 +40,7 @@ const FAILURE_SIGNS: readonly RegExp[] = [
   /Module not found/i,
 ];
 
-/** A Base58 address as printed by `crackcoin wallet` (DESIGN.md §2). */
+/** A Base58 address as printed by `crackcoin wallet` (docs/PROTOCOL.md §2). */
 const ADDRESS_RE = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
 
 /** Options of {@linkcode runSmokeTest}. */
@@ -57,7 +61,7 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Thrown when the program under test does not behave as DESIGN.md §5 says. */
+/** Thrown when the program under test does not keep the contract of the command line. */
 export class SmokeError extends Error {
   override name = "SmokeError";
 }

@@ -16,6 +16,7 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { fromHex, sha256, toHex } from "../../lib/core/hash.ts";
 import { isValidPublicKey, keyPairFromSecret } from "../../lib/core/keys.ts";
 import {
+  initSigning,
   isLowS,
   isSignatureInRange,
   signMessage,
@@ -30,6 +31,8 @@ import {
   N,
   readVectorJson,
 } from "./vectors.ts";
+
+initSigning();
 
 interface BitcoinjsFixture {
   valid: {

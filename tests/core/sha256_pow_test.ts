@@ -175,7 +175,8 @@ for (const kernel of KERNELS) {
 }
 
 Deno.test("createPowSearch() rejects arguments out of range", () => {
-  assertThrows(() => createPowSearch(new Uint8Array(31)), TypeError, "length=31");
+  assertThrows(() => createPowSearch(new Uint8Array(31)), RangeError, "length=31");
+  assertThrows(() => createPowSearch("00" as unknown as Uint8Array), TypeError, "got string");
   const search = createPowSearch(new Uint8Array(32));
   assertThrows(() => search(-1, 0, 1, 1), RangeError, "nonceHi");
   assertThrows(() => search(0, 2 ** 32, 1, 1), RangeError, "nonceLoStart");

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { WireError } from "../../lib/core/errors.ts";
 import { sha256 } from "../../lib/core/hash.ts";
 import { type KeyPair, randomKeyPair } from "../../lib/core/keys.ts";
-import { signTx, verifyTxSignaturesNoble } from "../../lib/core/sign.ts";
+import { initSigning, signTx, verifyTxSignaturesNoble } from "../../lib/core/sign.ts";
 import {
   decodeOutputs,
   decodeTx,
@@ -25,6 +25,8 @@ import {
 } from "../../lib/core/tx.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { flipS, seededBytes } from "./vectors.ts";
+
+initSigning();
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 

@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import * as secp from "@noble/secp256k1";
 import { sha256 } from "../../lib/core/hash.ts";
 import { randomKeyPair } from "../../lib/core/keys.ts";
-import { isLowS, signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
+import { initSigning, isLowS, signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
 import { bigIntToBytes, bytesToBigInt, flipS, N, P, seededBytes } from "./vectors.ts";
+
+initSigning();
 
 const ROUNDS = 500;
 

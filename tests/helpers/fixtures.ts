@@ -4,8 +4,11 @@
  */
 import { hash160, toHex } from "../../lib/core/hash.ts";
 import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
-import { signTx } from "../../lib/core/sign.ts";
+import { initSigning, signTx } from "../../lib/core/sign.ts";
 import { type Tx, txid } from "../../lib/core/tx.ts";
+
+// Tests are entry points: they install noble's signing hashes once (lib/core/sign.ts).
+initSigning();
 
 /** A deterministic key pair for test index `i` (secret = i+1 repeated). */
 export function testKeys(i: number): KeyPair {

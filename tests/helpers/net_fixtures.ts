@@ -4,6 +4,7 @@
  */
 import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import { NetNode } from "../../lib/net/node.ts";
+import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
 import type { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import type { Tx } from "../../lib/core/tx.ts";
@@ -47,7 +48,7 @@ export async function startNode(
     clock: () => T0 + 3_600_000,
   });
   const net = new NetNode({
-    ledger,
+    ledger: netLedgerOf(ledger, opts.verifyPool),
     nodeId: crypto.getRandomValues(new Uint8Array(8)),
     port,
     bind: "0.0.0.0",
@@ -55,7 +56,6 @@ export async function startNode(
     summaryIntervalMs: opts.summaryIntervalMs ?? 500,
     peers: opts.peers,
     syncOnStart: opts.syncOnStart,
-    verifyPool: opts.verifyPool,
   });
   net.start();
   return {

@@ -1,6 +1,6 @@
 /**
- * A private LAN in Linux network namespaces (DESIGN §7): one namespace holding a bridge, and
- * N host namespaces each joined to it by a veth pair, on a random 10.77.X.0/24. Broadcasts,
+ * A private LAN in Linux network namespaces (docs/ARCHITECTURE.md "Network on one machine"):
+ * one namespace holding a bridge, and N host namespaces each joined to it by a veth pair, on a random 10.77.X.0/24. Broadcasts,
  * 255.255.255.255 included, stay inside. Random inbound loss comes from nftables
  * (`numgen random mod 100 < N drop`). The real node (main.ts) runs in each host namespace
  * through `ip netns exec`.
@@ -351,7 +351,7 @@ export class NsNode extends NodeProc {
 
   /**
    * Starts main.ts in the machine's own namespace on UDP `port`, broadcasting only to
-   * 127.255.255.255 (the loopback rule of DESIGN §7).
+   * 127.255.255.255 (the loopback rule of docs/ARCHITECTURE.md "Network on one machine").
    */
   static async startLoopback(
     data: string,

@@ -2,7 +2,7 @@
  * The LAN system scenario of issue 9, shared by tests/lan/lan_test.ts (5 hosts) and
  * tests/bench/lan_bench.ts (10 hosts). Everything runs the real program (main.ts) in Linux
  * network namespaces that this module creates and deletes (tests/helpers/netns.ts,
- * DESIGN §7); no datagram leaves them.
+ * docs/ARCHITECTURE.md "Network on one machine"); no datagram leaves them.
  *
  * 1. A LAN of `hosts` namespaces on one bridge; two hosts (one on each future side) drop
  *    `lossPercent`% of their inbound UDP at random (nftables).

@@ -1,10 +1,11 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { fromHex, sha256, toHex } from "../../lib/core/hash.ts";
+import { bytesEqual, fromHex, sha256, toHex } from "../../lib/core/hash.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
+import { isConfEvent, isTxEvent, type LedgerEvent } from "../../lib/ledger/events.ts";
 import {
   coinsOf,
   idHex,
@@ -20,8 +21,13 @@ import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_
 const [alice, bob, carol, dave] = [0, 1, 2, 3].map(testKeys);
 const genesis = testGenesis(alice);
 const NOW = () => T0 + 60_000;
-const open = (path = ":memory:", onStatusChange?: (c: readonly StatusChange[]) => void) =>
-  openLedger(path, { genesis, clock: NOW, confirmWork: TEST_CONFIRM_WORK, onStatusChange });
+const open = async (path = ":memory:", onStatusChange?: (c: readonly StatusChange[]) => void) => {
+  const l = await openLedger(path, { genesis, clock: NOW, confirmWork: TEST_CONFIRM_WORK });
+  if (onStatusChange) {
+    l.subscribe((events) => onStatusChange(events.filter((e) => e.kind === "status")));
+  }
+  return l;
+};
 const addr = (k: typeof alice) => addressFromPublicKey(k.publicKey);
 const g = coinsOf(genesis.tx, [alice])[0];
 
@@ -54,6 +60,43 @@ Deno.test("Ledger.addTx() returns accepted, duplicate, orphan and rejected", asy
   assertEquals(l.count, 3);
   assert(changes.some((c) => c.txid === idHex(t1) && c.from === null && c.to === "pending"));
   assertEquals(l.supply().ok, true);
+  l.close();
+});
+
+Deno.test("Ledger.subscribe() reports every outcome of a commit in order, adopted orphans too", async () => {
+  const l = await open();
+  const seen: LedgerEvent[][] = [];
+  const unsubscribe = l.subscribe((events) => seen.push([...events]));
+  const t1 = pay([g], [{ to: bob, amount: 300n }]);
+  const t2 = pay(coinsOf(t1, [bob, alice]).slice(0, 1), [{ to: carol, amount: 100n }]);
+  l.addTx(t2);
+  assertEquals(seen.pop()?.map((e) => e.kind), ["orphan"]);
+  const thief = pay([{ ...g, keys: bob }], [{ to: bob, amount: 1_000_000n }]);
+  l.addTxs([t1, thief]);
+  const events = seen.pop()!;
+  const txEvents = events.filter(isTxEvent);
+  // The parent first, then the orphan it let in, then the next offered transaction.
+  assertEquals(
+    txEvents.map((e) => [e.kind, e.txid, e.adopted]),
+    [["accepted", idHex(t1), false], ["accepted", idHex(t2), true], [
+      "rejected",
+      idHex(thief),
+      false,
+    ]],
+  );
+  const adopted = txEvents[1];
+  assert(adopted.kind === "accepted" && adopted.entry.id === idHex(t2), "adopted carries its tx");
+  assert(adopted.kind === "accepted" && bytesEqual(adopted.entry.raw, encodeTx(t2)));
+  assertEquals(
+    events.filter((e) => e.kind === "status").map((e) => e.txid).sort(),
+    [idHex(t1), idHex(t2)].sort(),
+  );
+  const id = txid(t1);
+  l.addConfirmation(id, nonceForWork(id, 3));
+  assertEquals(seen.pop()?.filter(isConfEvent).map((e) => e.kind), ["improved"]);
+  unsubscribe();
+  l.addTx(t1);
+  assertEquals(seen.length, 0, "no events after unsubscribing");
   l.close();
 });
 

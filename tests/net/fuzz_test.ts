@@ -6,7 +6,7 @@
  * from it, its ledger is unchanged, and its memory stayed bounded.
  *
  * The generator is exported for tests/bench/net_bench.ts (10^6 datagrams). Every datagram is
- * sent to 127.0.0.1 only (DESIGN §7).
+ * sent to 127.0.0.1 only (docs/ARCHITECTURE.md "Network on one machine").
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";

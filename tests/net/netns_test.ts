@@ -1,6 +1,7 @@
 /**
  * The real node (main.ts) on a private LAN of three hosts in Linux network namespaces
- * (tests/helpers/netns.ts, DESIGN §7), broadcasting to 255.255.255.255, which stays inside:
+ * (tests/helpers/netns.ts, docs/ARCHITECTURE.md "Network on one machine"), broadcasting to
+ * 255.255.255.255, which stays inside:
  * a payment spreads to every host; 2,000 transactions sync to fresh hosts, one of which
  * loses 10% of its inbound datagrams; a host whose interface was down catches up by
  * anti-entropy alone. Runs as root; skips with a printed reason otherwise.

@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import { toHex } from "../../lib/core/hash.ts";
 import { NetNode } from "../../lib/net/node.ts";
+import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
 import { RateLimiter } from "../../lib/net/rate_limit.ts";
 import { testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const { ledger } = await populatedLedger(genesis, Number(values.txs));
   const limiter = new RateLimiter();
   const net = new NetNode({
-    ledger,
+    ledger: netLedgerOf(ledger),
     nodeId: crypto.getRandomValues(new Uint8Array(8)),
     port: Number(values.port),
     bind: "0.0.0.0",

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { compareBytes } from "../../lib/core/hash.ts";
 import type { Confirmation } from "../../lib/core/pow.ts";
 import {
+  encodedTxFromTx,
   INPUT_BYTES,
   MAX_INPUTS,
   MAX_OUTPUTS,
@@ -109,7 +110,7 @@ const inv = fc.record({
 
 /** One arbitrary message of each type. */
 export const messageOf: Readonly<Record<MessageType, fc.Arbitrary<Message>>> = {
-  "tx": txsThatFit.map((txs): Message => ({ type: "tx", txs })),
+  "tx": txsThatFit.map((txs): Message => ({ type: "tx", txs: txs.map(encodedTxFromTx) })),
   "conf": anyLength(conf, MAX_CONF_ENTRIES, 1)
     .map((confs): Message => ({ type: "conf", confs })),
   "sync-req": fc.constant({ type: "sync-req" }),

@@ -1,7 +1,7 @@
 /**
  * Bytes from strangers: truncation, trailing bytes, random and mutated datagrams, oversize
  * input and hostile counts. decodeDatagram must return or throw DatagramError, nothing else,
- * and must run its checks in DESIGN §3 order.
+ * and must run its checks in the order of docs/ARCHITECTURE.md "Decoding untrusted bytes".
  */
 import { deepStrictEqual, fail, ok, strictEqual } from "node:assert/strict";
 import fc from "fast-check";
@@ -163,7 +163,7 @@ Deno.test("decodeDatagram() refuses oversize input by its length, without readin
   expectReason(new Uint8Array(0), "size");
 });
 
-Deno.test("decodeDatagram() runs its checks in DESIGN §3 order", () => {
+Deno.test("decodeDatagram() runs its checks in the documented order", () => {
   const other = fromHex("0000000000000000");
   const bad = (patch: (b: Uint8Array) => void, length = 64, code = 6) => {
     const b = withHeader(code, new Uint8Array(length - HEADER_BYTES).fill(0xff));

@@ -25,7 +25,7 @@ function unpackTxs(datagrams: Uint8Array[]): Tx[][] {
     const d = decodeDatagram(bytes, network);
     deepStrictEqual(d.sender, sender);
     if (d.message.type !== "tx") throw new Error(`expected tx, got ${d.message.type}`);
-    return [...d.message.txs];
+    return d.message.txs.map((e) => e.tx);
   });
 }
 

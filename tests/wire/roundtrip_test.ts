@@ -1,7 +1,14 @@
 /** Round-trip properties, encoder limits and the derived constants of lib/wire. */
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { MAX_TX_BYTES } from "../../lib/core/tx.ts";
+import {
+  type EncodedTx,
+  encodedTxFromTx,
+  isEncodedTx,
+  MAX_TX_BYTES,
+  type Tx,
+  txid as txidOf,
+} from "../../lib/core/tx.ts";
 import {
   type Datagram,
   decodeDatagram,
@@ -19,6 +26,14 @@ import {
   networkIdFromGenesis,
 } from "../../lib/wire/mod.ts";
 import { datagramWith, largestTx, messageOf } from "./arbitraries.ts";
+
+/** An object shaped like an EncodedTx that lib/core/tx.ts did not make. */
+const lookAlike = (tx: Tx): EncodedTx => ({
+  tx,
+  raw: new Uint8Array(0),
+  txid: new Uint8Array(32),
+  id: "",
+});
 
 const network = new Uint8Array(8).fill(0xa1);
 const sender = new Uint8Array(8).fill(0xb1);
@@ -82,20 +97,32 @@ Deno.test("encodeDatagram() fills a datagram to each type's maximum count", () =
 });
 
 Deno.test("encodeDatagram() carries the largest transaction in one datagram", () => {
-  const bytes = encode({ type: "tx", txs: [largestTx] });
+  const bytes = encode({ type: "tx", txs: [encodedTxFromTx(largestTx)] });
   strictEqual(bytes.length, HEADER_BYTES + 1 + MAX_TX_BYTES);
   strictEqual(MAX_TX_BYTES, 6959);
-  deepStrictEqual(decodeDatagram(bytes, network).message, { type: "tx", txs: [largestTx] });
+  const m = decodeDatagram(bytes, network).message;
+  deepStrictEqual(m, { type: "tx", txs: [encodedTxFromTx(largestTx)] });
+  // The decoded value carries its own bytes and txid: nobody downstream encodes it again.
+  ok(m.type === "tx" && isEncodedTx(m.txs[0]));
+  deepStrictEqual(m.type === "tx" && m.txs[0].raw, bytes.subarray(HEADER_BYTES + 1));
+  deepStrictEqual(m.type === "tx" && m.txs[0].txid, txidOf(largestTx));
 });
 
 Deno.test("encodeDatagram() throws RangeError on every limit the decoder enforces", () => {
   const tooBig: Message[] = [
     { type: "tx", txs: [] },
-    { type: "tx", txs: [largestTx, largestTx] },
-    { type: "tx", txs: [{ ...largestTx, version: 2 }] },
-    { type: "tx", txs: [{ ...largestTx, inputs: [...largestTx.inputs, largestTx.inputs[0]] }] },
-    { type: "tx", txs: [{ ...largestTx, outputs: [...largestTx.outputs, largestTx.outputs[0]] }] },
-    { type: "tx", txs: [{ ...largestTx, timestamp: -1 }] },
+    { type: "tx", txs: [encodedTxFromTx(largestTx), encodedTxFromTx(largestTx)] },
+    // Look-alike EncodedTx values (not made by lib/core/tx.ts): encoded from their tx.
+    { type: "tx", txs: [lookAlike({ ...largestTx, version: 2 })] },
+    {
+      type: "tx",
+      txs: [lookAlike({ ...largestTx, inputs: [...largestTx.inputs, largestTx.inputs[0]] })],
+    },
+    {
+      type: "tx",
+      txs: [lookAlike({ ...largestTx, outputs: [...largestTx.outputs, largestTx.outputs[0]] })],
+    },
+    { type: "tx", txs: [lookAlike({ ...largestTx, timestamp: -1 })] },
     { type: "conf", confs: [] },
     { type: "conf", confs: Array(MAX_CONF_ENTRIES + 1).fill({ txid: txid(1), nonce: 0n }) },
     { type: "conf", confs: [{ txid: txid(1), nonce: 1n << 64n }] },

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, fail, strictEqual } from "node:assert/strict";
 import { fromHex, toHex } from "../../lib/core/hash.ts";
-import type { Tx } from "../../lib/core/tx.ts";
+import { encodedTxFromTx, type Tx } from "../../lib/core/tx.ts";
 import {
   type Datagram,
   DatagramError,
@@ -55,7 +55,7 @@ function txFromJson(t: JsonTx): Tx {
 function messageFromJson(m: JsonMessage): Message {
   switch (m.type) {
     case "tx":
-      return { type: "tx", txs: m.txs.map(txFromJson) };
+      return { type: "tx", txs: m.txs.map(txFromJson).map(encodedTxFromTx) };
     case "conf":
       return {
         type: "conf",

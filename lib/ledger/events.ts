@@ -1,0 +1,72 @@
+/**
+ * What the ledger reports: one result type per offer, and one event stream that carries every
+ * outcome of every commit (ARCHITECTURE.md "Events"), delivered after the commit to listeners
+ * subscribed after construction (as btcd's `BlockChain.Subscribe`).
+ * @module
+ */
+import type { RuleCode } from "../core/errors.ts";
+import type { TxStatus } from "../core/state.ts";
+import type { EncodedTx, Tx } from "../core/tx.ts";
+
+/** What happened to an offered transaction. `txid` is lowercase hex ("" when undecodable). */
+export type AddResult =
+  | { readonly kind: "accepted"; readonly txid: string }
+  | { readonly kind: "duplicate"; readonly txid: string }
+  | { readonly kind: "orphan"; readonly txid: string; readonly missing: readonly string[] }
+  | {
+    readonly kind: "rejected";
+    readonly txid: string;
+    readonly code: RuleCode;
+    readonly message: string;
+  };
+
+/** What happened to an offered confirmation; `work` is its leading zero bits. */
+export type ConfResult =
+  | { readonly kind: "improved"; readonly txid: string; readonly work: number }
+  | { readonly kind: "not-better"; readonly txid: string; readonly work: number }
+  | { readonly kind: "unknown"; readonly txid: string; readonly work: number };
+
+/** A status change of a stored transaction. */
+export interface StatusChange {
+  readonly txid: string;
+  /** null for a transaction stored by this commit. */
+  readonly from: TxStatus | null;
+  readonly to: TxStatus;
+  /** The transaction, for a new one (`from` null), so listeners need not read it back. */
+  readonly tx?: Tx;
+}
+
+/**
+ * The outcome of one transaction, offered or adopted. `adopted` is true for an orphan that
+ * the arrival of its parent let in (or sent back to the pool): nobody offered it in this
+ * commit, yet it is new to the ledger like any other. An accepted one carries its encoding.
+ */
+export type TxEvent =
+  | (Exclude<AddResult, { kind: "accepted" }> & { readonly adopted: boolean })
+  | {
+    readonly kind: "accepted";
+    readonly txid: string;
+    readonly entry: EncodedTx;
+    readonly adopted: boolean;
+  };
+
+/**
+ * One outcome of a commit, in the order it happened: a transaction's (`TxEvent`), a
+ * confirmation's (`ConfResult`), or a status change (`kind: "status"`). A parent's
+ * `accepted` comes before the events of the orphans it lets in.
+ */
+export type LedgerEvent = TxEvent | ConfResult | ({ readonly kind: "status" } & StatusChange);
+
+/** A listener of the ledger's event stream: the events of one commit, after it. */
+export type LedgerListener = (events: readonly LedgerEvent[]) => void;
+
+/** True for the outcome of a transaction (offered or adopted). */
+export function isTxEvent(e: LedgerEvent): e is TxEvent {
+  return e.kind === "accepted" || e.kind === "duplicate" || e.kind === "orphan" ||
+    e.kind === "rejected";
+}
+
+/** True for the outcome of a confirmation. */
+export function isConfEvent(e: LedgerEvent): e is ConfResult {
+  return e.kind === "improved" || e.kind === "not-better" || e.kind === "unknown";
+}

@@ -1,0 +1,60 @@
+/**
+ * The seam between the network layer and the ledger: the functions net needs, passed in as
+ * fields (as btcd's `mempool.Config`; see also `MinerConfig.pickTarget` and sync's
+ * `LocalWork`). Net imports no concrete ledger; `lib/cli/net_ledger.ts` builds this object
+ * around the real one (docs/ARCHITECTURE.md "Seams").
+ * @module
+ */
+import type { Confirmation } from "../core/pow.ts";
+import type { EncodedTx } from "../core/tx.ts";
+import type { LedgerEvent } from "../ledger/events.ts";
+import type { LocalWork } from "./sync.ts";
+
+/** How a batch of received transactions is to be stored. */
+export interface StoreTxsOptions {
+  /**
+   * Storage waits for this promise, so that batches commit in arrival order; signature checks
+   * may start at once and overlap the commit of the batch before.
+   */
+  readonly after: Promise<unknown>;
+  /** True when a sync session asked for these txids (nobody can forge them, see #flushTxs). */
+  readonly solicited: boolean;
+}
+
+/** What net needs from the ledger. */
+export interface NetLedger {
+  /** The network id every datagram carries (8 bytes). */
+  readonly network: Uint8Array;
+  /**
+   * Stores received transactions in one commit once `opts.after` settles. Resolves with every
+   * outcome of that commit in order (the ledger's event stream): one transaction event with
+   * `adopted: false` per offered transaction, in the order offered, plus the orphans they let
+   * in (`adopted: true`) and the status changes. Rejects with LedgerError when storing fails.
+   */
+  readonly storeTxs: (
+    txs: readonly EncodedTx[],
+    opts: StoreTxsOptions,
+  ) => Promise<readonly LedgerEvent[]>;
+  /**
+   * Stores received confirmations in one commit. Returns every outcome of that commit in
+   * order: one confirmation event per confirmation offered, in order, plus status changes.
+   */
+  readonly storeConfirmations: (confs: readonly Confirmation[]) => readonly LedgerEvent[];
+  /** Anti-entropy summary of what is stored: count and set digest (docs/PROTOCOL.md §10). */
+  readonly summary: () => { readonly count: number; readonly digest: Uint8Array };
+  /** Up to `limit` inventory entries stored after the txid `after`, in storage order. */
+  readonly inventory: (
+    after: Uint8Array,
+    limit: number,
+  ) => readonly { readonly txid: Uint8Array; readonly work: number }[];
+  /** A stored transaction's encoding and best confirmation nonce, without decoding. */
+  readonly getRaw: (
+    txid: Uint8Array,
+  ) => { readonly raw: Uint8Array; readonly nonce: bigint | null } | undefined;
+  /** True when the txid (lowercase hex) is stored. */
+  readonly hasTx: (txid: string) => boolean;
+  /** The sync session's view of what is held. */
+  readonly workOf: LocalWork;
+  /** Drops orphans older than their lifetime; `now` in ms since the epoch. */
+  readonly expireOrphans: (now: number) => void;
+}

@@ -1,0 +1,155 @@
+/**
+ * Drives sync sessions (lib/net/sync.ts is the state machine without I/O): one session at a
+ * time, peers whose summary differs queued behind it, the session stepped on a timer and
+ * after every reply, and what it asks for sent to its peer.
+ * @module
+ */
+import { MAX_INV_ENTRIES, packGetData } from "../wire/mod.ts";
+import { type NetContext, sendTo, sendToAll } from "./context.ts";
+import { MAX_PEERS } from "./peers.ts";
+import { type SyncAction, SyncSession } from "./sync.ts";
+import { type Addr, addrKey } from "./transport.ts";
+
+/** Sync state machine step. */
+export const SYNC_TICK_MS = 20;
+/**
+ * A sync request is repeated after these delays unless a sync session has started by then:
+ * a lost request or a lost summary reply would otherwise cost a whole summary interval.
+ */
+export const SYNC_REQ_REPEAT_MS: readonly number[] = [300, 1200];
+
+/** The running sync session, if any, and the peers waiting for their turn. */
+export class SyncDriver {
+  readonly #ctx: NetContext;
+  #session: SyncSession | null = null;
+  #sessionAddr: Addr | null = null;
+  #queue = new Map<string, Addr>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #repeats: ReturnType<typeof setTimeout>[] = [];
+
+  constructor(ctx: NetContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Starts stepping sessions every SYNC_TICK_MS. */
+  start(): void {
+    this.#timer = setInterval(() => this.#tick(), SYNC_TICK_MS);
+  }
+
+  /** Stops the timers. */
+  stop(): void {
+    clearInterval(this.#timer);
+    for (const t of this.#repeats) clearTimeout(t);
+    this.#repeats = [];
+  }
+
+  /** The running session, if any. */
+  status(): { peer: string; wanted: number; fetched: number } | null {
+    const s = this.#session;
+    return s ? { peer: s.peer, wanted: s.wanted, fetched: s.fetched } : null;
+  }
+
+  /** Broadcasts a sync request, repeated while no session starts: every peer answers. */
+  syncNow(): void {
+    const c = this.#ctx.counters;
+    c.syncRequested++;
+    sendToAll(this.#ctx, { type: "sync-req" });
+    const sessions = c.syncSessions;
+    for (const t of this.#repeats) clearTimeout(t);
+    this.#repeats = SYNC_REQ_REPEAT_MS.map((ms) =>
+      setTimeout(() => {
+        if (!this.#ctx.stopped() && c.syncSessions === sessions) {
+          sendToAll(this.#ctx, { type: "sync-req" });
+        }
+      }, ms)
+    );
+  }
+
+  /** True when the running session asked for `txid` (hex). */
+  wants(txid: string): boolean {
+    return this.#session?.wants(txid) ?? false;
+  }
+
+  /** Tells the running session that `txid` (hex) arrived, as an orphan or stored. */
+  onArrived(txid: string, now: number, orphan = false): void {
+    this.#session?.onArrived(txid, now, orphan);
+  }
+
+  /**
+   * Parents that arrived orphans need: the running session fetches them first; without one,
+   * they are asked of `addr`, the peer that sent the orphans (none: nobody is asked).
+   */
+  async wantParents(parents: readonly Uint8Array[], addr: Addr | undefined): Promise<void> {
+    if (this.#session) this.#session.wantParents(parents);
+    else if (addr) {
+      const ctx = this.#ctx;
+      for (const d of packGetData(ctx.ledger.network, ctx.nodeId, parents)) {
+        await ctx.transport.send(d, addr);
+      }
+    }
+  }
+
+  /** Queues a sync with the peer at `addr` (its summary differs from ours). */
+  queue(addr: Addr): void {
+    if (this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) return;
+    if (this.#queue.size < MAX_PEERS) this.#queue.set(addrKey(addr), addr);
+  }
+
+  /** An inventory page: used only when it comes from the running session's peer. */
+  onInv(
+    after: Uint8Array,
+    entries: readonly { txid: Uint8Array; work: number }[],
+    more: boolean,
+    addr: Addr,
+  ): void {
+    const s = this.#session;
+    if (s && this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) {
+      this.#run(s.onInv(after, entries, more, this.#ctx.clock()));
+      this.pump();
+    }
+  }
+
+  #tick(): void {
+    const ctx = this.#ctx;
+    const now = ctx.clock();
+    let s = this.#session;
+    if (s && s.state !== "running") {
+      if (s.state === "done") ctx.counters.syncCompleted++;
+      else ctx.counters.syncAbandoned++;
+      ctx.log("info", `sync ${s.state}`, { peer: s.peer, fetched: s.fetched });
+      this.#session = s = null;
+      this.#sessionAddr = null;
+    }
+    if (!s) {
+      const next = this.#queue.entries().next();
+      if (next.done) return;
+      const [k, addr] = next.value;
+      this.#queue.delete(k);
+      ctx.counters.syncSessions++;
+      s = this.#session = new SyncSession(k, ctx.ledger.workOf, now);
+      this.#sessionAddr = addr;
+    }
+    this.#run(s.tick(now));
+  }
+
+  /** Steps the running session at once after a reply, rather than at the next tick. */
+  pump(): void {
+    const s = this.#session;
+    if (s && s.state === "running") this.#run(s.tick(this.#ctx.clock()));
+  }
+
+  #run(actions: readonly SyncAction[]): void {
+    const addr = this.#sessionAddr;
+    if (!addr) return;
+    const ctx = this.#ctx;
+    for (const a of actions) {
+      if (a.type === "get-inv") {
+        void sendTo(ctx, { type: "get-inv", after: a.after, limit: MAX_INV_ENTRIES }, addr);
+      } else {
+        for (const d of packGetData(ctx.ledger.network, ctx.nodeId, a.txids)) {
+          void ctx.transport.send(d, addr);
+        }
+      }
+    }
+  }
+}

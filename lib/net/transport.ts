@@ -1,0 +1,153 @@
+/**
+ * Sockets: one broadcast socket on the shared port plus one unicast socket of our own
+ * (docs/ARCHITECTURE.md "Network on one machine"), the receive loops, and sending to one
+ * address or to everyone (the broadcast address and every static peer).
+ * @module
+ */
+import type { NetCounters } from "./counters.ts";
+
+/** Default UDP port. */
+export const DEFAULT_PORT = 31337;
+/** Default broadcast address, for real LANs. Tests pass 127.255.255.255 instead. */
+export const DEFAULT_BROADCAST = "255.255.255.255";
+/** Receive buffer of each socket: the largest UDP payload over IPv4, so sizes are exact. */
+export const RECV_BUFFER_BYTES = 65_507;
+
+/** A host and port. */
+export interface HostPort {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** A UDP address. */
+export type Addr = Deno.NetAddr;
+
+/** A log function: level, message, structured fields. */
+export type NetLog = (
+  level: "debug" | "info" | "warn",
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+/** "host:port", the key of an address in maps and logs. */
+export function addrKey(a: HostPort): string {
+  return `${a.hostname}:${a.port}`;
+}
+
+/** Where the sockets bind and whom "everyone" means. */
+export interface TransportOptions {
+  readonly bind?: string;
+  readonly port?: number;
+  readonly broadcast?: string;
+  readonly peers?: readonly HostPort[];
+}
+
+/** The node's two sockets. `start()` opens them, `close()` closes them and ends the loops. */
+export class Transport {
+  readonly #opts: TransportOptions;
+  readonly #counters: NetCounters;
+  readonly #log: NetLog;
+  #bcast?: Deno.DatagramConn;
+  #uni?: Deno.DatagramConn;
+  #loops: Promise<void>[] = [];
+  #closed = false;
+
+  constructor(opts: TransportOptions, counters: NetCounters, log: NetLog) {
+    this.#opts = opts;
+    this.#counters = counters;
+    this.#log = log;
+  }
+
+  /** The shared port (broadcasts). */
+  get port(): number {
+    return this.#opts.port ?? DEFAULT_PORT;
+  }
+  /** The address the sockets bind to. */
+  get bind(): string {
+    return this.#opts.bind ?? "0.0.0.0";
+  }
+  /** The broadcast address. */
+  get broadcast(): string {
+    return this.#opts.broadcast ?? DEFAULT_BROADCAST;
+  }
+  /** The port of our unicast socket (after start; 0 before). */
+  get unicastPort(): number {
+    return (this.#uni?.addr as Addr | undefined)?.port ?? 0;
+  }
+
+  /** True when `addr` is one of the `--peer` addresses. */
+  isStatic(addr: Addr): boolean {
+    return (this.#opts.peers ?? []).some((p) =>
+      p.hostname === addr.hostname && p.port === addr.port
+    );
+  }
+
+  /** Opens both sockets and hands every datagram received to `handle`, one at a time. */
+  start(handle: (data: Uint8Array, addr: Addr) => Promise<void>): void {
+    this.#bcast = Deno.listenDatagram({
+      transport: "udp",
+      hostname: this.bind,
+      port: this.port,
+      reuseAddress: true,
+    });
+    this.#uni = Deno.listenDatagram({ transport: "udp", hostname: this.bind, port: 0 });
+    this.#loops.push(this.#receive(this.#bcast, handle), this.#receive(this.#uni, handle));
+  }
+
+  async #receive(
+    sock: Deno.DatagramConn,
+    handle: (data: Uint8Array, addr: Addr) => Promise<void>,
+  ): Promise<void> {
+    // One buffer per socket, reused for every datagram. Without one, Deno allocates 64 KiB
+    // per datagram received, and a flood leaves tens of MiB of them waiting for the garbage
+    // collector. Reuse is safe: each datagram is handled before the next is read, and the
+    // decoder copies whatever it returns.
+    const buf = new Uint8Array(RECV_BUFFER_BYTES);
+    try {
+      for (;;) {
+        const [data, addr] = await sock.receive(buf);
+        try {
+          await handle(data, addr as Addr);
+        } catch (e) {
+          // A bug, not bad input: bad input is handled inside. Log it and keep serving.
+          this.#log("warn", "datagram handler failed", { error: String(e) });
+        }
+      }
+    } catch (e) {
+      if (!this.#closed) this.#log("warn", "receive loop ended", { error: String(e) });
+    }
+  }
+
+  /** Broadcast on the LAN, and unicast to every static peer. */
+  sendAll(datagram: Uint8Array): void {
+    void this.send(datagram, { transport: "udp", hostname: this.broadcast, port: this.port });
+    for (const p of this.#opts.peers ?? []) {
+      void this.send(datagram, { transport: "udp", hostname: p.hostname, port: p.port });
+    }
+  }
+
+  /** Sends one datagram from the unicast socket; failures are counted, never thrown. */
+  async send(datagram: Uint8Array, addr: Addr): Promise<void> {
+    if (this.#closed || !this.#uni) return;
+    try {
+      await this.#uni.send(datagram, addr);
+      this.#counters.datagramsOut++;
+      this.#counters.bytesOut += datagram.length;
+    } catch (e) {
+      this.#counters.sendErrors++;
+      this.#log("debug", "send failed", { to: addrKey(addr), error: String(e) });
+    }
+  }
+
+  /** Closes both sockets; resolves when the receive loops have ended. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    try {
+      this.#bcast?.close();
+    } catch { /* already closed */ }
+    try {
+      this.#uni?.close();
+    } catch { /* already closed */ }
+    await Promise.allSettled(this.#loops);
+  }
+}
