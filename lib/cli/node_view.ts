@@ -5,14 +5,14 @@
  * and lib/http does not.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
-import { bytesEqual, fromHex, hash160, toHex } from "../core/hash.ts";
+import { bytesEqual, hash160, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../core/pow.ts";
 import { compareSpenders } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
+import { openDagView } from "../ledger/dag_view.ts";
 import type { TxRecord } from "../ledger/ledger.ts";
 import { PaymentError } from "../wallet/payment.ts";
 import { explainConflict, explainStatus } from "../http/explain.ts";
@@ -60,9 +60,9 @@ export interface NodeViewHandle {
 }
 
 /**
- * Builds the API's view of `node`. Conflict partners are read through a second, read-only
- * SQLite connection to the ledger file (WAL lets it read while the node writes), because the
- * Ledger has no public "spenders of an outpoint" query yet.
+ * Builds the API's view of `node`. Conflict partners and the transactions of an address are
+ * read through lib/ledger/dag_view.ts (a read-only connection), because the Ledger has no
+ * public query for them yet.
  */
 export function makeNodeView(node: Node): NodeViewHandle {
   const ledger = node.ledger;
@@ -80,18 +80,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
   /** The address to give a payer. */
   const freshAddress = (): string => node.wallet.address;
   // ---
-  let db: DatabaseSync | null = null;
-  const statements = new Map<string, StatementSync>();
-  /** A prepared statement on the read-only connection (opened on first use). */
-  const sql = (text: string): StatementSync => {
-    let st = statements.get(text);
-    if (st === undefined) {
-      db ??= new DatabaseSync(ledger.path, { readOnly: true });
-      st = db.prepare(text);
-      if (statements.size < 64) statements.set(text, st);
-    }
-    return st;
-  };
+  const dag = openDagView(ledger.path);
   const listeners = new Set<(e: NodeEventJson) => void>();
   const emit = (e: NodeEventJson) => {
     for (const fn of listeners) {
@@ -195,17 +184,10 @@ export function makeNodeView(node: Node): NodeViewHandle {
   ): TxRecord[] {
     if (address === undefined) return ledger.history(limit, offset);
     const hashes = (typeof address === "string" ? [address] : address).map((a) => decodeAddress(a));
-    if (hashes.length === 0) return [];
-    const marks = hashes.map(() => "?").join(", ");
-    const rows = sql(
-      "SELECT t.txid FROM txs t WHERE t.seq IN (" +
-        `SELECT o.tx FROM outputs o WHERE o.hash IN (${marks}) UNION ` +
-        "SELECT s.tx FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
-        `WHERE o.hash IN (${marks})) ORDER BY t.seq DESC LIMIT ? OFFSET ?`,
-    ).all(...hashes, ...hashes, limit, offset) as Record<string, unknown>[];
+    const rows = dag.touching(hashes, limit, offset);
     const out: TxRecord[] = [];
-    for (const r of rows) {
-      const rec = ledger.getTx(r.txid as Uint8Array);
+    for (const id of rows) {
+      const rec = ledger.getTx(id);
       if (rec) out.push(rec);
     }
     return out;
@@ -213,13 +195,9 @@ export function makeNodeView(node: Node): NodeViewHandle {
 
   /** Every stored spender of an outpoint, in the conflict rule's order (winner first). */
   function spenders(txid: string, index: number): SpenderJson[] {
-    const rows = sql(
-      "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
-        "WHERE p.txid = ? AND s.prev_idx = ?",
-    ).all(fromHex(txid), index) as Record<string, unknown>[];
     const list: TxRecord[] = [];
-    for (const r of rows) {
-      const rec = ledger.getTx(r.txid as Uint8Array);
+    for (const id of dag.spendersOf(txid, index)) {
+      const rec = ledger.getTx(id);
       if (rec) list.push(rec);
     }
     return list.sort(ruleOrder).map((r, i) => ({
@@ -230,16 +208,6 @@ export function makeNodeView(node: Node): NodeViewHandle {
       timestamp: r.tx.timestamp,
       winner: i === 0,
     }));
-  }
-
-  /** Transactions sharing an input outpoint with `txid`. */
-  function coSpenders(txid: string): string[] {
-    const rows = sql(
-      "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
-        "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx " +
-        "JOIN txs t2 ON t2.seq = s2.tx WHERE t1.txid = ?",
-    ).all(fromHex(txid)) as Record<string, unknown>[];
-    return rows.map((r) => toHex(r.txid as Uint8Array));
   }
 
   function detail(txid: string): TxDetailJson | null {
@@ -303,7 +271,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
         const p = toHex(i.txid);
         if (ids.has(p)) edges.push({ from: r.txid, to: p, index: i.index });
       }
-      for (const other of coSpenders(r.txid)) {
+      for (const other of dag.coSpendersOf(r.txid)) {
         if (ids.has(other) && r.txid < other) conflicts.push({ a: r.txid, b: other });
       }
     }
@@ -440,10 +408,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
     view,
     close: () => {
       listeners.clear();
-      const d = db as DatabaseSync | null;
-      db = null;
-      statements.clear();
-      d?.close();
+      dag.close();
     },
   };
 }

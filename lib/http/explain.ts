@@ -52,7 +52,7 @@ export interface StatusFacts {
   readonly unconfirmedParent?: string;
 }
 
-/** One sentence saying why a transaction has its status (DESIGN §2 statuses). */
+/** One sentence saying why a transaction has its status (docs/PROTOCOL.md §8). */
 export function explainStatus(f: StatusFacts): string {
   switch (f.status) {
     case "orphan":

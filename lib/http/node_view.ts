@@ -10,7 +10,7 @@
  * @module
  */
 
-/** A transaction status (DESIGN §2). */
+/** A transaction status (docs/PROTOCOL.md §8). */
 export type TxStatusJson = "pending" | "confirmed" | "conflicted" | "orphan";
 
 /** `GET /api/v1/info`. */

@@ -1,5 +1,5 @@
 /**
- * The local API and web-page server (DESIGN §5 "Local API"): `Deno.serve` on loopback unless
+ * The local API and web-page server (README "API and web wallet"; docs/ARCHITECTURE.md "Seams"): `Deno.serve` on loopback unless
  * told otherwise, the Host check against DNS rebinding, the bearer token from DATA/.cookie on
  * every API call, a strict Content-Security-Policy on pages, and the static files of web/dist.
  * @module

@@ -1,6 +1,6 @@
 /**
  * Debian's chromium for the browser tests and the page bench: where it is, the flags of a
- * quiet offline throw-away browser, and installing it when missing (DESIGN §7).
+ * quiet offline throw-away browser, and installing it when missing (docs/TESTING.md).
  * @module
  */
 

@@ -1,6 +1,6 @@
 /**
  * Address checks in the page, before anything is sent: Base58Check with the network's version
- * byte (DESIGN §2), with the same libraries as lib/core/address.ts.
+ * byte (docs/PROTOCOL.md §2), with the same libraries as lib/core/address.ts.
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
