@@ -29,6 +29,9 @@ import {
 import { VERSION } from "./args.ts";
 import type { Node } from "./run_node.ts";
 
+/** Least time between two `ledger` events of the stream, ms. */
+export const LEDGER_EVENT_MS = 1000;
+
 /** Most answers kept between two changes of the ledger. */
 export const MEMO_ENTRIES = 64;
 
@@ -89,6 +92,23 @@ export function makeNodeView(node: Node): NodeViewHandle {
       } catch { /* a closed stream: its own cleanup removes it */ }
     }
   };
+  // Ledger changes, throttled to one event per LEDGER_EVENT_MS, let pages refresh at once.
+  let statusChanges = 0;
+  let ledgerTimer: ReturnType<typeof setTimeout> | undefined;
+  const unsubscribeLedger = ledger.subscribe((events) => {
+    let changed = false;
+    for (const e of events) {
+      if (e.kind === "status") statusChanges++;
+      if (e.kind === "status" || e.kind === "improved") changed = true;
+    }
+    if (!changed || ledgerTimer !== undefined || listeners.size === 0) return;
+    ledgerTimer = setTimeout(() => {
+      ledgerTimer = undefined;
+      emit({ kind: "ledger", count: ledger.count, statusChanges, time: Date.now() });
+      statusChanges = 0;
+    }, LEDGER_EVENT_MS);
+  });
+
   // Only the kind and the txid are read from the event: the amount is the ledger's, so the
   // stream keeps one meaning whatever shape the loop's events take.
   node.onWalletEvent((e) => {
@@ -408,6 +428,8 @@ export function makeNodeView(node: Node): NodeViewHandle {
     view,
     close: () => {
       listeners.clear();
+      unsubscribeLedger();
+      clearTimeout(ledgerTimer);
       dag.close();
     },
   };

@@ -161,8 +161,8 @@ export interface SyncJson {
   readonly summary: { readonly count: number; readonly digest: string };
 }
 
-/** An event of the SSE stream: the wallet events the command loop prints, plus our sends. */
-export interface NodeEventJson {
+/** A wallet event of the SSE stream: what the command loop prints, plus our sends. */
+export interface WalletEventJson {
   /** `reversed`: a payment shown confirmed lost a double spend (the loop's wording may differ). */
   readonly kind: "received" | "confirmed" | "conflicted" | "reversed" | "sent";
   readonly txid: string;
@@ -170,6 +170,22 @@ export interface NodeEventJson {
   readonly amount: string;
   readonly time: number;
 }
+
+/**
+ * The ledger changed (transactions stored, statuses or work changed): at most one a second,
+ * so that a page refreshes what it shows instead of polling.
+ */
+export interface LedgerChangeJson {
+  readonly kind: "ledger";
+  /** Transactions in the ledger. */
+  readonly count: number;
+  /** Status changes since the previous ledger event. */
+  readonly statusChanges: number;
+  readonly time: number;
+}
+
+/** An event of the SSE stream. */
+export type NodeEventJson = WalletEventJson | LedgerChangeJson;
 
 /** A refused payment: `code` is stable (API errors plus RuleError codes). */
 export class SendError extends Error {

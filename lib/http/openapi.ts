@@ -322,16 +322,31 @@ export const OPENAPI = {
         },
       },
       Event: {
-        type: "object",
-        properties: {
-          kind: {
-            type: "string",
-            enum: ["received", "confirmed", "conflicted", "reversed", "sent"],
+        oneOf: [
+          {
+            type: "object",
+            description: "A wallet event (event: received, confirmed, conflicted, reversed, sent)",
+            properties: {
+              kind: {
+                type: "string",
+                enum: ["received", "confirmed", "conflicted", "reversed", "sent"],
+              },
+              txid: hex64,
+              amount,
+              time: { type: "integer" },
+            },
           },
-          txid: hex64,
-          amount,
-          time: { type: "integer" },
-        },
+          {
+            type: "object",
+            description: "The ledger changed (event: ledger), at most once a second",
+            properties: {
+              kind: { const: "ledger" },
+              count: { type: "integer" },
+              statusChanges: { type: "integer" },
+              time: { type: "integer" },
+            },
+          },
+        ],
       },
     },
   },

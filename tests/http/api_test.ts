@@ -202,6 +202,11 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
         evB.events.find((e) => e.kind === "received")!.amount,
         "1234",
       );
+      await until(
+        () => evB.events.some((e) => e.kind === "ledger") || undefined,
+        10_000,
+        "B's ledger event",
+      );
       assertEquals(evA.events.find((e) => e.kind === "sent")!.amount, "-1234");
 
       const tb = await b.api(`tx/${txid}`);

@@ -108,9 +108,11 @@ function App() {
       } catch { /* the next refresh retries */ }
     };
     refresh();
-    const timer = setInterval(refresh, 3000);
+    // `ledger` events refresh at once; the poll only covers a stream that is down.
+    const timer = setInterval(refresh, 10_000);
     const stop = new AbortController();
     streamEvents((e: NodeEventJson) => {
+      if (e.kind === "ledger") return void refresh();
       const text = e.kind === "received"
         ? `Payment received: ${units(e.amount)} in ${short(e.txid)} (pending)`
         : e.kind === "confirmed"
