@@ -187,11 +187,23 @@ Deno.test({
       );
       await pa.screenshot({ path: `${IMG}inspector.png` });
 
-      // The explorer draws the window with the conflict.
+      // The explorer draws the window with the conflict, and a few more payments each way.
+      for (
+        const [from, to, amount] of [[a, b, "50"], [b, a, "20"], [a, b, "7"], [b, a, "3"]] as const
+      ) {
+        const r = await from.api("send", { body: { address: to.address, amount } });
+        assertEquals(r.status, 200, JSON.stringify(r.body));
+        await until(
+          async () => (await to.api(`tx/${r.body.txid}`)).status === 200 || undefined,
+          15_000,
+          "relay",
+        );
+      }
       await insp.locator("button.close").click();
       await pa.getByTestId("tab-explorer").click();
-      await pa.getByTestId("graph-info").filter({ hasText: "1 conflicts" })
+      await pa.getByTestId("graph-info").filter({ hasText: "7 of 7 transactions shown" })
         .waitFor({ timeout: 15_000 });
+      await pa.getByTestId("graph-info").filter({ hasText: "1 conflicts" }).waitFor();
       await pa.locator("[data-testid=graph] canvas").first().waitFor();
       await pa.screenshot({ path: `${IMG}explorer.png` });
       await pa.getByTestId("tab-network").click();

@@ -1,5 +1,5 @@
 /**
- * The ledger explorer: a live graph of transactions (nodes) and spends (edges, child → parent)
+ * The ledger explorer: a live graph of transactions (nodes) and spends (edges, parent → spender)
  * drawn with Cytoscape.js. Conflicts are red dashed links and conflicted transactions red.
  * It shows a window (the last N, or one address) and never the whole DAG, so it stays fast on
  * a large ledger. A click opens the inspector.
@@ -75,11 +75,8 @@ function elementsOf(g: GraphJson): cytoscape.ElementDefinition[] {
     ...g.edges.map((e) => ({
       group: "edges" as const,
       classes: "spend",
-      data: {
-        id: `s:${e.from}:${e.to}:${e.index}`,
-        source: e.from,
-        target: e.to,
-      },
+      // Drawn from the parent to the spender: coins flow down from the oldest transactions.
+      data: { id: `s:${e.from}:${e.to}:${e.index}`, source: e.to, target: e.from },
     })),
     ...g.conflicts.map((c) => ({
       group: "edges" as const,
@@ -232,7 +229,8 @@ export function Explorer(
       <p class="muted small" data-testid="graph-info">
         {info} · <span class="dot confirmed" /> confirmed <span class="dot pending" /> pending{" "}
         <span class="dot conflicted" />{" "}
-        conflicted; red dashed lines join conflicting spends; blue rings are this wallet's.
+        conflicted; arrows lead from a transaction to those spending its outputs; red dashed lines
+        join conflicting spends; blue rings are this wallet's.
       </p>
       {error && <p class="error">{error}</p>}
     </section>
