@@ -152,9 +152,11 @@ export async function startHttpServer(
   }, async (req) => withHeaders(await handler(req), SECURITY_HEADERS));
   const addr = await ready.promise;
   port = addr.port;
-  const url = `http://${addr.hostname}:${addr.port}`;
+  // A wildcard bind is reached on this machine through loopback (rpc, the printed link).
+  const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
+  const url = `http://${host}:${addr.port}`;
   try {
-    await writeCredentials(view.dataDir, token, `${addr.hostname}:${addr.port}`);
+    await writeCredentials(view.dataDir, token, `${host}:${addr.port}`);
   } catch (e) {
     abort.abort();
     await server.finished;

@@ -387,6 +387,7 @@ Deno.test("api: --http outside loopback is refused without --http-allow-remote; 
       allowed.stderr.includes("warn: the HTTP API listens beyond this machine"),
       allowed.stderr,
     );
+    assert(/^Web wallet: http:\/\/127\.0\.0\.1:\d+\/#token=/m.test(allowed.stdout), allowed.stdout);
     assert(!(await exists(`${root}/.cookie`)), "the cookie is removed at exit");
     // A port already taken: a clear error naming the --http address, exit 1, no cookie left.
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
