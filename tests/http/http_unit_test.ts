@@ -9,6 +9,7 @@ import { explainConflict, explainStatus } from "../../lib/http/explain.ts";
 import { formatEvent } from "../../lib/http/events.ts";
 import { RPC_EXIT, rpcCommand } from "../../lib/http/rpc.ts";
 import type { SpenderJson } from "../../lib/http/node_view.ts";
+import { parseCommand, UsageError } from "../../lib/cli/args.ts";
 
 Deno.test("parseHttpListen() reads [ADDR:]PORT and refuses anything else", () => {
   const table: [string, string, number][] = [
@@ -144,4 +145,40 @@ Deno.test("rpcCommand() refuses unknown methods and wrong arity with exit 2, no 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parseCommand() reads --http, --http-allow-remote and the rpc subcommand", () => {
+  const env = { get: (n: string) => (n === "HOME" ? "/home/u" : undefined), cpus: 2 };
+  const node = (argv: string[]) => {
+    const c = parseCommand(argv, env);
+    if (c.kind !== "node") throw new Error(`expected a node command, got ${c.kind}`);
+    return c.options;
+  };
+  assertEquals(node([]).http, null, "off by default");
+  assertEquals(node(["--http", "8332"]).http, { hostname: "127.0.0.1", port: 8332 });
+  assertEquals(
+    node(["--http", "10.0.0.2:80", "--http-allow-remote"]).http,
+    { hostname: "10.0.0.2", port: 80 },
+  );
+  assertThrows(
+    () => parseCommand(["--http", "10.0.0.2:80"], env),
+    UsageError,
+    "--http-allow-remote",
+  );
+  assertThrows(() => parseCommand(["--http", "nope"], env), UsageError, "Invalid --http");
+  assertThrows(() => parseCommand(["--http"], env), UsageError);
+  assertEquals(parseCommand(["rpc", "send", "Caddr", "5"], env), {
+    kind: "rpc",
+    data: "/home/u/.crackcoin",
+    method: "send",
+    args: ["Caddr", "5"],
+  });
+  assertEquals(parseCommand(["rpc", "--data", "/d", "balance"], env), {
+    kind: "rpc",
+    data: "/d",
+    method: "balance",
+    args: [],
+  });
+  assertEquals(parseCommand(["rpc", "--help"], env), { kind: "help", topic: "rpc" });
+  assertThrows(() => parseCommand(["rpc"], env), UsageError, "METHOD");
 });
