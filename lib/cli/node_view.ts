@@ -92,10 +92,14 @@ export function makeNodeView(node: Node): NodeViewHandle {
       } catch { /* a closed stream: its own cleanup removes it */ }
     }
   };
+  /** Answers kept until the ledger changes (see `memo`). */
+  const cache = new Map<string, unknown>();
+
   // Ledger changes, throttled to one event per LEDGER_EVENT_MS, let pages refresh at once.
   let statusChanges = 0;
   let ledgerTimer: ReturnType<typeof setTimeout> | undefined;
   const unsubscribeLedger = ledger.subscribe((events) => {
+    if (events.length > 0) cache.clear();
     let changed = false;
     for (const e of events) {
       if (e.kind === "status") statusChanges++;
@@ -147,20 +151,12 @@ export function makeNodeView(node: Node): NodeViewHandle {
     };
   }
 
-  // Answers that depend only on the ledger's contents are kept until the contents change: the
-  // anti-entropy summary digest covers every transaction and its work, from which statuses
-  // and balances follow (PROTOCOL.md §8). The ledger's balance query reads every output the
-  // address ever had (about 0.2 s for a wallet with 100,000 of them), so a page polling it
-  // would otherwise hold the node's only thread.
-  let cacheVersion = "";
-  const cache = new Map<string, unknown>();
+  // Answers that depend only on the ledger's contents are kept until the next commit that
+  // publishes events (every stored transaction, confirmation and status change does: see
+  // docs/ARCHITECTURE.md "Events"). The ledger's balance query reads every output the address
+  // ever had (about 0.2 s for a wallet with 100,000 of them), so a page polling it would
+  // otherwise hold the node's only thread.
   function memo<T>(key: string, fn: () => T): T {
-    const s = ledger.summary();
-    const version = `${s.count}:${toHex(s.digest)}`;
-    if (version !== cacheVersion) {
-      cache.clear();
-      cacheVersion = version;
-    }
     if (cache.has(key)) return cache.get(key) as T;
     const v = fn();
     if (cache.size >= MEMO_ENTRIES) cache.clear();

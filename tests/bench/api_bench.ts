@@ -175,8 +175,8 @@ second with ${CLIENTS} concurrent keep-alive clients in this process for ${RUN_M
 (the client shares the machine's cores with the node). The page is timed in Debian's chromium
 (headless, a fresh profile): from \`goto\` until the balance is on screen, the navigation's load
 event, and from the click on the explorer tab until its graph of the last 100 transactions is
-drawn (it never draws the whole DAG). The node keeps answers until the ledger changes (its
-summary digest moves); the first answer after a change pays the ledger's query, which for
+drawn (it never draws the whole DAG). The node keeps answers until the ledger changes (the
+next commit with events); the first answer after a change pays the ledger's query, which for
 \`balance\` reads every output the address ever had.
 
 | request | first answer | then, while the ledger does not change |
