@@ -343,10 +343,16 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       assert(!text.includes(secret), `${path} leaks the key`);
     }
 
-    // A clean exit removes the cookie and the address file.
+    // A clean exit, even with an event stream open, removes the cookie and the address file
+    // and ends the stream.
+    const open = collectEvents(a.base, a.token);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
     const st = await a.proc.kill("SIGTERM");
     nodes.splice(nodes.indexOf(a), 1);
     assertEquals(st.code, 0);
+    assert(Date.now() - t0 < 10_000, "an open stream does not hold the exit");
+    await open.close();
     assert(
       !(await exists(`${a.dir}/.cookie`)) && !(await exists(`${a.dir}/.http`)),
     );
