@@ -233,6 +233,7 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       assertEquals(g.body.total, 2);
       assert(g.body.edges.some((e: Json) => e.from === txid && e.index === 0));
     } finally {
+      assertEquals([evA.error(), evB.error()], [null, null], "the streams stayed up");
       await evA.close();
       await evB.close();
     }
@@ -352,7 +353,7 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
     nodes.splice(nodes.indexOf(a), 1);
     assertEquals(st.code, 0);
     assert(Date.now() - t0 < 10_000, "an open stream does not hold the exit");
-    await open.close();
+    await open.ended; // the stream ended with the node (cleanly or cut)
     assert(
       !(await exists(`${a.dir}/.cookie`)) && !(await exists(`${a.dir}/.http`)),
     );

@@ -129,23 +129,28 @@ export async function rawStatus(
   }
 }
 
-/** Reads an SSE stream in the background, collecting the JSON data of each event. */
+/**
+ * Reads an SSE stream in the background, collecting the JSON data of each event. `ended`
+ * settles when the stream ends (the node closed it, or `close` was called); it never rejects:
+ * a stream cut by a node that exits ends it too, with `error` set.
+ */
 export function collectEvents(base: string, token: string): {
   events: { kind: string; txid: string; amount: string }[];
+  ended: Promise<void>;
+  error: () => unknown;
   close: () => Promise<void>;
 } {
   const events: { kind: string; txid: string; amount: string }[] = [];
   const ctl = new AbortController();
-  const done = (async () => {
+  let error: unknown = null;
+  const ended = (async () => {
     try {
       const res = await fetch(`${base}/api/v1/events`, {
         headers: { authorization: `Bearer ${token}` },
         signal: ctl.signal,
       });
       let buf = "";
-      for await (
-        const chunk of res.body!.pipeThrough(new TextDecoderStream())
-      ) {
+      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
         buf += chunk;
         let i;
         while ((i = buf.indexOf("\n\n")) >= 0) {
@@ -156,14 +161,16 @@ export function collectEvents(base: string, token: string): {
         }
       }
     } catch (e) {
-      if (!ctl.signal.aborted) throw e;
+      if (!ctl.signal.aborted) error = e;
     }
   })();
   return {
     events,
+    ended,
+    error: () => error,
     close: async () => {
       ctl.abort();
-      await done;
+      await ended;
     },
   };
 }
