@@ -5,6 +5,7 @@
  * @module
  */
 import { startHttpServer } from "../http/server.ts";
+import { LocalError, osReason } from "./local_error.ts";
 import type { NodeOptions } from "./args.ts";
 import type { Logger } from "./log.ts";
 import { makeNodeView } from "./node_view.ts";
@@ -38,11 +39,11 @@ export async function startNodeHttp(
     });
   } catch (e) {
     handle.close();
-    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
-      // main.ts prints these; say which listener failed (the UDP port has its own message).
-      const Err = e.constructor as new (m: string) => Error;
-      throw new Err(
-        `Cannot serve --http on ${options.http.hostname}:${options.http.port}: ${e.message}`,
+    if (Object.values(Deno.errors).some((c) => e instanceof c)) {
+      // One line naming the listener (the UDP sockets have their own, bindError).
+      throw new LocalError(
+        `Cannot serve --http on ${options.http.hostname}:${options.http.port}: ${osReason(e)}`,
+        { cause: e },
       );
     }
     throw e;

@@ -44,7 +44,7 @@ import type {
 import { LedgerError } from "./errors.ts";
 import { OrphanPool } from "./orphans.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import type { BatchHint, SignatureCheck, Verifier } from "./verifier.ts";
 
 export type { AddResult, ConfResult, LedgerEvent, LedgerListener, StatusChange, TxEvent };
 
@@ -93,7 +93,7 @@ const MAX_EARLY_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
-/** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
+/** A batch that a Verifier checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
   readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
 }
@@ -103,7 +103,7 @@ interface Checked {
   readonly entry: EncodedTx;
   /** The sighash message every input signs. */
   readonly message: Uint8Array;
-  /** One entry per input: does its signature verify over `message`? */
+  /** One entry per input: does its signature verify over `message`? Empty: not checked yet. */
   readonly signatures: readonly boolean[];
 }
 
@@ -416,14 +416,16 @@ export class Ledger {
   }
 
   /**
-   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and has
-   * the pool's workers verify the signatures (the dominant cost). It reads no ledger state,
-   * so the next batch can be verified while this thread commits the previous one. Same
-   * results as `addTxs` once committed.
+   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and hands
+   * the signatures to `verifier`, which checks them on its workers (the dominant cost) or
+   * leaves them to this thread's commit. It reads no ledger state, so the next batch can be
+   * verified while this thread commits the previous one. Same results as `addTxs` once
+   * committed.
    */
   async prepareTxs(
     txs: readonly (Tx | Uint8Array | EncodedTx)[],
-    pool: VerifyPool,
+    verifier: Pick<Verifier, "verify">,
+    hint?: BatchHint,
   ): Promise<PreparedTxs> {
     const checks: SignatureCheck[] = [];
     const decoded = txs.map((t) => {
@@ -439,12 +441,12 @@ export class Ledger {
         return null; // malformed: #add reports it
       }
     });
-    const ok = await pool.verify(checks);
+    const ok = await verifier.verify(checks, hint);
     const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
       d === null ? txs[k] : {
         entry: d.entry,
         message: d.message,
-        signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
+        signatures: ok?.slice(d.first, d.first + d.entry.tx.inputs.length) ?? [],
       }
     );
     return { items };
