@@ -72,7 +72,8 @@ export function makeNodeView(node: Node): NodeViewHandle {
 
   // --- The wallet, as the API needs it. This block is all that changes when the HD wallet
   // (issue 17) lands: `isOurs` becomes `node.wallet.isMine(hash)`, `walletAddresses` maps
-  // `node.wallet.addresses()` (with labels), `freshAddress` calls `newReceiveAddress()`.
+  // `node.wallet.addresses()` (with labels), `freshAddress` calls `newReceiveAddress()` and
+  // `node.saveWallet()`.
   const ourHash = hash160(node.wallet.keys.publicKey);
   /** Whether a HASH160 (an output's address, or an input's public key hashed) is ours. */
   const isOurs = (hash: Uint8Array): boolean => bytesEqual(hash, ourHash);
@@ -80,7 +81,9 @@ export function makeNodeView(node: Node): NodeViewHandle {
   const walletAddresses = (): { address: string; label: string | null; receive: boolean }[] => [
     { address: node.wallet.address, label: null, receive: true },
   ];
-  /** The address to give a payer. */
+  /** The wallet's current receive address (what `info` shows). */
+  const currentAddress = (): string => node.wallet.address;
+  /** A fresh address to give a payer (`/receive`); HD: `newReceiveAddress()`, then save. */
   const freshAddress = (): string => node.wallet.address;
   // ---
   const dag = openDagView(ledger.path);
@@ -338,7 +341,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
       return {
         version: VERSION,
         network: toHex(ledger.network),
-        address: freshAddress(),
+        address: currentAddress(),
         balance: { confirmed: b.confirmed.toString(), pending: b.pending.toString() },
         ledger: {
           count: ledger.count,
@@ -350,7 +353,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
       };
     },
     balance: () =>
-      memo("balance-split", () => {
+      memo(`balance-split:${currentAddress()}`, () => {
         let confirmed = 0n, change = 0n, incoming = 0n;
         for (const { address } of walletAddresses()) {
           for (const c of ledger.unspent(address)) {
@@ -361,7 +364,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
         }
         const pending = change + incoming;
         return {
-          address: freshAddress(),
+          address: currentAddress(),
           confirmed: confirmed.toString(),
           pending: pending.toString(),
           spendable: (confirmed + pending).toString(),
