@@ -9,7 +9,7 @@ import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { bytesEqual, hash160, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../core/pow.ts";
-import { compareSpenders } from "../core/state.ts";
+import { isLive } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { openDagView } from "../ledger/dag_view.ts";
@@ -39,17 +39,25 @@ export const MEMO_ENTRIES = 64;
 export const OWN_SPEND_CACHE = 100_000;
 
 // --- The conflict rule's terms, in one place for protocol v2 (issue 14): there, `weightOf`
-// returns `r.weight` (cumulative weight), `ruleOrder` is core/state.ts's order of spenders,
-// and the tie-break sentence names v2's tie-break.
+// returns `r.weight` (cumulative weight) and the tie-break sentence names v2's tie-break.
 
 /** The weight the rule compares; v1: 2^work of the best confirmation (PROTOCOL.md §8). */
 function weightOf(r: { readonly work: number }): bigint {
   return 1n << BigInt(r.work);
 }
 
-/** The conflict rule's order of two spenders: negative when `a` wins (PROTOCOL.md §8). */
+/**
+ * The order of the spenders of one outpoint, winner first. The ledger's statuses already
+ * apply the conflict rule (PROTOCOL.md §8), so a live spender is the winner and is not decided
+ * a second time here; when none is live (the winner depends on a loser), the rule's order:
+ * more weight, then the lower txid.
+ */
 function ruleOrder(a: TxRecord, b: TxRecord): number {
-  return compareSpenders(a, b);
+  const live = Number(isLive(b.status)) - Number(isLive(a.status));
+  if (live !== 0) return live;
+  const wa = weightOf(a), wb = weightOf(b);
+  if (wa !== wb) return wa > wb ? -1 : 1;
+  return a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : 0;
 }
 
 /** How equal weight is decided, for the sentence of `explainConflict`. */
