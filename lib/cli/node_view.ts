@@ -7,7 +7,7 @@
  */
 import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
-import { bytesEqual, hash160, toHex } from "../core/hash.ts";
+import { hash160, toHex } from "../core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../core/pow.ts";
 import { isLive } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
@@ -78,21 +78,35 @@ export interface NodeViewHandle {
 export function makeNodeView(node: Node): NodeViewHandle {
   const ledger = node.ledger;
 
-  // --- The wallet, as the API needs it. This block is all that changes when the HD wallet
-  // (issue 17) lands: `isOurs` becomes `node.wallet.isMine(hash)`, `walletAddresses` maps
-  // `node.wallet.addresses()` (with labels), `freshAddress` calls `newReceiveAddress()` and
-  // `node.saveWallet()`.
-  const ourHash = hash160(node.wallet.keys.publicKey);
+  // --- The wallet, as the API needs it (the HD wallet of lib/wallet/wallet.ts).
   /** Whether a HASH160 (an output's address, or an input's public key hashed) is ours. */
-  const isOurs = (hash: Uint8Array): boolean => bytesEqual(hash, ourHash);
-  /** Every address of the wallet with its label; the receive address first. */
-  const walletAddresses = (): { address: string; label: string | null; receive: boolean }[] => [
-    { address: node.wallet.address, label: null, receive: true },
-  ];
+  const isOurs = (hash: Uint8Array): boolean => node.wallet.isMine(hash);
+  /** Every address handed out or used, with its label; the current receive address first. */
+  const walletAddresses = (): { address: string; label: string | null; receive: boolean }[] => {
+    const current = node.wallet.address;
+    const list = node.wallet.addresses().map((a) => ({
+      address: a.address,
+      label: a.label ?? null,
+      receive: a.address === current,
+    }));
+    if (!list.some((a) => a.receive)) list.push({ address: current, label: null, receive: true });
+    return list.sort((x, y) => Number(y.receive) - Number(x.receive));
+  };
   /** The wallet's current receive address (what `info` shows). */
   const currentAddress = (): string => node.wallet.address;
-  /** A fresh address to give a payer (`/receive`); HD: `newReceiveAddress()`, then save. */
-  const freshAddress = (): string => node.wallet.address;
+  /**
+   * A fresh address to give a payer (`/receive`), saved with the wallet's counters; a wallet
+   * of one imported key has no fresh addresses and gives its own.
+   */
+  const freshAddress = (): string => {
+    try {
+      const a = node.wallet.newReceiveAddress();
+      node.saveWallet();
+      return a;
+    } catch {
+      return node.wallet.address;
+    }
+  };
   // ---
   const dag = openDagView(ledger.path);
   const listeners = new Set<(e: NodeEventJson) => void>();

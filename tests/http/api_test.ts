@@ -12,6 +12,7 @@ import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { testKeys } from "../helpers/fixtures.ts";
 import {
   collectEvents,
+  DEMO_WALLET,
   type HttpNode,
   importDemoWallet,
   type Json,
@@ -105,7 +106,14 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       (await a.api("addresses")).body.addresses[0].address,
       a.address,
     );
-    assertEquals((await b.api("receive")).body.address, b.address);
+    // Receive: B's HD wallet hands out a fresh address each time, all of them its own; A's
+    // wallet of one imported key (the demo wallet) has only its own address to give.
+    const r1 = (await b.api("receive")).body.address, r2 = (await b.api("receive")).body.address;
+    assert(r1 !== r2 && r1 !== b.address, `fresh addresses: ${b.address} ${r1} ${r2}`);
+    const listed = (await b.api("addresses")).body.addresses.map((x: Json) => x.address);
+    assert([b.address, r1, r2].every((x) => listed.includes(x)), JSON.stringify(listed));
+    assertEquals((await b.api("info")).body.address, r2, "info shows the current one");
+    assertEquals((await a.api("receive")).body.address, a.address);
 
     // Bad payments: 400 with a stable code, nothing sent.
     const bad = async (body: unknown, code: string, status = 400) => {
@@ -325,23 +333,28 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       "graph shows the conflict",
     );
 
-    // Secrets are never served: the wallet's secret key appears in no answer.
-    const secret = JSON.parse(await Deno.readTextFile(`${a.dir}/wallet.json`))
-      .secretKey as string;
-    for (
-      const path of [
-        "info",
-        "balance",
-        "addresses",
-        "history?limit=100",
-        "graph",
-        "mining",
-        "peers",
-        "sync",
-      ]
-    ) {
-      const text = JSON.stringify((await a.api(path)).body);
-      assert(!text.includes(secret), `${path} leaks the key`);
+    // Secrets are never served: A's key (the demo wallet's) and every long string of B's
+    // wallet file (seed, mnemonic, keys) appear in no answer.
+    const demo = JSON.parse(await Deno.readTextFile(DEMO_WALLET)).secretKey as string;
+    assert(/^[0-9a-f]{64}$/.test(demo), "the demo wallet's key");
+    const strings = (v: unknown): string[] =>
+      typeof v === "string"
+        ? [v]
+        : v && typeof v === "object"
+        ? Object.values(v as Record<string, unknown>).flatMap(strings)
+        : [];
+    const addressesOfB = new Set(
+      (await b.api("addresses")).body.addresses.map((x: Json) => x.address as string),
+    );
+    const bSecrets = strings(JSON.parse(await Deno.readTextFile(`${b.dir}/wallet.json`)))
+      .filter((x) => x.length >= 32 && !addressesOfB.has(x) && !/^C\w{25,40}$/.test(x));
+    assert(bSecrets.length > 0, "B's wallet file holds secrets to look for");
+    const paths = ["info", "balance", "addresses", "receive", "history?limit=100", "graph"];
+    for (const path of [...paths, "mining", "peers", "sync", "openapi.json"]) {
+      const ta = JSON.stringify((await a.api(path)).body);
+      assert(!ta.includes(demo), `A's ${path} leaks the key`);
+      const tb = JSON.stringify((await b.api(path)).body);
+      for (const x of [demo, ...bSecrets]) assert(!tb.includes(x), `B's ${path} leaks a secret`);
     }
 
     // A clean exit, even with an event stream open, removes the cookie and the address file
