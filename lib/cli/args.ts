@@ -232,7 +232,10 @@ function dataFlag(v: string | undefined, env: ArgsEnv): string {
   return v ?? defaultData(env);
 }
 
-/** Parses HOST:PORT. */
+/**
+ * Parses `--peer HOST:PORT` (a host name or IPv4 address, a port in 1..65535). Throws
+ * UsageError naming the value otherwise.
+ */
 export function parsePeer(v: string): HostPort {
   const i = v.lastIndexOf(":");
   const host = i > 0 ? v.slice(0, i) : "";

@@ -5,7 +5,7 @@
  */
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
-import type { Tx } from "../core/tx.ts";
+import { encodedTxFromTx, type Tx } from "../core/tx.ts";
 import { atomicWriteFile } from "../fs/atomic_write.ts";
 import { leaveWalMode } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -275,14 +275,15 @@ export class Node {
   /** Builds, stores and broadcasts a payment; returns its txid. */
   send(to: string, amount: bigint): { txid: string; tx: Tx } {
     const tx = buildPayment(this.ledger, this.wallet, to, amount, Date.now());
-    const r = this.ledger.addTx(tx);
+    const entry = encodedTxFromTx(tx); // encoded once, for the ledger and the announcement
+    const r = this.ledger.addTx(entry);
     if (r.kind !== "accepted") {
       throw new LedgerError(
         `The payment was not stored: ${r.kind}${r.kind === "rejected" ? ` (${r.code})` : ""}`,
       );
     }
     this.#events.markShown(r.txid);
-    this.net.announceTx(tx);
+    this.net.announceTx(entry);
     this.miner.poke();
     this.saveWallet();
     return { txid: r.txid, tx };

@@ -82,10 +82,11 @@ export function walletBalance(
  * import { buildPayment } from "./payment.ts";
  * import { walletFromJson } from "./wallet_file.ts";
  * import { openLedger } from "../ledger/ledger.ts";
+ * import { DEFAULT_GENESIS_URL } from "../ledger/genesis_file.ts";
  * import { initSigning } from "../core/sign.ts";
  * initSigning();
- * // The demo wallet owns the built-in network's genesis coins.
- * const file = new URL(import.meta.resolve("../../genesis/demo_wallet.json"));
+ * // The demo wallet, beside the built-in genesis, owns the genesis coins.
+ * const file = new URL("demo_wallet.json", DEFAULT_GENESIS_URL);
  * const wallet = walletFromJson(await Deno.readTextFile(file), file.pathname);
  * const ledger = await openLedger(":memory:");
  * const tx = buildPayment(ledger, wallet, wallet.address, 5n, Date.now());
