@@ -24,6 +24,13 @@ export interface ExportJson {
     outputs: { amount: string; address: string; label?: string }[];
     /** How it touches the wallet: direction, amount, counterparty (lib/cli/wallet_node.ts). */
     wallet?: Record<string, string>;
+    /**
+     * The canonical encoding (PROTOCOL.md §4) as lowercase hex: public keys and signatures
+     * included, so a third party can check every txid and signature from the export alone.
+     */
+    raw: string;
+    /** The nonce of the best confirmation held (u64 as a decimal string), or null. */
+    nonce: string | null;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -57,6 +64,8 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
           return { amount: o.amount.toString(), address, ...(label ? { label } : {}) };
         }),
         ...(mine ? { wallet: mine } : {}),
+        raw: toHex(r.raw),
+        nonce: r.nonce === null ? null : r.nonce.toString(),
       });
     }
     const balances: Record<string, string> = {};

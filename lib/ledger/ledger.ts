@@ -42,7 +42,8 @@ import type {
   TxEvent,
 } from "./events.ts";
 import { LedgerError } from "./errors.ts";
-import { OrphanPool } from "./orphans.ts";
+import { OrphanPool } from "./orphan_pool.ts";
+import { QuotaPool } from "../core/quota_pool.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { BatchHint, SignatureCheck, Verifier } from "./verifier.ts";
 
@@ -208,7 +209,8 @@ export class Ledger {
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   /** Outcomes of the open database transaction, published after its commit. */
   #events: LedgerEvent[] = [];
-  #earlyConfs = new Map<string, bigint>();
+  /** Confirmations of unknown txids: least work evicted first, per-source quotas (§10.6). */
+  #earlyConfs = new QuotaPool<bigint>({ maxCount: MAX_EARLY_CONFS });
   #inTx = false;
   #closed = false;
 
@@ -411,8 +413,11 @@ export class Ledger {
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
-    return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
+  addTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    sources?: readonly string[],
+  ): AddResult[] {
+    return this.#write(() => txs.map((t, i) => this.#add(t, this.#verify, false, sources?.[i])));
   }
 
   /**
@@ -457,8 +462,10 @@ export class Ledger {
    * signature rule takes the workers' verdicts; a signature they did not see (an orphan
    * retried on the way) is verified here.
    */
-  commitTxs(prepared: PreparedTxs): AddResult[] {
-    return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
+  commitTxs(prepared: PreparedTxs, sources?: readonly string[]): AddResult[] {
+    return this.#write(() =>
+      prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]))
+    );
   }
 
   /**
@@ -469,8 +476,9 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted = false,
+    source?: string,
   ): AddResult {
-    const r = this.#offer(input, verify, adopted);
+    const r = this.#offer(input, verify, adopted, source);
     // "accepted" is recorded by #offer itself, before the orphans it lets in.
     if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
     return r;
@@ -480,6 +488,7 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted: boolean,
+    source?: string,
   ): AddResult {
     let entry: EncodedTx;
     let message: Uint8Array | undefined;
@@ -510,7 +519,7 @@ export class Ledger {
       const missing = missingParents(tx, lookup);
       if (missing.length > 0) {
         if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
-        this.orphans.add(id, raw, missing, now);
+        this.orphans.add(id, raw, missing, now, source);
         return { kind: "orphan", txid: id, missing };
       }
       const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
@@ -522,8 +531,7 @@ export class Ledger {
       throw e;
     }
     // A confirmation may have arrived before its transaction.
-    const early = this.#earlyConfs.get(id);
-    this.#earlyConfs.delete(id);
+    const early = this.#earlyConfs.take(id)?.value;
     const work = early === undefined ? 0 : confirmationWork(idBytes, early);
     // The status rule of core/state.ts for the new transaction. Its parents are settled; an
     // outpoint that already has a spender is a conflict, which may change that spender too.
@@ -619,29 +627,27 @@ export class Ledger {
   }
 
   /** Offers many confirmations in one commit. */
-  addConfirmations(list: readonly { txid: Uint8Array; nonce: bigint }[]): ConfResult[] {
-    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
+  addConfirmations(
+    list: readonly { txid: Uint8Array; nonce: bigint }[],
+    source?: string,
+  ): ConfResult[] {
+    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce, source)));
   }
 
   /** Offers one confirmation and records its outcome in the event stream. */
-  #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
-    const r = this.#offerConf(txid, nonce);
+  #addConf(txid: Uint8Array, nonce: bigint, source?: string): ConfResult {
+    const r = this.#offerConf(txid, nonce, source);
     this.#events.push(r);
     return r;
   }
 
-  #offerConf(txid: Uint8Array, nonce: bigint): ConfResult {
+  #offerConf(txid: Uint8Array, nonce: bigint, source?: string): ConfResult {
     const id = toHex(txid);
     const work = confirmationWork(txid, nonce);
     const head = this.#s.head.get(txid) as Row | undefined;
     if (head === undefined) {
-      const prev = this.#earlyConfs.get(id);
-      if (prev === undefined || confirmationWork(txid, prev) < work) {
-        if (prev === undefined && this.#earlyConfs.size >= MAX_EARLY_CONFS) {
-          this.#earlyConfs.delete(this.#earlyConfs.keys().next().value!);
-        }
-        this.#earlyConfs.set(id, nonce);
-      }
+      // Kept when it has more work than the one held; a source without a name is its own.
+      this.#earlyConfs.add(id, nonce, { source: source ?? `tx:${id}`, score: work, now: 0 });
       return { kind: "unknown", txid: id, work };
     }
     const old = Number(head.work);
