@@ -15,6 +15,7 @@ import { type Genesis, genesisToJson, makeGenesis } from "../lib/core/genesis.ts
 import { hash160, toHex } from "../lib/core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../lib/core/pow.ts";
 import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
+import { atomicWriteFile } from "../lib/fs/atomic_write.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
 import { writeWallet } from "../lib/wallet/wallet_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
@@ -169,6 +170,27 @@ async function assertAbsent(path: string, what: string): Promise<void> {
   );
 }
 
+/** The OS reason of a Deno error, without the operation and path Deno appends. */
+function osReason(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  return /^(.*\(os error \d+\))/.exec(first)?.[1] ?? first;
+}
+
+/**
+ * Makes `dir` (mode 0700, as the node makes data directories) and writes and removes a small
+ * file in it, so that a read-only or missing place fails before the search, not after it.
+ */
+async function assertWritable(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const probe = `${dir}/.write-test-${Deno.pid}`;
+    await atomicWriteFile(probe, "ok\n", { mode: 0o600 });
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new Error(`Cannot write to the --out directory ${dir}: ${osReason(e)}`, { cause: e });
+  }
+}
+
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
@@ -190,6 +212,7 @@ export async function makeNetwork(
   const dir = resolve(opts.out);
   const genesisPath = join(dir, "genesis.json");
   const walletPath = join(dir, "wallet.json");
+  await assertWritable(dir);
   await assertAbsent(genesisPath, "genesis file");
   await assertAbsent(walletPath, "wallet file");
   const search = { workers: opts.workers, onProgress: hooks.onProgress, signal: hooks.signal };
@@ -213,7 +236,6 @@ export async function makeNetwork(
   const { nonce, stats: pow } = await mineNonce(txidOf(tx), opts.work, search);
   const genesis = makeGenesis(tx, nonce);
 
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 }); // as the node makes data dirs
   const network = toHex(genesis.network);
   await writeWallet(
     walletPath,
@@ -222,7 +244,11 @@ export async function makeNetwork(
       `key: keep it private and back it up.`,
   );
   const text = JSON.stringify(genesisToJson(genesis, address), null, 2) + "\n";
-  await Deno.writeTextFile(genesisPath, text, { createNew: true });
+  try {
+    await atomicWriteFile(genesisPath, text, { mode: 0o644, createNew: true });
+  } catch (e) {
+    throw new Error(`Cannot write ${genesisPath}: ${osReason(e)}`, { cause: e });
+  }
   const check = await loadGenesisFile(genesisPath);
   if (!check.txid.every((b, i) => b === genesis.txid[i])) {
     throw new Error(`${genesisPath} does not read back as the genesis just written`);

@@ -208,3 +208,10 @@ export async function collectLines(
   }
   if (buf) into.push(buf);
 }
+
+/**
+ * The balance line of the loop's `i`: spendable (confirmed + own change), confirmed, own
+ * change, incoming pending.
+ */
+export const BALANCE_LINE =
+  /^Balance:\s+(\d+) spendable \((\d+) confirmed, (\d+) own change\), (\d+) incoming pending$/;
