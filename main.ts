@@ -23,6 +23,9 @@ import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { initSigning } from "./lib/core/sign.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
+import { walletMain } from "./lib/cli/wallet_cmd.ts";
+import { addExportSecrets } from "./lib/cli/wallet_node.ts";
+import { realPassphraseIo } from "./lib/cli/passphrase.ts";
 
 const encoder = new TextEncoder();
 
@@ -198,8 +201,11 @@ const RUNNERS: { [K in Command["kind"]]: (cmd: Extract<Command, { kind: K }>) =>
   {
     help: (cmd) => print(helpText(cmd.topic)),
     version: () => print(`crackcoin ${VERSION}`),
-    export: async (cmd) =>
-      print(JSON.stringify(await exportLedger(cmd.data, cmd.genesis), null, 2)),
+    export: async (cmd) => {
+      const doc = await exportLedger(cmd.data, cmd.genesis);
+      if (cmd.secrets) await addExportSecrets(doc, cmd.data, { ...realPassphraseIo(), stderr });
+      return print(JSON.stringify(doc, null, 2));
+    },
     wallet: async (cmd) => print(await walletCommand(cmd.data, cmd.import)),
     node: (cmd) => runNode(cmd.options),
   };
@@ -235,6 +241,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     get: (name) => Deno.env.get(name),
     cpus: navigator.hardwareConcurrency ?? 1,
   };
+  // `crackcoin wallet …` has its own commands and flags (lib/cli/wallet_cmd.ts).
+  if (argv[0] === "wallet") {
+    return await walletMain(argv.slice(1), {
+      ...realPassphraseIo(),
+      stdout,
+      stderr,
+      readLines: async (enough) => {
+        const lines: string[] = [];
+        for await (const line of stdinLines()) {
+          lines.push(line.slice(0, 4096));
+          if (enough(lines) || lines.length >= 64) break;
+        }
+        return lines;
+      },
+    });
+  }
   try {
     const cmd = parseCommand(argv, env);
     const run = RUNNERS[cmd.kind] as (c: Command) => Promise<number>;

@@ -18,6 +18,7 @@ import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
 import { atomicWriteFile } from "../lib/fs/atomic_write.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
 import { writeWallet } from "../lib/wallet/wallet_file.ts";
+import { NETWORK_KEY_FILE, writeNewNetworkKey } from "../lib/wallet/network_key_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
 import {
   findVanityKey,
@@ -43,6 +44,8 @@ export interface GenesisOptions {
   readonly supply: bigint;
   readonly work: number;
   readonly out: string;
+  /** --private: also write DIR/network.key, the membership key (lib/cli/network_key.ts). */
+  readonly private?: boolean;
 }
 
 /** A command-line mistake; the entry point prints it with the usage hint and exits 2. */
@@ -52,7 +55,7 @@ export class UsageError extends Error {
 
 /** Usage text for --help. */
 export const USAGE = `Usage: deno task genesis [--prefix STR] [--workers N] [--supply AMOUNT] \
-[--work BITS] [--out DIR]
+[--work BITS] [--out DIR] [--private]
 
 Creates a new crackcoin network: a vanity address, the genesis transaction paying the whole
 supply to it, and its confirmation. Writes DIR/genesis.json and DIR/wallet.json (mode 0600).
@@ -65,6 +68,9 @@ characters; default none)
 at most ${MAX_WORK_BITS})
   --out DIR         output directory, which must not hold a genesis.json or wallet.json yet
                     (default ${DEFAULT_OUT_DIR}, relative to where you run the task)
+  --private         also write DIR/${NETWORK_KEY_FILE} (mode 0600), a 32-byte membership key: only
+                    nodes holding it (in their data directory, or --network-key FILE) can
+                    read or send on the new network
   --help            show this text
 `;
 
@@ -100,6 +106,7 @@ export function parseGenesisArgs(args: string[]): GenesisOptions | "help" {
         supply: { type: "string" },
         work: { type: "string" },
         out: { type: "string" },
+        private: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -133,6 +140,7 @@ export function parseGenesisArgs(args: string[]): GenesisOptions | "help" {
       ? DEFAULT_WORK_BITS
       : parseInteger("--work", values.work, 1, MAX_WORK_BITS),
     out,
+    ...(values.private ? { private: true } : {}),
   };
 }
 
@@ -143,6 +151,8 @@ export interface GenesisResult {
   readonly dir: string;
   readonly genesisPath: string;
   readonly walletPath: string;
+  /** DIR/network.key with --private. */
+  readonly networkKeyPath?: string;
   /** The command that starts the first node of the new network. */
   readonly command: string;
   readonly vanity: SearchStats & { readonly expected: number };
@@ -215,6 +225,8 @@ export async function makeNetwork(
   await assertWritable(dir);
   await assertAbsent(genesisPath, "genesis file");
   await assertAbsent(walletPath, "wallet file");
+  const networkKeyPath = opts.private ? join(dir, NETWORK_KEY_FILE) : undefined;
+  if (networkKeyPath) await assertAbsent(networkKeyPath, "network key");
   const search = { workers: opts.workers, onProgress: hooks.onProgress, signal: hooks.signal };
 
   const workers = `${opts.workers} worker${opts.workers === 1 ? "" : "s"}`;
@@ -243,6 +255,7 @@ export async function makeNetwork(
     `Owner of the genesis output of crackcoin network ${network}. This file holds the secret ` +
       `key: keep it private and back it up.`,
   );
+  if (networkKeyPath) await writeNewNetworkKey(networkKeyPath);
   const text = JSON.stringify(genesisToJson(genesis, address), null, 2) + "\n";
   try {
     await atomicWriteFile(genesisPath, text, { mode: 0o644, createNew: true });
@@ -260,6 +273,7 @@ export async function makeNetwork(
     dir,
     genesisPath,
     walletPath,
+    ...(networkKeyPath ? { networkKeyPath } : {}),
     command,
     vanity: { ...vanity, expected: plan.expectedTries },
     pow,
@@ -349,7 +363,12 @@ Address:     ${r.address}
 Supply:      ${r.genesis.supply} base units
 Work:        ${r.genesis.work} bits (nonce ${r.genesis.nonce})
 Genesis:     ${r.genesisPath}
-Wallet:      ${r.walletPath} (mode 0600: it holds the secret key of the whole supply)
+Wallet:      ${r.walletPath} (mode 0600: it holds the secret key of the whole supply)${
+      r.networkKeyPath
+        ? `\nNetwork key: ${r.networkKeyPath} (mode 0600: give it only to members; they start ` +
+          `with --network-key FILE)`
+        : ""
+    }
 
 Start the first node of the new network with:
   ${r.command}

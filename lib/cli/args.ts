@@ -36,6 +36,10 @@ export interface NodeOptions {
   readonly quiet: boolean;
   readonly jsonLog: boolean;
   readonly daemon: boolean;
+  /** --passphrase-file FILE: the encrypted wallet's passphrase (lib/cli/wallet_node.ts). */
+  readonly passphraseFile?: string | null;
+  /** --network-key FILE: a private network's membership key (lib/cli/network_key.ts). */
+  readonly networkKey?: string | null;
 }
 
 /** What the command line asks for. */
@@ -43,7 +47,13 @@ export type Command =
   | { readonly kind: "help"; readonly topic: string }
   | { readonly kind: "version" }
   | { readonly kind: "node"; readonly options: NodeOptions }
-  | { readonly kind: "export"; readonly data: string; readonly genesis: string | null }
+  | {
+    readonly kind: "export";
+    readonly data: string;
+    readonly genesis: string | null;
+    /** --secrets: add the wallet's secrets (a terminal only; lib/cli/wallet_node.ts). */
+    readonly secrets?: boolean;
+  }
   | {
     readonly kind: "wallet";
     readonly data: string;
@@ -63,7 +73,8 @@ export const NODE_HELP =
 Usage:
   crackcoin [flags]                 run a node with its command loop
   crackcoin export --data DIR       print the ledger as JSON
-  crackcoin wallet --data DIR       print the wallet address (--import FILE to load a wallet)
+  crackcoin wallet --data DIR       print the receive address; 'crackcoin wallet --help' lists
+                                    new, restore, encrypt, decrypt, label and more
   crackcoin --help | --version
 
 Flags:
@@ -82,19 +93,23 @@ ${MAX_MINE_CAP_BITS} (default ${DEFAULT_MINING_CAP_BITS})
   --quiet            log warnings only
   --json-log         log JSON lines to stderr
   --daemon           keep running when stdin closes, until SIGINT or SIGTERM
+  --passphrase-file FILE  passphrase of an encrypted wallet (else $CRACKCOIN_PASSPHRASE, else
+                     asked once on a terminal; without one the node cannot send)
+  --network-key FILE membership key of a private network (default DIR/network.key if present)
   -h, --help         show this help
   --version          show the version
 
 Commands in the loop: h help, i info, t send, b sync, l history, x transaction, m mining,
-p peers, q quit.
+p peers, r new receive address, sweep, q quit.
 Exit codes: 0 success, 1 a runtime failure (files, sockets, ledger), 2 a usage error.`;
 
 /** The usage text of `export`. */
-export const EXPORT_HELP = `Usage: crackcoin export --data DIR [--genesis FILE]
+export const EXPORT_HELP = `Usage: crackcoin export --data DIR [--genesis FILE] [--secrets]
 
 Prints the ledger of DIR as JSON: the network, the wallet address, every transaction with its
 inputs, outputs, work and status, the balances by address, and the supply check. Works while a
-node runs on DIR, and on a read-only copy of DIR.`;
+node runs on DIR, and on a read-only copy of DIR. --secrets adds the wallet's recovery words and
+keys (on a terminal only, with a warning; it asks the passphrase of an encrypted wallet).`;
 
 /** The usage text of `wallet`. */
 export const WALLET_HELP = `Usage: crackcoin wallet --data DIR [--import FILE]
@@ -217,7 +232,10 @@ function dataFlag(v: string | undefined, env: ArgsEnv): string {
   return v ?? defaultData(env);
 }
 
-/** Parses HOST:PORT. */
+/**
+ * Parses `--peer HOST:PORT` (a host name or IPv4 address, a port in 1..65535). Throws
+ * UsageError naming the value otherwise.
+ */
 export function parsePeer(v: string): HostPort {
   const i = v.lastIndexOf(":");
   const host = i > 0 ? v.slice(0, i) : "";
@@ -251,12 +269,17 @@ const str = (v: Values, k: string) => v[k] as string | undefined;
 /** The subcommands after `crackcoin`; the node itself runs when none is given. */
 export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   export: {
-    options: { data: { type: "string" }, genesis: { type: "string" } },
+    options: {
+      data: { type: "string" },
+      genesis: { type: "string" },
+      secrets: { type: "boolean" },
+    },
     help: EXPORT_HELP,
     build: (v, env) => ({
       kind: "export",
       data: dataFlag(str(v, "data"), env),
       genesis: fileFlag("genesis", str(v, "genesis")),
+      ...(v.secrets === true ? { secrets: true } : {}),
     }),
   },
   wallet: {
@@ -282,6 +305,8 @@ const NODE_OPTIONS: OptionSpec = {
   quiet: { type: "boolean" },
   "json-log": { type: "boolean" },
   daemon: { type: "boolean" },
+  "passphrase-file": { type: "string" },
+  "network-key": { type: "string" },
   version: { type: "boolean" },
 };
 
@@ -302,6 +327,8 @@ function buildNode(v: Values, env: ArgsEnv): Command {
       quiet: v.quiet === true,
       jsonLog: v["json-log"] === true,
       daemon: v.daemon === true,
+      passphraseFile: fileFlag("passphrase-file", str(v, "passphrase-file")),
+      networkKey: fileFlag("network-key", str(v, "network-key")),
     },
   };
 }

@@ -13,6 +13,7 @@ import type { Node } from "./run_node.ts";
 import { cleanInput, MAX_LINE_CHARS, type Output } from "./output.ts";
 import { parseHistoryCount, printBalance, printHistory, printTransaction } from "./show.ts";
 import { eventText, type WalletEvent } from "./wallet_events.ts";
+import { newAddressCommand, sweepCommand, WALLET_LOOP_HELP } from "./wallet_loop.ts";
 
 /** The help text of the loop. */
 export const LOOP_HELP = `Commands:
@@ -28,6 +29,7 @@ export const LOOP_HELP = `Commands:
                        the spends it conflicts with and why the winner won
   m                    mining statistics
   p                    peers and network counters
+${WALLET_LOOP_HELP}
   q                    quit`;
 
 /** The editing keys, shown with the help on a terminal. */
@@ -148,6 +150,12 @@ export class CommandLoop {
           return null;
         case "p":
           this.#peers();
+          return null;
+        case "r":
+          await newAddressCommand(this.#node, o);
+          return null;
+        case "sweep":
+          sweepCommand(this.#node, o);
           return null;
         case "q":
         case "quit":
@@ -302,7 +310,8 @@ export class CommandLoop {
     const sync = this.#node.net.syncStatus();
     o.line(
       `Datagrams: ${c.datagramsIn} in, ${c.datagramsOut} out, ${c.rateLimited} rate-limited, ` +
-        `${c.otherNetwork} other network, malformed ${JSON.stringify(c.malformed)}`,
+        `${c.otherNetwork} other network, ${c.authFailed} auth-failed, ` +
+        `malformed ${JSON.stringify(c.malformed)}`,
     );
     o.line(
       `Txs: ${c.txReceived} received, ${c.txAccepted} accepted, ${c.txDuplicate} duplicate, ` +

@@ -5,7 +5,7 @@
  */
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
-import type { Tx } from "../core/tx.ts";
+import { encodedTxFromTx, type Tx } from "../core/tx.ts";
 import { atomicWriteFile } from "../fs/atomic_write.ts";
 import { leaveWalMode } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -13,7 +13,12 @@ import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
 import { type Ledger, openLedger, type TxRecord } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
-import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
+import type { Wallet } from "../wallet/wallet.ts";
+import { saveWalletState } from "../wallet/wallet_store.ts";
+import type { Membership } from "../net/membership.ts";
+import { openNodeWallet, walletOwnership } from "./wallet_node.ts";
+import { realPassphraseIo } from "./passphrase.ts";
+import { loadNetworkKey, membershipOf } from "./network_key.ts";
 import { openVerifier, type Verifier } from "../ledger/verifier.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
@@ -28,7 +33,6 @@ import {
   conflictPartners,
   type IsMine,
   lostParent,
-  Ownership,
   txEffect,
   winnerAgainst,
 } from "./wallet_view.ts";
@@ -121,7 +125,8 @@ export class Node {
   readonly #log: Logger;
   readonly #lock: DataLock;
   readonly #events = new EventFilter();
-  readonly #ownership: Ownership;
+  readonly #ownership: { readonly isMine: IsMine; touches(tx: Tx): boolean };
+  #walletSaves: Promise<void> = Promise.resolve();
   #listeners: ((e: WalletEvent) => void)[] = [];
 
   private constructor(
@@ -134,6 +139,7 @@ export class Node {
       options: NodeOptions;
       log: Logger;
       lock: DataLock;
+      membership?: Membership;
     },
   ) {
     this.verifier = parts.verifier;
@@ -144,7 +150,8 @@ export class Node {
     this.options = parts.options;
     this.#log = parts.log;
     this.#lock = parts.lock;
-    this.#ownership = new Ownership([parts.wallet.address], [parts.wallet.keys.publicKey]);
+    // Every address the wallet owns, the gap-limit lookahead included (lib/wallet/wallet.ts).
+    this.#ownership = walletOwnership(parts.wallet);
     this.isMine = this.#ownership.isMine;
     const nodeId = crypto.getRandomValues(new Uint8Array(8));
     this.miner = new MinerPool({
@@ -166,6 +173,7 @@ export class Node {
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
       log: this.#log,
+      membership: parts.membership,
     });
     this.ledger.subscribe((events) => this.#onEvents(events));
   }
@@ -187,7 +195,19 @@ export class Node {
     const lock = await lockDataDir(paths.dir);
     let verifier: Verifier | undefined;
     try {
-      const { wallet, created } = await loadOrCreateWallet(paths.wallet);
+      // A bad --network-key is refused before the wallet is created.
+      const key = await loadNetworkKey(options.networkKey ?? null, paths.dir, log);
+      const { wallet, created } = await openNodeWallet(paths.wallet, {
+        passphraseFile: options.passphraseFile ?? null,
+        io: realPassphraseIo(),
+        log,
+      });
+      const member = key ? membershipOf(key) : undefined;
+      if (member) {
+        log("info", "private network: datagrams sealed with the membership key", {
+          keyId: member.id,
+        });
+      }
       verifier = await openVerifier({
         workers: 1,
         onWorkerError: (e) => log("warn", "verify worker failed", { error: String(e) }),
@@ -203,7 +223,7 @@ export class Node {
         ledger.close();
         throw e;
       }
-      return new Node({
+      const node = new Node({
         paths,
         wallet,
         walletCreated: created,
@@ -212,7 +232,12 @@ export class Node {
         options,
         log,
         lock,
+        membership: member?.membership,
       });
+      // Finds the wallet's used addresses (gap limit) before the first balance is shown.
+      wallet.scan(ledger.all());
+      node.saveWallet();
+      return node;
     } catch (e) {
       verifier?.close();
       lock.release();
@@ -234,6 +259,7 @@ export class Node {
   async stop(): Promise<void> {
     await this.miner.stop();
     await this.net.stop();
+    await this.#walletSaves;
     this.verifier.close();
     this.ledger.close();
     // While the lock is still held: no other writer can be in the file.
@@ -249,22 +275,42 @@ export class Node {
   /** Builds, stores and broadcasts a payment; returns its txid. */
   send(to: string, amount: bigint): { txid: string; tx: Tx } {
     const tx = buildPayment(this.ledger, this.wallet, to, amount, Date.now());
-    const r = this.ledger.addTx(tx);
+    const entry = encodedTxFromTx(tx); // encoded once, for the ledger and the announcement
+    const r = this.ledger.addTx(entry);
     if (r.kind !== "accepted") {
       throw new LedgerError(
         `The payment was not stored: ${r.kind}${r.kind === "rejected" ? ` (${r.code})` : ""}`,
       );
     }
     this.#events.markShown(r.txid);
-    this.net.announceTx(tx);
+    this.net.announceTx(entry);
     this.miner.poke();
+    this.saveWallet();
     return { txid: r.txid, tx };
+  }
+
+  /**
+   * Writes the wallet's counters and labels when they changed (a new change or receive
+   * address, a used address found). Saves run one after another; a failure is logged, and
+   * the gap-limit scan at the next start recovers any counter it lost.
+   */
+  saveWallet(): Promise<void> {
+    this.#walletSaves = this.#walletSaves
+      .then(() => saveWalletState(this.paths.wallet, this.wallet))
+      .catch((e) => this.#log("warn", (e as Error).message));
+    return this.#walletSaves;
   }
 
   /** The ledger's event stream: status changes move the miner and the wallet's user. */
   #onEvents(events: readonly LedgerEvent[]): void {
     if (!events.some((e) => e.kind === "status")) return;
     this.miner.poke();
+    // New transactions paying a watched address move the wallet's gap-limit window.
+    let noted = false;
+    for (const e of events) {
+      if (e.kind === "status" && e.tx && this.wallet.noteTx(e.tx)) noted = true;
+    }
+    if (noted) this.saveWallet();
     if (this.#listeners.length === 0) return;
     for (const c of events) {
       if (c.kind !== "status") continue;

@@ -52,7 +52,8 @@ function yourSide(e: TxEffect): { amount: string; direction: string; who: string
 
 /** `i`'s balance lines: spendable (confirmed and own change) and incoming. */
 export function printBalance(node: Node, o: Output): void {
-  const b = splitBalance(node.ledger, [node.wallet.address], node.isMine);
+  // Every address the wallet watches (HD receive, change and lookahead; imported keys).
+  const b = splitBalance(node.ledger, node.wallet.watchedAddresses(), node.isMine);
   o.line(
     `Balance:  ${b.confirmed + b.ownChange} spendable (${b.confirmed} confirmed, ` +
       `${b.ownChange} own change), ${b.incoming} incoming pending`,

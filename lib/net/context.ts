@@ -6,6 +6,7 @@
 import { encodeDatagram, type Message } from "../wire/mod.ts";
 import type { NetCounters } from "./counters.ts";
 import type { NetLedger } from "./ledger_port.ts";
+import type { Membership } from "./membership.ts";
 import type { Addr, NetLog, Transport } from "./transport.ts";
 
 /** The node's shared state, handed to each part at construction. */
@@ -20,6 +21,8 @@ export interface NetContext {
   readonly transport: Transport;
   /** True once the node is stopping: nothing new is started. */
   readonly stopped: () => boolean;
+  /** The membership key of a private network, when there is one. */
+  readonly membership?: Membership;
 }
 
 /** Encodes `message` as a datagram from us. */

@@ -30,6 +30,11 @@ export interface NetCounters {
   syncCompleted: number;
   syncAbandoned: number;
   syncRequested: number;
+  /**
+   * Datagrams refused by the membership-key layer (lib/net/membership.ts): unsealed or
+   * forged, under another key, stale or replayed; or, on a node without a key, sealed ones.
+   */
+  authFailed: number;
 }
 
 /** Fresh counters. */
@@ -58,6 +63,7 @@ export function newCounters(): NetCounters {
     syncCompleted: 0,
     syncAbandoned: 0,
     syncRequested: 0,
+    authFailed: 0,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 } from "../wire/mod.ts";
 import { type NetContext, sendTo } from "./context.ts";
 import { bump } from "./counters.ts";
+import { looksSealed } from "./membership.ts";
 import type { TxIngest } from "./ingest.ts";
 import type { PeerTable } from "./peers.ts";
 import type { RateLimiter } from "./rate_limit.ts";
@@ -56,6 +57,17 @@ export class Dispatcher {
     c.bytesIn += data.length;
     if (!this.#p.limiter.allow(addrKey(addr), ctx.clock())) {
       c.rateLimited++;
+      return;
+    }
+    if (ctx.membership) {
+      const opened = ctx.membership.open(data, ctx.clock());
+      if (typeof opened === "string") {
+        c.authFailed++;
+        return;
+      }
+      data = opened;
+    } else if (looksSealed(data)) {
+      c.authFailed++;
       return;
     }
     let d;

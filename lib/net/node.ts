@@ -19,6 +19,7 @@ import { Relay } from "./relay.ts";
 import { Summaries } from "./summaries.ts";
 import { SyncDriver } from "./sync_driver.ts";
 import { type HostPort, type NetLog, Transport } from "./transport.ts";
+import type { Membership } from "./membership.ts";
 
 export { DEFAULT_BROADCAST, DEFAULT_PORT, type HostPort, RECV_BUFFER_BYTES } from "./transport.ts";
 export { FLUSH_TXS, MAX_BATCHES_IN_FLIGHT, MAX_DEFERRED } from "./ingest.ts";
@@ -52,6 +53,8 @@ export interface NetConfig extends NetEvents {
   readonly rateLimiter?: RateLimiter;
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
+  /** A private network's membership key (lib/net/membership.ts); none on the public one. */
+  readonly membership?: Membership;
 }
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
@@ -80,6 +83,7 @@ export class NetNode {
       log,
       transport: this.#transport,
       stopped: () => this.#stopped,
+      membership: cfg.membership,
     };
     this.#sync = new SyncDriver(ctx);
     this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation);

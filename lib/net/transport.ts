@@ -5,6 +5,7 @@
  * @module
  */
 import type { NetCounters } from "./counters.ts";
+import type { Membership } from "./membership.ts";
 
 /** Default UDP port. */
 export const DEFAULT_PORT = 31337;
@@ -40,6 +41,8 @@ export interface TransportOptions {
   readonly port?: number;
   readonly broadcast?: string;
   readonly peers?: readonly HostPort[];
+  /** The membership key of a private network: every datagram sent is sealed with it. */
+  readonly membership?: Membership;
 }
 
 /** The node's two sockets. `start()` opens them, `close()` closes them and ends the loops. */
@@ -129,6 +132,7 @@ export class Transport {
   /** Sends one datagram from the unicast socket; failures are counted, never thrown. */
   async send(datagram: Uint8Array, addr: Addr): Promise<void> {
     if (this.#closed || !this.#uni) return;
+    if (this.#opts.membership) datagram = this.#opts.membership.seal(datagram, Date.now());
     try {
       await this.#uni.send(datagram, addr);
       this.#counters.datagramsOut++;
