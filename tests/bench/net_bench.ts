@@ -42,6 +42,10 @@ import { batchesOf, ingestPipelined } from "./pipeline.ts";
 const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
+/** The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run). */
+const BEFORE = "2026-11-26 run (node:crypto, before libsecp256k1): sync 10,000 txs on loopback " +
+  "2.31 s (median of 2.31, 2.40, 2.26), between namespaces with 10% loss 4.19 s, ledger ingest " +
+  "alone 1.89 s, datagrams per tx synced 0.048 (loopback) and 0.066 (10% loss)";
 /** Datagrams in the flood (NET_BENCH_FLOOD overrides it for a quick trial). */
 const FLOOD = Number(Deno.env.get("NET_BENCH_FLOOD") ?? 1_000_000);
 
@@ -285,6 +289,7 @@ const mib = (kib: number) => (kib / 1024).toFixed(1);
 
 /** The "net" section of docs/BENCHMARKS.md. */
 export async function bench(): Promise<BenchSection> {
+  const loadStart = Deno.loadavg()[0];
   const genesis = await loadDefaultGenesis();
   const tmp = await Deno.makeTempDir({ prefix: "cc-net-bench-" });
   try {
@@ -460,6 +465,13 @@ export async function bench(): Promise<BenchSection> {
       `SQLite writes on the node's thread), measured alone in the floor row; the rest is ` +
       `round trips, pacing and the source's work, which shares the same two cores.`,
     ];
+    notes.push(
+      `1-minute load average at the start: ${loadStart.toFixed(2)}, at the end: ${
+        Deno.loadavg()[0].toFixed(2)
+      } (2 cores). Sync and ingest times grow with the load; the node:crypto rows are from the ` +
+        `same run, so their ratio to the libsecp256k1 rows is the like-for-like comparison.`,
+      `Before: ${BEFORE}.`,
+    );
     const md = [
       "| measure | result | target | |",
       "|---|---:|---:|---|",
