@@ -128,7 +128,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
     let changed = false;
     for (const e of events) {
       if (e.kind === "status") statusChanges++;
-      if (e.kind === "status" || e.kind === "improved") changed = true;
+      if (e.kind === "status" || e.kind === "stored") changed = true;
     }
     if (!changed || ledgerTimer !== undefined || listeners.size === 0) return;
     ledgerTimer = setTimeout(() => {
