@@ -12,7 +12,8 @@ import { freeUdpPort } from "../helpers/net_fixtures.ts";
 import { type HttpNode, importDemoWallet, startHttpNode, SUPPLY, until } from "./http_fixtures.ts";
 import { CHROMIUM, CHROMIUM_ARGS, ensureChromium, loadChromium, present } from "./chromium.ts";
 
-const IMG = new URL("../../docs/img/", import.meta.url).pathname;
+/** Where screenshots go: docs/img/ with UPDATE_SCREENSHOTS=1, else a temporary folder. */
+const DOCS_IMG = new URL("../../docs/img/", import.meta.url).pathname;
 
 const digits = (s: string | null) => (s ?? "").replace(/\D/g, "");
 
@@ -81,6 +82,7 @@ Deno.test({
       nodes.push(b);
       let twin = await startHttpNode(`${root}/twin`, freeUdpPort());
       nodes.push(twin);
+      const IMG = Deno.env.get("UPDATE_SCREENSHOTS") === "1" ? DOCS_IMG : `${root}/img/`;
       await Deno.mkdir(IMG, { recursive: true });
       ctx = await (await loadChromium()).launchPersistentContext(`${root}/profile`, {
         executablePath: CHROMIUM,
