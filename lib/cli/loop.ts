@@ -275,6 +275,12 @@ export class CommandLoop {
       `Confirmations: ${c.confReceived} received, ${c.confImproved} improved; ` +
         `relayed ${c.relayed}`,
     );
+    const drops = this.#node.net.refreshKernelDrops();
+    o.line(
+      `Kernel drops: ${drops ?? "unknown"} (receive buffers full); relay: ${c.relaySuppressed} ` +
+        `suppressed, ${c.confHeld} confirmations held, ${c.summariesSuppressed} summaries ` +
+        `suppressed`,
+    );
     o.line(
       `Sync: ${c.syncSessions} sessions, ${c.syncCompleted} completed, ${c.syncAbandoned} abandoned` +
         (sync ? `; now with ${sync.peer}, ${sync.wanted} wanted` : ""),

@@ -106,7 +106,7 @@ export class Node {
       pickTarget: () => this.ledger.leastConfirmed(parts.options.mineCap),
       onFound: (c) => {
         const r = this.ledger.addConfirmation(c.txid, c.nonce);
-        if (r.kind === "improved") this.net.announceConfirmation(c.txid, c.nonce);
+        if (r.kind === "improved") this.net.announceConfirmation(c.txid, c.nonce, r.work);
       },
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });

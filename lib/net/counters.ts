@@ -26,6 +26,14 @@ export interface NetCounters {
   confStale: number;
   confUnknown: number;
   relayed: number;
+  /** Relays dropped because enough copies were heard during their delay (suppression). */
+  relaySuppressed: number;
+  /** Our confirmations held back by the confirmation policy (lib/net/conf_policy.ts). */
+  confHeld: number;
+  /** Summaries of ours skipped because enough equal ones were heard (suppression). */
+  summariesSuppressed: number;
+  /** Datagrams the kernel dropped at our sockets' full receive buffers (/proc/net/udp). */
+  kernelDrops: number;
   syncSessions: number;
   syncCompleted: number;
   syncAbandoned: number;
@@ -54,6 +62,10 @@ export function newCounters(): NetCounters {
     confStale: 0,
     confUnknown: 0,
     relayed: 0,
+    relaySuppressed: 0,
+    confHeld: 0,
+    summariesSuppressed: 0,
+    kernelDrops: 0,
     syncSessions: 0,
     syncCompleted: 0,
     syncAbandoned: 0,

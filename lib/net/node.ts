@@ -27,6 +27,12 @@ export { SUMMARY_INTERVAL_MS } from "./summaries.ts";
 export { SYNC_REQ_REPEAT_MS, SYNC_TICK_MS } from "./sync_driver.ts";
 export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
 
+/**
+ * Summaries heard this long after our sync request answer it: a difference they show
+ * queues a sync at once instead of after the persistence interval (lib/net/summaries.ts).
+ */
+export const SYNC_REPLY_WINDOW_MS = 10_000;
+
 /** What the network layer reports to the node. */
 export interface NetEvents {
   /** A received confirmation with more work was stored (the miner may move on). */
@@ -108,6 +114,16 @@ export class NetNode {
     return this.#peers.list();
   }
 
+  /**
+   * Reads the kernel's receive-buffer drops for our sockets into `counters.kernelDrops`
+   * (see Transport.kernelDrops); returns it, or null where /proc cannot be read.
+   */
+  refreshKernelDrops(): number | null {
+    const d = this.#transport.kernelDrops();
+    if (d !== null) this.counters.kernelDrops = d;
+    return d;
+  }
+
   /** The running sync session, if any. */
   syncStatus(): { peer: string; wanted: number; fetched: number } | null {
     return this.#sync.status();
@@ -134,12 +150,15 @@ export class NetNode {
     this.#stopped = true;
     this.#sync.stop();
     this.#summaries.stop();
+    this.#relay.stop();
     await this.#transport.close();
     await this.#ingest.stop();
   }
 
   /** Broadcasts a sync request: every peer answers with its summary. */
   syncNow(): void {
+    // Replies may come late from a busy peer: anything within the window counts as one.
+    this.#summaries.expectReplies(SYNC_REPLY_WINDOW_MS);
     this.#sync.syncNow();
   }
 
@@ -148,9 +167,13 @@ export class NetNode {
     this.#relay.announceTx(tx);
   }
 
-  /** Announces a confirmation (found by our miner) to the LAN and the static peers. */
-  announceConfirmation(txid: Uint8Array, nonce: bigint): void {
+  /**
+   * Announces a confirmation (found by our miner) to the LAN and the static peers. With its
+   * `work` (leading zero bits) it goes through the confirmation policy (lib/net/conf_policy.ts:
+   * small improvements are held and coalesced); without, it goes out at once.
+   */
+  announceConfirmation(txid: Uint8Array, nonce: bigint, work?: number): void {
     const conf: Confirmation = { txid, nonce };
-    this.#relay.announceConfirmations([conf]);
+    this.#relay.announceConfirmations([conf], work === undefined ? undefined : [work]);
   }
 }

@@ -2,9 +2,14 @@
  * What happens after received data is stored: every outcome is counted, new transactions and
  * better confirmations are relayed (unless a sync session asked for them), and the parents
  * of orphans are asked for. Adopted orphans are new transactions like any other.
+ *
+ * Relaying is suppressed on the LAN (lib/net/suppression.ts): a new item is rebroadcast
+ * after a random short delay only if fewer than RELAY_K copies of it were heard meanwhile.
+ * Static (`--peer`) peers get every relayed item at once, unsuppressed. Which confirmations
+ * go out at all (ours and relayed) is decided by lib/net/conf_policy.ts.
  * @module
  */
-import { fromHex } from "../core/hash.ts";
+import { fromHex, toHex } from "../core/hash.ts";
 import type { Confirmation } from "../core/pow.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import { isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
@@ -14,21 +19,48 @@ import type { NetContext } from "./context.ts";
 import type { Received } from "./ingest.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
+import { Suppressor } from "./suppression.ts";
+import { ConfPolicy } from "./conf_policy.ts";
+
+/** A confirmation waiting in the policy (ours) or for relay (received). */
+interface PolicyConf {
+  readonly conf: Confirmation;
+  readonly work: number;
+  readonly own: boolean;
+}
+
+/** A relay waiting for its delay. */
+type PendingRelay =
+  | { readonly kind: "tx"; readonly entry: EncodedTx }
+  | { readonly kind: "conf"; readonly conf: Confirmation };
 
 /** Counts, relays and follows up the outcomes of stored transactions and confirmations. */
 export class Relay {
   readonly #ctx: NetContext;
   readonly #sync: SyncDriver;
   readonly #onConfirmation?: (txid: Uint8Array, work: number) => void;
+  readonly #suppressor: Suppressor<PendingRelay>;
+  readonly #policy = new ConfPolicy<PolicyConf>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
 
   constructor(
     ctx: NetContext,
     sync: SyncDriver,
     onConfirmation?: (txid: Uint8Array, work: number) => void,
+    suppressor?: Suppressor<PendingRelay>,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
+    this.#suppressor = suppressor ?? new Suppressor<PendingRelay>();
+  }
+
+  /** Stops the relay timer; what waits is dropped (anti-entropy covers it). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#suppressor.clear();
   }
 
   /**
@@ -51,6 +83,7 @@ export class Relay {
           break;
         case "duplicate":
           c.txDuplicate++;
+          this.#suppressor.heard(`t${e.txid}`);
           break;
         case "orphan": {
           c.txOrphan++;
@@ -76,39 +109,105 @@ export class Relay {
       await this.#sync.wantParents(parents, addr);
     }
     if (relay.length > 0) {
-      c.relayed += relay.length;
-      this.#sendTxs(relay);
+      // Static peers at once; the LAN after the delay, unless enough copies were heard.
+      this.#sendTxs(relay, "static");
+      for (const entry of relay) this.#offer(`t${entry.id}`, { kind: "tx", entry }, now, 0);
+      this.#schedule();
     }
     this.#sync.pump();
   }
 
-  /** Stores received confirmations, counts them and relays the ones that added work. */
+  /**
+   * Stores received confirmations and counts them. Each one heard counts as a copy against
+   * a pending relay of the same transaction at no more work; the ones that added work are
+   * relayed (suppressed). Their origin applied the confirmation policy before sending.
+   */
   onConfs(confs: readonly Confirmation[]): void {
     const c = this.#ctx.counters;
     c.confReceived += confs.length;
     const events = this.#ctx.ledger.storeConfirmations(confs).filter(isConfEvent);
-    const relay: Confirmation[] = [];
     const now = this.#ctx.clock();
     events.forEach((r, i) => {
+      this.#suppressor.heard(`c${r.txid}`, r.work);
       if (r.kind === "improved") {
         c.confImproved++;
-        if (!this.#sync.wants(r.txid)) relay.push(confs[i]);
         this.#onConfirmation?.(confs[i].txid, r.work);
+        // The LAN heard it from its origin: our own miner's next ones compare with it.
+        this.#policy.markAnnounced(r.txid, r.work);
+        if (!this.#sync.wants(r.txid)) {
+          this.#relayConf({ conf: confs[i], work: r.work, own: false }, now);
+        }
       } else if (r.kind === "not-better") c.confStale++;
       else c.confUnknown++;
       this.#sync.onArrived(r.txid, now);
     });
-    if (relay.length > 0) {
-      c.relayed += relay.length;
-      this.announceConfirmations(relay);
-    }
+    this.#schedule();
     this.#sync.pump();
   }
 
-  /** Sends transactions of ours, or relayed ones, to the LAN and the static peers. */
-  #sendTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): void {
+  /** A received confirmation the policy lets out: static peers now, the LAN suppressed. */
+  #relayConf(p: PolicyConf, now: number): void {
     const ctx = this.#ctx;
-    for (const d of packTxs(ctx.ledger.network, ctx.nodeId, txs)) ctx.transport.sendAll(d);
+    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, [p.conf])) {
+      ctx.transport.sendStatic(d);
+    }
+    this.#offer(`c${toHex(p.conf.txid)}`, { kind: "conf", conf: p.conf }, now, p.work);
+  }
+
+  #offer(key: string, item: PendingRelay, now: number, level: number): void {
+    const early = this.#suppressor.offer(key, item, now, level);
+    if (early) this.#broadcast([early]);
+  }
+
+  /** Arms the timer for the earliest pending relay or held confirmation. */
+  #schedule(): void {
+    const next = Math.min(
+      this.#suppressor.nextDue() ?? Infinity,
+      this.#policy.nextDue() ?? Infinity,
+    );
+    if (!Number.isFinite(next) || this.#ctx.stopped()) return;
+    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#fire();
+    }, Math.max(0, next - this.#ctx.clock()));
+  }
+
+  #fire(): void {
+    if (this.#ctx.stopped()) return;
+    const now = this.#ctx.clock();
+    for (const p of this.#policy.due(now)) {
+      if (p.own) this.#broadcastOwnConfs([p.conf]);
+      else this.#relayConf(p, now);
+    }
+    const { send, suppressed } = this.#suppressor.due(now);
+    this.#ctx.counters.relaySuppressed += suppressed.length;
+    this.#broadcast(send);
+    this.#schedule();
+  }
+
+  /** Rebroadcasts relays whose delay ended with fewer than k copies heard. */
+  #broadcast(items: readonly PendingRelay[]): void {
+    if (items.length === 0) return;
+    const ctx = this.#ctx;
+    ctx.counters.relayed += items.length;
+    const txs: EncodedTx[] = [], confs: Confirmation[] = [];
+    for (const it of items) it.kind === "tx" ? txs.push(it.entry) : confs.push(it.conf);
+    const net = ctx.ledger.network;
+    for (const d of packTxs(net, ctx.nodeId, txs)) ctx.transport.sendBroadcast(d);
+    for (const d of packConfs(net, ctx.nodeId, confs)) ctx.transport.sendBroadcast(d);
+  }
+
+  /** Sends transactions to the LAN and the static peers, or to the static peers only. */
+  #sendTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[], to: "all" | "static" = "all"): void {
+    const ctx = this.#ctx;
+    for (const d of packTxs(ctx.ledger.network, ctx.nodeId, txs)) {
+      if (to === "all") ctx.transport.sendAll(d);
+      else ctx.transport.sendStatic(d);
+    }
   }
 
   /** Announces a transaction of ours. */
@@ -116,8 +215,24 @@ export class Relay {
     this.#sendTxs([tx]);
   }
 
-  /** Sends confirmations to the LAN and the static peers. */
-  announceConfirmations(confs: readonly Confirmation[]): void {
+  /**
+   * Announces confirmations of ours (found by our miner) through the confirmation policy:
+   * the first for a transaction and any of CONF_STEP_BITS more than the last announced go
+   * out at once; smaller improvements are held and the best goes out CONF_HOLD_MS later.
+   * `work` is each confirmation's work (leading zero bits); without it, they go out at once.
+   */
+  announceConfirmations(confs: readonly Confirmation[], work?: readonly number[]): void {
+    if (work === undefined) return this.#broadcastOwnConfs(confs);
+    const now = this.#ctx.clock();
+    const out = confs.filter((conf, i) =>
+      this.#policy.offer(toHex(conf.txid), { conf, work: work[i], own: true }, work[i], now)
+    );
+    this.#ctx.counters.confHeld += confs.length - out.length;
+    this.#broadcastOwnConfs(out);
+    this.#schedule();
+  }
+
+  #broadcastOwnConfs(confs: readonly Confirmation[]): void {
     const ctx = this.#ctx;
     for (const d of packConfs(ctx.ledger.network, ctx.nodeId, confs)) ctx.transport.sendAll(d);
   }

@@ -1,18 +1,53 @@
 /**
  * Anti-entropy summaries (docs/PROTOCOL.md §10): each node announces the count and set digest
- * of what it holds at random intervals, answers sync requests with it, and queues a sync
- * with any peer whose summary differs from its own. The announcement is also when the peer
- * table and the orphan pool are tidied.
+ * of what it holds at random intervals, answers sync requests with it, and syncs with a
+ * peer whose summary differs from its own when the difference persists. The announcement is
+ * also when the peer table and the orphan pool are tidied.
+ *
+ * Two rules keep this flat as the LAN grows (issue 16):
+ * - Suppression: our summary is skipped (on the LAN; static peers still get it) when
+ *   RELAY_K peers' summaries equal to ours were heard since our last one.
+ * - Persistence: a differing summary does not start a sync at once (while items are in
+ *   flight almost every summary differs). It is remembered per peer with the time it was
+ *   first seen; at our next interval tick, a difference first seen at least one interval
+ *   ago that still stands (the peer's latest summary is not ours now) queues a sync with
+ *   that peer. A summary equal to ours forgets the peer's difference.
  * @module
  */
-import { bytesEqual } from "../core/hash.ts";
-import { type NetContext, sendTo, sendToAll } from "./context.ts";
+import { bytesEqual, toHex } from "../core/hash.ts";
+import { datagramOf, type NetContext, sendTo } from "./context.ts";
 import type { PeerTable } from "./peers.ts";
+import { shouldAnnounceSummary } from "./suppression.ts";
 import type { SyncDriver } from "./sync_driver.ts";
-import type { Addr } from "./transport.ts";
+import { type Addr, addrKey } from "./transport.ts";
 
 /** Default interval of anti-entropy summaries. */
 export const SUMMARY_INTERVAL_MS = 3000;
+/** Peers whose differing summary is remembered at once. */
+export const MAX_DIFFERING = 256;
+
+/** A peer whose summary differs from ours. */
+interface Difference {
+  readonly addr: Addr;
+  /** When a difference with this peer was first seen (ms). */
+  readonly since: number;
+  /** Its latest summary. */
+  readonly count: number;
+  readonly digest: Uint8Array;
+}
+
+/**
+ * The persistence rule alone: a difference first seen at `since` queues a sync at `now` when
+ * at least `intervalMs` passed and the peer's latest summary still differs from ours.
+ */
+export function persistentDifference(
+  since: number,
+  now: number,
+  intervalMs: number,
+  stillDiffers: boolean,
+): boolean {
+  return stillDiffers && now - since >= intervalMs;
+}
 
 /** Our periodic summary, and the comparison of the peers' summaries with ours. */
 export class Summaries {
@@ -21,6 +56,10 @@ export class Summaries {
   readonly #sync: SyncDriver;
   readonly #intervalMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Summaries equal to ours heard since our last announcement. */
+  #equalHeard = 0;
+  #differing = new Map<string, Difference>();
+  #solicitedUntil = 0;
 
   constructor(ctx: NetContext, peers: PeerTable, sync: SyncDriver, intervalMs?: number) {
     this.#ctx = ctx;
@@ -48,11 +87,29 @@ export class Summaries {
   }
 
   #announce(): void {
-    const now = this.#ctx.clock();
+    const ctx = this.#ctx;
+    const now = ctx.clock();
     this.#peers.expire(now);
-    this.#ctx.ledger.expireOrphans(now);
-    const s = this.#ctx.ledger.summary();
-    sendToAll(this.#ctx, { type: "summary", count: s.count, digest: s.digest });
+    ctx.ledger.expireOrphans(now);
+    const s = ctx.ledger.summary();
+    const d = datagramOf(ctx, { type: "summary", count: s.count, digest: s.digest });
+    if (shouldAnnounceSummary(this.#equalHeard)) ctx.transport.sendBroadcast(d);
+    else ctx.counters.summariesSuppressed++;
+    ctx.transport.sendStatic(d);
+    this.#equalHeard = 0;
+    this.#checkDifferences(now, s);
+  }
+
+  /** Queues a sync with each peer whose difference persisted for an interval. */
+  #checkDifferences(now: number, mine: { count: number; digest: Uint8Array }): void {
+    for (const [k, d] of this.#differing) {
+      const differs = d.count !== mine.count || !bytesEqual(d.digest, mine.digest);
+      if (!differs) this.#differing.delete(k);
+      else if (persistentDifference(d.since, now, this.#intervalMs, differs)) {
+        this.#differing.delete(k);
+        this.#sync.queue(d.addr);
+      }
+    }
   }
 
   /** Answers a sync request with our summary. */
@@ -61,9 +118,49 @@ export class Summaries {
     await sendTo(this.#ctx, { type: "summary", count: s.count, digest: s.digest }, addr);
   }
 
-  /** A peer's summary: a sync with it is queued when it differs from ours. */
-  onSummary(count: number, digest: Uint8Array, addr: Addr): void {
+  /**
+   * A peer's summary. Equal to ours: it counts toward suppressing ours, and the peer's
+   * difference is forgotten. Different: remembered (see the module comment), and a sync is
+   * queued once the difference is an interval old. A summary that answers our sync request
+   * (`solicited`, or within the `expectReplies` window) or comes from a static peer queues a
+   * sync at once, as the user or a start asked for one.
+   */
+  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false): void {
     const mine = this.#ctx.ledger.summary();
-    if (count !== mine.count || !bytesEqual(digest, mine.digest)) this.#sync.queue(addr);
+    const k = addrKey(addr);
+    if (count === mine.count && bytesEqual(digest, mine.digest)) {
+      this.#equalHeard++;
+      this.#differing.delete(k);
+      return;
+    }
+    const now = this.#ctx.clock();
+    if (solicited || now < this.#solicitedUntil || this.#ctx.transport.isStatic(addr)) {
+      this.#sync.queue(addr);
+      return;
+    }
+    const old = this.#differing.get(k);
+    if (old && persistentDifference(old.since, now, this.#intervalMs, true)) {
+      this.#differing.delete(k);
+      this.#sync.queue(addr);
+      return;
+    }
+    if (!old && this.#differing.size >= MAX_DIFFERING) return;
+    this.#differing.set(k, { addr, since: old?.since ?? now, count, digest });
+  }
+
+  /**
+   * We broadcast a sync request: the summaries that arrive within `ms` answer it, and a
+   * difference they show queues a sync at once.
+   */
+  expectReplies(ms: number): void {
+    this.#solicitedUntil = this.#ctx.clock() + ms;
+  }
+
+  /** Peers with a remembered difference (for `p` and tests): "host:port" and digest prefix. */
+  differences(): { peer: string; digest: string }[] {
+    return [...this.#differing.entries()].map(([peer, d]) => ({
+      peer,
+      digest: toHex(d.digest).slice(0, 16),
+    }));
   }
 }

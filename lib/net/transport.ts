@@ -120,7 +120,17 @@ export class Transport {
 
   /** Broadcast on the LAN, and unicast to every static peer. */
   sendAll(datagram: Uint8Array): void {
+    this.sendBroadcast(datagram);
+    this.sendStatic(datagram);
+  }
+
+  /** Broadcast on the LAN only (the part of `sendAll` that relay suppression may skip). */
+  sendBroadcast(datagram: Uint8Array): void {
     void this.send(datagram, { transport: "udp", hostname: this.broadcast, port: this.port });
+  }
+
+  /** Unicast to every static (`--peer`) peer only; never suppressed. */
+  sendStatic(datagram: Uint8Array): void {
     for (const p of this.#opts.peers ?? []) {
       void this.send(datagram, { transport: "udp", hostname: p.hostname, port: p.port });
     }
@@ -139,6 +149,31 @@ export class Transport {
     }
   }
 
+  /**
+   * Datagrams the kernel dropped at full receive buffers, from the `drops` column of
+   * /proc/net/udp and /proc/net/udp6 (Linux; this process's network namespace) for the
+   * sockets bound to our two ports. Deno cannot size a socket's receive buffer
+   * (SO_RCVBUF is not exposed by Deno.listenDatagram), so this is how receive pressure shows:
+   * raise net.core.rmem_default when it grows. On one machine several nodes share the
+   * broadcast port, and every socket bound there is summed. Null where /proc cannot be read.
+   */
+  kernelDrops(): number | null {
+    if (!this.#uni) return null;
+    const ports = new Set([this.port, this.unicastPort]);
+    let total = 0, read = false;
+    for (const file of ["/proc/net/udp", "/proc/net/udp6"]) {
+      let text: string;
+      try {
+        text = Deno.readTextFileSync(file);
+      } catch {
+        continue;
+      }
+      read = true;
+      total += dropsOnPorts(text, ports);
+    }
+    return read ? total : null;
+  }
+
   /** Closes both sockets; resolves when the receive loops have ended. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -150,4 +185,25 @@ export class Transport {
     } catch { /* already closed */ }
     await Promise.allSettled(this.#loops);
   }
+}
+
+/**
+ * Sums the `drops` column of a /proc/net/udp table over sockets whose local port is in
+ * `ports`. Lines that do not parse are skipped.
+ */
+export function dropsOnPorts(table: string, ports: ReadonlySet<number>): number {
+  const lines = table.split("\n");
+  const header = lines[0]?.trim().split(/\s+/) ?? [];
+  // The header names "tx_queue rx_queue" and "tr tm->when" as one column each where the
+  // rows have two fields: the drops column is the last of each row.
+  if (!header.includes("drops")) return 0;
+  let total = 0;
+  for (const line of lines.slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    const port = parseInt(f[1].split(":")[1] ?? "", 16);
+    const drops = Number(f[f.length - 1]);
+    if (ports.has(port) && Number.isFinite(drops)) total += drops;
+  }
+  return total;
 }

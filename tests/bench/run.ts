@@ -14,6 +14,7 @@ const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection
   genesis: () => import("./genesis_bench.ts"),
   net: () => import("./net_bench.ts"),
   lan: () => import("./lan_bench.ts"),
+  scale: () => import("./scale_bench.ts"),
 };
 
 async function main(): Promise<void> {

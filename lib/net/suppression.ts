@@ -1,0 +1,133 @@
+/**
+ * Suppressed relaying on one broadcast domain (Trickle, RFC 6206, and gossip suppression):
+ * after a new item arrives, wait a random short delay, and rebroadcast it only if fewer than
+ * `k` copies of it were heard meanwhile, the copy that made it new included. On one LAN the
+ * first broadcast already reached almost everyone, so with k = 2 one node on the LAN
+ * rebroadcasts each item (whoever's delay ends first) and every other node hears that copy
+ * and stays quiet: what each node receives per item stays constant as the LAN grows. A
+ * receiver that lost the first broadcast gets the rebroadcast; one that lost both is healed
+ * by anti-entropy (lib/net/summaries.ts). Static (`--peer`) peers are not suppressed: the
+ * relay sends to them at once.
+ *
+ * Pure logic with the clock and the randomness injected; lib/net/relay.ts drives it.
+ * @module
+ */
+
+/** Copies heard during the delay at which our own rebroadcast is dropped (the origin counts). */
+export const RELAY_K = 2;
+/** Shortest random delay before a rebroadcast, ms. */
+export const RELAY_DELAY_MIN_MS = 20;
+/** Longest random delay before a rebroadcast, ms. */
+export const RELAY_DELAY_MAX_MS = 250;
+/** Items waiting for their delay at once; beyond it the oldest is decided early. */
+export const MAX_PENDING_RELAYS = 4096;
+
+/** The decision rule alone: rebroadcast when fewer than `k` copies were heard. */
+export function shouldRelay(copiesHeard: number, k: number = RELAY_K): boolean {
+  return copiesHeard < k;
+}
+
+/** Options of a Suppressor; defaults are the constants above. */
+export interface SuppressorOptions {
+  readonly k?: number;
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** A number in [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+interface Pending<T> {
+  readonly item: T;
+  readonly due: number;
+  /** Work of the item (confirmations), 0 for transactions: a copy counts if at least this. */
+  readonly level: number;
+  copies: number;
+}
+
+/**
+ * Items waiting to be rebroadcast, keyed (a txid in hex), with the copies heard of each.
+ * `offer` schedules an item that just became new, `heard` counts a copy (any copy of a
+ * key, or for leveled items one at least as good), and `due` hands back the items whose
+ * delay ended, split into those to send and those suppressed.
+ */
+export class Suppressor<T> {
+  readonly #k: number;
+  readonly #min: number;
+  readonly #max: number;
+  readonly #random: () => number;
+  #pending = new Map<string, Pending<T>>();
+
+  constructor(opts: SuppressorOptions = {}) {
+    this.#k = opts.k ?? RELAY_K;
+    this.#min = opts.minDelayMs ?? RELAY_DELAY_MIN_MS;
+    this.#max = opts.maxDelayMs ?? RELAY_DELAY_MAX_MS;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  /** Items waiting. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Schedules `item` under `key` at `now` + a random delay; the copy that brought it counts
+   * as the first heard. A pending item of lower `level` is replaced (its copies reset).
+   * Returns the item decided early when MAX_PENDING_RELAYS were waiting (send it: better a
+   * duplicate than a loss), else undefined.
+   */
+  offer(key: string, item: T, now: number, level = 0): T | undefined {
+    const old = this.#pending.get(key);
+    if (old && old.level >= level) {
+      old.copies++;
+      return undefined;
+    }
+    this.#pending.delete(key);
+    let early: T | undefined;
+    if (this.#pending.size >= MAX_PENDING_RELAYS) {
+      const [k, p] = this.#pending.entries().next().value!;
+      this.#pending.delete(k);
+      if (shouldRelay(p.copies, this.#k)) early = p.item;
+    }
+    const due = now + this.#min + (this.#max - this.#min) * this.#random();
+    this.#pending.set(key, { item, due, level, copies: 1 });
+    return early;
+  }
+
+  /** A copy of `key` (at `level`) was heard: it counts against a pending item as good or worse. */
+  heard(key: string, level = 0): void {
+    const p = this.#pending.get(key);
+    if (p && level >= p.level) p.copies++;
+  }
+
+  /** Removes and returns the items whose delay has ended, split by the decision. */
+  due(now: number): { send: T[]; suppressed: T[] } {
+    const send: T[] = [], suppressed: T[] = [];
+    for (const [key, p] of this.#pending) {
+      if (p.due > now) continue;
+      this.#pending.delete(key);
+      (shouldRelay(p.copies, this.#k) ? send : suppressed).push(p.item);
+    }
+    return { send, suppressed };
+  }
+
+  /** The earliest due time of a waiting item, or undefined. */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.#pending.values()) if (next === undefined || p.due < next) next = p.due;
+    return next;
+  }
+
+  /** Drops everything waiting. */
+  clear(): void {
+    this.#pending.clear();
+  }
+}
+
+/**
+ * Summary suppression: our periodic summary is skipped when at least `k` peers' summaries
+ * equal to ours were heard since our last one (they told the LAN what we would have).
+ * Pure: the caller counts, this decides.
+ */
+export function shouldAnnounceSummary(equalHeard: number, k: number = RELAY_K): boolean {
+  return equalHeard < k;
+}
