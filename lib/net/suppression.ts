@@ -16,9 +16,9 @@
 /** Copies heard during the delay at which our own rebroadcast is dropped (the origin counts). */
 export const RELAY_K = 2;
 /** Shortest random delay before a rebroadcast, ms. */
-export const RELAY_DELAY_MIN_MS = 20;
+export const RELAY_DELAY_MIN_MS = 30;
 /** Longest random delay before a rebroadcast, ms. */
-export const RELAY_DELAY_MAX_MS = 250;
+export const RELAY_DELAY_MAX_MS = 400;
 /** Items waiting for their delay at once; beyond it the oldest is decided early. */
 export const MAX_PENDING_RELAYS = 4096;
 

@@ -1,0 +1,159 @@
+import { assert, assertEquals } from "../helpers/assert.ts";
+import {
+  MAX_PENDING_RELAYS,
+  RELAY_K,
+  shouldAnnounceSummary,
+  shouldRelay,
+  Suppressor,
+} from "../../lib/net/suppression.ts";
+import {
+  CONF_HOLD_MS,
+  CONF_STEP_BITS,
+  confDecision,
+  ConfPolicy,
+} from "../../lib/net/conf_policy.ts";
+import { persistentDifference } from "../../lib/net/summaries.ts";
+import { dropsOnPorts } from "../../lib/net/transport.ts";
+
+// A fixed sequence of "random" numbers, so delays are known.
+function seq(...xs: number[]): () => number {
+  let i = 0;
+  return () => xs[i++ % xs.length];
+}
+
+Deno.test("shouldRelay: fewer than k copies heard means rebroadcast", () => {
+  assertEquals(RELAY_K, 2);
+  for (
+    const [copies, k, want] of [[0, 2, true], [1, 2, true], [2, 2, false], [5, 2, false], [
+      2,
+      3,
+      true,
+    ]] as const
+  ) {
+    assertEquals(shouldRelay(copies, k), want, `${copies} copies, k ${k}`);
+  }
+  assertEquals(shouldAnnounceSummary(0), true);
+  assertEquals(shouldAnnounceSummary(1), true);
+  assertEquals(shouldAnnounceSummary(2), false);
+});
+
+Deno.test("Suppressor: an item heard once more during its delay is suppressed", () => {
+  const s = new Suppressor<string>({ minDelayMs: 100, maxDelayMs: 200, random: seq(0.5) });
+  s.offer("a", "A", 1000); // due at 1150
+  s.offer("b", "B", 1000);
+  assertEquals(s.nextDue(), 1150);
+  s.heard("a"); // a second copy of a on the LAN
+  assertEquals(s.due(1149), { send: [], suppressed: [] }, "nothing before the delay ends");
+  assertEquals(s.due(1150), { send: ["B"], suppressed: ["A"] });
+  assertEquals(s.size, 0);
+  s.heard("a"); // late copies of decided items change nothing
+  assertEquals(s.due(5000), { send: [], suppressed: [] });
+});
+
+Deno.test("Suppressor: delays are drawn between the bounds", () => {
+  const s = new Suppressor<number>({ minDelayMs: 30, maxDelayMs: 400, random: seq(0, 0.999) });
+  s.offer("x", 1, 0);
+  s.offer("y", 2, 0);
+  assertEquals(s.due(29).send, []);
+  assertEquals(s.due(30).send, [1]);
+  assertEquals(s.due(399).send, []);
+  assertEquals(s.due(400).send, [2]);
+});
+
+Deno.test("Suppressor: leveled items count only copies at least as good", () => {
+  const s = new Suppressor<string>({ minDelayMs: 10, maxDelayMs: 10 });
+  s.offer("c", "work 12", 0, 12);
+  s.heard("c", 11); // a worse confirmation of the same tx is no copy of ours
+  assertEquals(s.due(10), { send: ["work 12"], suppressed: [] });
+  s.offer("c", "work 14", 20, 14);
+  s.heard("c", 15); // a better one is
+  assertEquals(s.due(30), { send: [], suppressed: ["work 14"] });
+  // A better item replaces a pending worse one, and its copy count starts again.
+  s.offer("d", "d10", 40, 10);
+  s.heard("d", 10);
+  s.offer("d", "d13", 41, 13);
+  assertEquals(s.due(100), { send: ["d13"], suppressed: [] });
+  // The same or worse offered again counts as a copy.
+  s.offer("e", "e9", 100, 9);
+  s.offer("e", "e9 again", 101, 9);
+  assertEquals(s.due(200), { send: [], suppressed: ["e9"] });
+});
+
+Deno.test("Suppressor: the pending set is bounded; the oldest is decided early", () => {
+  const s = new Suppressor<number>({ minDelayMs: 1000, maxDelayMs: 1000 });
+  for (let i = 0; i < MAX_PENDING_RELAYS; i++) assertEquals(s.offer(`k${i}`, i, 0), undefined);
+  s.heard("k1");
+  assertEquals(s.offer("new", -1, 0), 0, "the oldest goes out at once");
+  assertEquals(s.offer("new2", -2, 0), undefined, "k1 was heard twice: dropped, not sent");
+  assertEquals(s.size, MAX_PENDING_RELAYS);
+});
+
+Deno.test("confDecision: the first and any jump of CONF_STEP_BITS go out, smaller ones wait", () => {
+  assertEquals(CONF_STEP_BITS, 2);
+  assertEquals(confDecision(undefined, 5), "announce");
+  assertEquals(confDecision(10, 11), "hold");
+  assertEquals(confDecision(10, 12), "announce");
+  assertEquals(confDecision(10, 11, 1), "announce");
+});
+
+Deno.test("ConfPolicy: small improvements are coalesced into the best, held CONF_HOLD_MS", () => {
+  const p = new ConfPolicy<string>();
+  assertEquals(p.offer("t", "w8", 8, 0), true, "first");
+  assertEquals(p.offer("t", "w9", 9, 10), false, "+1 bit: held");
+  assertEquals(p.held, 1);
+  assertEquals(p.offer("t", "w9b", 9, 20), false, "no better than the held one");
+  assertEquals(p.nextDue(), 10 + CONF_HOLD_MS);
+  assertEquals(p.due(10 + CONF_HOLD_MS - 1), []);
+  assertEquals(p.due(10 + CONF_HOLD_MS), ["w9"], "the best held goes out after the hold");
+  assertEquals(p.held, 0);
+  assertEquals(p.offer("t", "w9c", 9, 500), false, "not better than announced: dropped");
+  assertEquals(p.held, 0);
+  // A jump goes out at once and takes the held one with it.
+  assertEquals(p.offer("t", "w10", 10, 600), false);
+  assertEquals(p.offer("t", "w11", 11, 610), true, "9 + 2 bits");
+  assertEquals(p.held, 0, "the held 10 is superseded");
+  // Confirmations heard from the LAN count as announced.
+  assertEquals(p.offer("u", "u5", 5, 0), true);
+  p.markAnnounced("u", 12);
+  assertEquals(p.offer("u", "u13", 13, 0), false);
+  assertEquals(p.offer("u", "u14", 14, 0), true);
+});
+
+Deno.test("ConfPolicy: the final confirmation of a transaction always goes out", () => {
+  // Whatever sequence of improvements a miner finds, the best one is announced at once or
+  // within CONF_HOLD_MS, and never more than one confirmation per step-or-hold.
+  for (let trial = 0; trial < 50; trial++) {
+    const p = new ConfPolicy<number>();
+    let w = 1 + (trial % 7), now = 0;
+    const out: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      w += 1 + ((trial * 31 + i * 7) % 3 === 0 ? 2 : 0);
+      now += (trial * 13 + i * 17) % 300;
+      out.push(...p.due(now));
+      if (p.offer("t", w, w, now)) out.push(w);
+    }
+    out.push(...p.due(now + CONF_HOLD_MS));
+    assertEquals(out[out.length - 1], w, `trial ${trial}: the best (${w}) went out last`);
+    assert(out.every((x, i) => i === 0 || x > out[i - 1]), "only better ones go out");
+  }
+});
+
+Deno.test("persistentDifference: only a difference at least one interval old queues a sync", () => {
+  assertEquals(persistentDifference(1000, 3999, 3000, true), false);
+  assertEquals(persistentDifference(1000, 4000, 3000, true), true);
+  assertEquals(persistentDifference(1000, 9000, 3000, false), false, "resolved meanwhile");
+});
+
+Deno.test("dropsOnPorts reads the drops column of /proc/net/udp for our ports", () => {
+  const table = [
+    "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops            ",
+    "  864: 0100007F:7A69 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236400 2 000000000cf680d5 17        ",
+    " 2111: 00000000:7A69 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236398 2 0000000028b389c3 3        ",
+    " 2112: 00000000:92F8 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236399 2 0000000028b389c3 100        ",
+    "garbage",
+  ].join("\n");
+  assertEquals(dropsOnPorts(table, new Set([31337])), 20);
+  assertEquals(dropsOnPorts(table, new Set([31337, 0x92f8])), 120);
+  assertEquals(dropsOnPorts(table, new Set([1])), 0);
+  assertEquals(dropsOnPorts("no header", new Set([31337])), 0);
+});
