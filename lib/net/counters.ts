@@ -35,6 +35,8 @@ export interface NetCounters {
   /** Datagrams the kernel dropped at our sockets' full receive buffers (/proc/net/udp). */
   kernelDrops: number;
   syncSessions: number;
+  /** Sessions that walked the recent inventory only (from an anchor txid, lib/net/recent.ts). */
+  syncRecent: number;
   syncCompleted: number;
   syncAbandoned: number;
   syncRequested: number;
@@ -67,6 +69,7 @@ export function newCounters(): NetCounters {
     summariesSuppressed: 0,
     kernelDrops: 0,
     syncSessions: 0,
+    syncRecent: 0,
     syncCompleted: 0,
     syncAbandoned: 0,
     syncRequested: 0,

@@ -15,6 +15,7 @@ import { TxIngest } from "./ingest.ts";
 import type { NetLedger } from "./ledger_port.ts";
 import { type PeerInfo, PeerTable } from "./peers.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { RecentLog } from "./recent.ts";
 import { Relay } from "./relay.ts";
 import { Summaries } from "./summaries.ts";
 import { SyncDriver } from "./sync_driver.ts";
@@ -88,12 +89,13 @@ export class NetNode {
       stopped: () => this.#stopped,
     };
     this.#sync = new SyncDriver(ctx);
-    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation);
+    const recent = new RecentLog();
+    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation, recent);
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),
     });
-    this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs);
+    this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs, recent);
     this.#dispatcher = new Dispatcher(ctx, {
       limiter: cfg.rateLimiter ?? new RateLimiter(),
       peers: this.#peers,

@@ -21,6 +21,7 @@ import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
 import { Suppressor } from "./suppression.ts";
 import { ConfPolicy } from "./conf_policy.ts";
+import type { RecentLog } from "./recent.ts";
 
 /** A confirmation waiting in the policy (ours) or for relay (received). */
 interface PolicyConf {
@@ -43,17 +44,19 @@ export class Relay {
   readonly #policy = new ConfPolicy<PolicyConf>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  readonly #recent: RecentLog | undefined;
 
   constructor(
     ctx: NetContext,
     sync: SyncDriver,
     onConfirmation?: (txid: Uint8Array, work: number) => void,
-    suppressor?: Suppressor<PendingRelay>,
+    recent?: RecentLog,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
-    this.#suppressor = suppressor ?? new Suppressor<PendingRelay>();
+    this.#suppressor = new Suppressor<PendingRelay>();
+    this.#recent = recent;
   }
 
   /** Stops the relay timer; what waits is dropped (anti-entropy covers it). */
@@ -79,6 +82,7 @@ export class Relay {
       switch (e.kind) {
         case "accepted":
           c.txAccepted++;
+          this.#recent?.add(e.entry.txid, now);
           if (!this.#sync.wants(e.txid)) relay.push(e.entry);
           break;
         case "duplicate":

@@ -12,11 +12,15 @@
  *   first seen; at our next interval tick, a difference first seen at least one interval
  *   ago that still stands (the peer's latest summary is not ours now) queues a sync with
  *   that peer. A summary equal to ours forgets the peer's difference.
+ * - Recent inventory: that sync first walks the peer's inventory from a transaction we
+ *   stored a while ago (lib/net/recent.ts), and only the next one, if the difference is
+ *   still there, from the zero txid.
  * @module
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
 import { datagramOf, type NetContext, sendTo } from "./context.ts";
 import type { PeerTable } from "./peers.ts";
+import type { RecentLog } from "./recent.ts";
 import { shouldAnnounceSummary } from "./suppression.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
@@ -60,12 +64,39 @@ export class Summaries {
   #equalHeard = 0;
   #differing = new Map<string, Difference>();
   #solicitedUntil = 0;
+  readonly #recent: RecentLog | undefined;
+  /** Peers last synced from a recent anchor, and when: the next sync walks from the start. */
+  #triedRecent = new Map<string, number>();
 
-  constructor(ctx: NetContext, peers: PeerTable, sync: SyncDriver, intervalMs?: number) {
+  constructor(
+    ctx: NetContext,
+    peers: PeerTable,
+    sync: SyncDriver,
+    intervalMs?: number,
+    recent?: RecentLog,
+  ) {
     this.#ctx = ctx;
     this.#peers = peers;
     this.#sync = sync;
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
+    this.#recent = recent;
+  }
+
+  /**
+   * Queues a sync for a persistent difference: from the recent anchor first, from the start
+   * when a recent sync with this peer within the last three intervals did not resolve it.
+   */
+  #queuePersistent(key: string, addr: Addr, now: number): void {
+    const tried = this.#triedRecent.get(key);
+    const anchor = this.#recent?.anchor(now);
+    if (anchor && (tried === undefined || now - tried > 3 * this.#intervalMs)) {
+      if (this.#triedRecent.size >= MAX_DIFFERING) this.#triedRecent.clear();
+      this.#triedRecent.set(key, now);
+      this.#sync.queue(addr, anchor);
+    } else {
+      this.#triedRecent.delete(key);
+      this.#sync.queue(addr);
+    }
   }
 
   /**
@@ -107,7 +138,7 @@ export class Summaries {
       if (!differs) this.#differing.delete(k);
       else if (persistentDifference(d.since, now, this.#intervalMs, differs)) {
         this.#differing.delete(k);
-        this.#sync.queue(d.addr);
+        this.#queuePersistent(k, d.addr, now);
       }
     }
   }
@@ -141,7 +172,7 @@ export class Summaries {
     const old = this.#differing.get(k);
     if (old && persistentDifference(old.since, now, this.#intervalMs, true)) {
       this.#differing.delete(k);
-      this.#sync.queue(addr);
+      this.#queuePersistent(k, addr, now);
       return;
     }
     if (!old && this.#differing.size >= MAX_DIFFERING) return;

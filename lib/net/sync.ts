@@ -96,9 +96,14 @@ export class SyncSession {
   #local: LocalWork;
   #state: "running" | "done" | "abandoned" = "running";
 
-  constructor(peer: string, local: LocalWork, now: number) {
+  /**
+   * `from`: where the inventory walk starts (a txid in the peer's storage order; all zeros
+   * = the start, the default). A txid the peer does not hold makes it walk from the start.
+   */
+  constructor(peer: string, local: LocalWork, now: number, from?: Uint8Array) {
     this.peer = peer;
     this.#local = local;
+    if (from !== undefined) this.#cursor = from.slice();
     this.#lastProgress = now;
     this.#started = now;
   }

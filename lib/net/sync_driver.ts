@@ -24,6 +24,8 @@ export class SyncDriver {
   #session: SyncSession | null = null;
   #sessionAddr: Addr | null = null;
   #queue = new Map<string, Addr>();
+  /** Where a queued peer's inventory walk starts, when not at the zero txid. */
+  #from = new Map<string, Uint8Array>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #repeats: ReturnType<typeof setTimeout>[] = [];
 
@@ -89,10 +91,18 @@ export class SyncDriver {
     }
   }
 
-  /** Queues a sync with the peer at `addr` (its summary differs from ours). */
-  queue(addr: Addr): void {
+  /**
+   * Queues a sync with the peer at `addr` (its summary differs from ours). `from` starts its
+   * inventory walk at that txid instead of the zero txid (recent inventory, see
+   * lib/net/recent.ts); a later queueing without it walks from the start.
+   */
+  queue(addr: Addr, from?: Uint8Array): void {
     if (this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) return;
-    if (this.#queue.size < MAX_PEERS) this.#queue.set(addrKey(addr), addr);
+    if (this.#queue.size < MAX_PEERS || this.#queue.has(addrKey(addr))) {
+      this.#queue.set(addrKey(addr), addr);
+      if (from) this.#from.set(addrKey(addr), from);
+      else this.#from.delete(addrKey(addr));
+    }
   }
 
   /** An inventory page: used only when it comes from the running session's peer. */
@@ -125,8 +135,11 @@ export class SyncDriver {
       if (next.done) return;
       const [k, addr] = next.value;
       this.#queue.delete(k);
+      const from = this.#from.get(k);
+      this.#from.delete(k);
       ctx.counters.syncSessions++;
-      s = this.#session = new SyncSession(k, ctx.ledger.workOf, now);
+      if (from) ctx.counters.syncRecent++;
+      s = this.#session = new SyncSession(k, ctx.ledger.workOf, now, from);
       this.#sessionAddr = addr;
     }
     this.#run(s.tick(now));
