@@ -90,7 +90,13 @@ export class NetNode {
     };
     this.#sync = new SyncDriver(ctx);
     const recent = new RecentLog();
-    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation, recent);
+    this.#relay = new Relay(
+      ctx,
+      this.#sync,
+      cfg.onConfirmation,
+      recent,
+      () => this.#peers.size,
+    );
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),

@@ -19,7 +19,7 @@ import type { NetContext } from "./context.ts";
 import type { Received } from "./ingest.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
-import { Suppressor } from "./suppression.ts";
+import { relayWindowMs, Suppressor } from "./suppression.ts";
 import { ConfPolicy } from "./conf_policy.ts";
 import type { RecentLog } from "./recent.ts";
 
@@ -51,11 +51,14 @@ export class Relay {
     sync: SyncDriver,
     onConfirmation?: (txid: Uint8Array, work: number) => void,
     recent?: RecentLog,
+    peerCount?: () => number,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
-    this.#suppressor = new Suppressor<PendingRelay>();
+    this.#suppressor = new Suppressor<PendingRelay>({
+      maxDelayMs: () => relayWindowMs(peerCount?.() ?? 0),
+    });
     this.#recent = recent;
   }
 

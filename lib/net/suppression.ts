@@ -17,8 +17,19 @@
 export const RELAY_K = 2;
 /** Shortest random delay before a rebroadcast, ms. */
 export const RELAY_DELAY_MIN_MS = 30;
-/** Longest random delay before a rebroadcast, ms. */
+/** Longest random delay before a rebroadcast on a small LAN, ms. */
 export const RELAY_DELAY_MAX_MS = 400;
+/**
+ * On a larger LAN the window grows by this much per peer heard from: the first two delays of
+ * N draws are about window/N apart, and when that falls below the time a copy takes to be
+ * sent, received and stored, several nodes rebroadcast before hearing each other.
+ */
+export const RELAY_DELAY_PER_PEER_MS = 20;
+
+/** The rebroadcast window for a LAN on which `peers` peers were heard, ms. */
+export function relayWindowMs(peers: number): number {
+  return Math.max(RELAY_DELAY_MAX_MS, RELAY_DELAY_PER_PEER_MS * peers);
+}
 /** Items waiting for their delay at once; beyond it the oldest is decided early. */
 export const MAX_PENDING_RELAYS = 4096;
 
@@ -31,7 +42,8 @@ export function shouldRelay(copiesHeard: number, k: number = RELAY_K): boolean {
 export interface SuppressorOptions {
   readonly k?: number;
   readonly minDelayMs?: number;
-  readonly maxDelayMs?: number;
+  /** A number, or a function read at each offer (the window grows with the LAN). */
+  readonly maxDelayMs?: number | (() => number);
   /** A number in [0, 1). Default Math.random. */
   readonly random?: () => number;
 }
@@ -53,7 +65,7 @@ interface Pending<T> {
 export class Suppressor<T> {
   readonly #k: number;
   readonly #min: number;
-  readonly #max: number;
+  readonly #max: number | (() => number);
   readonly #random: () => number;
   #pending = new Map<string, Pending<T>>();
 
@@ -88,7 +100,8 @@ export class Suppressor<T> {
       this.#pending.delete(k);
       if (shouldRelay(p.copies, this.#k)) early = p.item;
     }
-    const due = now + this.#min + (this.#max - this.#min) * this.#random();
+    const max = typeof this.#max === "number" ? this.#max : this.#max();
+    const due = now + this.#min + Math.max(0, max - this.#min) * this.#random();
     this.#pending.set(key, { item, due, level, copies: 1 });
     return early;
   }

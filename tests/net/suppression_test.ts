@@ -1,7 +1,10 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import {
   MAX_PENDING_RELAYS,
+  RELAY_DELAY_MAX_MS,
+  RELAY_DELAY_PER_PEER_MS,
   RELAY_K,
+  relayWindowMs,
   shouldAnnounceSummary,
   shouldRelay,
   Suppressor,
@@ -58,6 +61,20 @@ Deno.test("Suppressor: delays are drawn between the bounds", () => {
   assertEquals(s.due(30).send, [1]);
   assertEquals(s.due(399).send, []);
   assertEquals(s.due(400).send, [2]);
+});
+
+Deno.test("relayWindowMs grows with the LAN past 20 peers; a function window is read per offer", () => {
+  assertEquals(relayWindowMs(0), RELAY_DELAY_MAX_MS);
+  assertEquals(relayWindowMs(10), RELAY_DELAY_MAX_MS);
+  assertEquals(relayWindowMs(40), 40 * RELAY_DELAY_PER_PEER_MS);
+  let window = 100;
+  const s = new Suppressor<number>({ minDelayMs: 0, maxDelayMs: () => window, random: seq(1) });
+  s.offer("a", 1, 0);
+  window = 1000;
+  s.offer("b", 2, 0);
+  assertEquals(s.due(100).send, [1]);
+  assertEquals(s.due(999).send, []);
+  assertEquals(s.due(1000).send, [2]);
 });
 
 Deno.test("Suppressor: leveled items count only copies at least as good", () => {
