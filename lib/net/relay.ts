@@ -10,7 +10,7 @@
  * @module
  */
 import { fromHex, toHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/pow.ts";
+import { type Confirmation, confirmationWork } from "../core/pow.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import { isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
 import { packConfs, packTxs } from "../wire/mod.ts";
@@ -89,8 +89,7 @@ export class Relay {
           if (!this.#sync.wants(e.txid)) relay.push(e.entry);
           break;
         case "duplicate":
-          c.txDuplicate++;
-          this.#suppressor.heard(`t${e.txid}`);
+          c.txDuplicate++; // counted as a copy on arrival (heardTxs)
           break;
         case "orphan": {
           c.txOrphan++;
@@ -118,16 +117,17 @@ export class Relay {
     if (relay.length > 0) {
       // Static peers at once; the LAN after the delay, unless enough copies were heard.
       this.#sendTxs(relay, "static");
-      for (const entry of relay) this.#offer(`t${entry.id}`, { kind: "tx", entry }, now, 0);
+      // One delay for the batch: parents and the children they let in go out together.
+      const due = this.#suppressor.drawDue(now);
+      for (const entry of relay) this.#offer(`t${entry.id}`, { kind: "tx", entry }, now, 0, due);
       this.#schedule();
     }
     this.#sync.pump();
   }
 
   /**
-   * Stores received confirmations and counts them. Each one heard counts as a copy against
-   * a pending relay of the same transaction at no more work; the ones that added work are
-   * relayed (suppressed). Their origin applied the confirmation policy before sending.
+   * Stores received confirmations and counts them; the ones that added work are relayed
+   * (suppressed). Their origin applied the confirmation policy before sending.
    */
   onConfs(confs: readonly Confirmation[]): void {
     const c = this.#ctx.counters;
@@ -135,7 +135,6 @@ export class Relay {
     const events = this.#ctx.ledger.storeConfirmations(confs).filter(isConfEvent);
     const now = this.#ctx.clock();
     events.forEach((r, i) => {
-      this.#suppressor.heard(`c${r.txid}`, r.work);
       if (r.kind === "improved") {
         c.confImproved++;
         this.#onConfirmation?.(confs[i].txid, r.work);
@@ -161,8 +160,29 @@ export class Relay {
     this.#offer(`c${toHex(p.conf.txid)}`, { kind: "conf", conf: p.conf }, now, p.work);
   }
 
-  #offer(key: string, item: PendingRelay, now: number, level: number): void {
-    const early = this.#suppressor.offer(key, item, now, level);
+  /**
+   * Transactions heard (called on arrival, before they are stored: on a busy node storage
+   * takes long, and a copy counts only if it is heard before the delay ends). Each counts as
+   * a copy against a pending relay of the same txid.
+   */
+  heardTxs(txs: readonly EncodedTx[]): void {
+    if (this.#suppressor.size === 0) return;
+    for (const t of txs) this.#suppressor.heard(`t${t.id}`);
+  }
+
+  /** Confirmations heard (on arrival): each counts against a pending relay at no more work. */
+  heardConfs(confs: readonly Confirmation[]): void {
+    if (this.#suppressor.size === 0) return;
+    for (const c of confs) {
+      const key = `c${toHex(c.txid)}`;
+      if (this.#suppressor.pending(key)) {
+        this.#suppressor.heard(key, confirmationWork(c.txid, c.nonce));
+      }
+    }
+  }
+
+  #offer(key: string, item: PendingRelay, now: number, level: number, due?: number): void {
+    const early = this.#suppressor.offer(key, item, now, level, due);
     if (early) this.#broadcast([early]);
   }
 

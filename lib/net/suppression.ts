@@ -82,12 +82,13 @@ export class Suppressor<T> {
   }
 
   /**
-   * Schedules `item` under `key` at `now` + a random delay; the copy that brought it counts
+   * Schedules `item` under `key` at `due` (default `now` + a random delay, `drawDue`); the
+   * copy that brought it counts
    * as the first heard. A pending item of lower `level` is replaced (its copies reset).
    * Returns the item decided early when MAX_PENDING_RELAYS were waiting (send it: better a
    * duplicate than a loss), else undefined.
    */
-  offer(key: string, item: T, now: number, level = 0): T | undefined {
+  offer(key: string, item: T, now: number, level = 0, due?: number): T | undefined {
     const old = this.#pending.get(key);
     if (old && old.level >= level) {
       old.copies++;
@@ -100,10 +101,22 @@ export class Suppressor<T> {
       this.#pending.delete(k);
       if (shouldRelay(p.copies, this.#k)) early = p.item;
     }
-    const max = typeof this.#max === "number" ? this.#max : this.#max();
-    const due = now + this.#min + Math.max(0, max - this.#min) * this.#random();
-    this.#pending.set(key, { item, due, level, copies: 1 });
+    this.#pending.set(key, { item, due: due ?? this.drawDue(now), level, copies: 1 });
     return early;
+  }
+
+  /** True when an item is waiting under `key`. */
+  pending(key: string): boolean {
+    return this.#pending.has(key);
+  }
+
+  /**
+   * A random due time after `now`. Items offered together with one due time (a stored batch:
+   * parents before children) go out together, in the order offered.
+   */
+  drawDue(now: number): number {
+    const max = typeof this.#max === "number" ? this.#max : this.#max();
+    return now + this.#min + Math.max(0, max - this.#min) * this.#random();
   }
 
   /** A copy of `key` (at `level`) was heard: it counts against a pending item as good or worse. */

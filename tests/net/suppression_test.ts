@@ -174,3 +174,13 @@ Deno.test("dropsOnPorts reads the drops column of /proc/net/udp for our ports", 
   assertEquals(dropsOnPorts(table, new Set([1])), 0);
   assertEquals(dropsOnPorts("no header", new Set([31337])), 0);
 });
+
+Deno.test("Suppressor: items offered with one due time go out together, in order", () => {
+  const s = new Suppressor<string>({ minDelayMs: 10, maxDelayMs: 500, random: seq(0.9, 0.1) });
+  const due = s.drawDue(0); // 0.9 of the window
+  s.offer("child-first-key", "parent", 0, 0, due);
+  s.offer("other", "unrelated", 0); // 0.1 of the window: earlier
+  s.offer("a-key", "child", 0, 0, due);
+  assertEquals(s.due(due - 1).send, ["unrelated"]);
+  assertEquals(s.due(due).send, ["parent", "child"]);
+});
