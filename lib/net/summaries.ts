@@ -8,50 +8,26 @@
  * - Suppression: our summary is skipped (on the LAN; static peers still get it) when
  *   RELAY_K peers' summaries equal to ours were heard since our last one.
  * - Persistence: a differing summary does not start a sync at once (while items are in
- *   flight almost every summary differs). It is remembered per peer with the time it was
- *   first seen; at our next interval tick, a difference first seen at least one interval
- *   ago that still stands (the peer's latest summary is not ours now) queues a sync with
- *   that peer. A summary equal to ours forgets the peer's difference.
+ *   flight almost every summary differs); lib/net/difference.ts decides when a difference
+ *   has persisted long enough. A summary equal to ours forgets the peer's difference.
  * - Recent inventory: that sync first walks the peer's inventory from a transaction we
  *   stored a while ago (lib/net/recent.ts), and only the next one, if the difference is
  *   still there, from the zero txid.
  * @module
  */
-import { bytesEqual, toHex } from "../core/hash.ts";
+import { bytesEqual } from "../core/hash.ts";
 import { datagramOf, type NetContext, sendTo } from "./context.ts";
 import type { PeerTable } from "./peers.ts";
 import type { RecentLog } from "./recent.ts";
 import { shouldAnnounceSummary } from "./suppression.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
+import { DifferenceTracker } from "./difference.ts";
 
 /** Default interval of anti-entropy summaries. */
 export const SUMMARY_INTERVAL_MS = 3000;
 /** Peers whose differing summary is remembered at once. */
 export const MAX_DIFFERING = 256;
-
-/** A peer whose summary differs from ours. */
-interface Difference {
-  readonly addr: Addr;
-  /** When a difference with this peer was first seen (ms). */
-  readonly since: number;
-  /** Its latest summary. */
-  readonly count: number;
-  readonly digest: Uint8Array;
-}
-
-/**
- * The persistence rule alone: a difference first seen at `since` queues a sync at `now` when
- * at least `intervalMs` passed and the peer's latest summary still differs from ours.
- */
-export function persistentDifference(
-  since: number,
-  now: number,
-  intervalMs: number,
-  stillDiffers: boolean,
-): boolean {
-  return stillDiffers && now - since >= intervalMs;
-}
 
 /** Our periodic summary, and the comparison of the peers' summaries with ours. */
 export class Summaries {
@@ -62,7 +38,7 @@ export class Summaries {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Summaries equal to ours heard since our last announcement. */
   #equalHeard = 0;
-  #differing = new Map<string, Difference>();
+  readonly #diffs: DifferenceTracker<Addr>;
   #solicitedUntil = 0;
   readonly #recent: RecentLog | undefined;
   /** Peers last synced from a recent anchor, and when: the next sync walks from the start. */
@@ -79,6 +55,7 @@ export class Summaries {
     this.#peers = peers;
     this.#sync = sync;
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
+    this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
     this.#recent = recent;
   }
 
@@ -131,16 +108,9 @@ export class Summaries {
     this.#checkDifferences(now, s);
   }
 
-  /** Queues a sync with each peer whose difference persisted for an interval. */
+  /** Queues a sync with each peer whose difference persisted (lib/net/difference.ts). */
   #checkDifferences(now: number, mine: { count: number; digest: Uint8Array }): void {
-    for (const [k, d] of this.#differing) {
-      const differs = d.count !== mine.count || !bytesEqual(d.digest, mine.digest);
-      if (!differs) this.#differing.delete(k);
-      else if (persistentDifference(d.since, now, this.#intervalMs, differs)) {
-        this.#differing.delete(k);
-        this.#queuePersistent(k, d.addr, now);
-      }
-    }
+    for (const addr of this.#diffs.tick(mine, now)) this.#queuePersistent(addrKey(addr), addr, now);
   }
 
   /** Answers a sync request with our summary. */
@@ -161,7 +131,7 @@ export class Summaries {
     const k = addrKey(addr);
     if (count === mine.count && bytesEqual(digest, mine.digest)) {
       this.#equalHeard++;
-      this.#differing.delete(k);
+      this.#diffs.onEqual(k);
       return;
     }
     const now = this.#ctx.clock();
@@ -169,14 +139,9 @@ export class Summaries {
       this.#sync.queue(addr);
       return;
     }
-    const old = this.#differing.get(k);
-    if (old && persistentDifference(old.since, now, this.#intervalMs, true)) {
-      this.#differing.delete(k);
+    if (this.#diffs.onDiffering(k, addr, { count, digest }, mine, now)) {
       this.#queuePersistent(k, addr, now);
-      return;
     }
-    if (!old && this.#differing.size >= MAX_DIFFERING) return;
-    this.#differing.set(k, { addr, since: old?.since ?? now, count, digest });
   }
 
   /**
@@ -185,13 +150,5 @@ export class Summaries {
    */
   expectReplies(ms: number): void {
     this.#solicitedUntil = this.#ctx.clock() + ms;
-  }
-
-  /** Peers with a remembered difference (for `p` and tests): "host:port" and digest prefix. */
-  differences(): { peer: string; digest: string }[] {
-    return [...this.#differing.entries()].map(([peer, d]) => ({
-      peer,
-      digest: toHex(d.digest).slice(0, 16),
-    }));
   }
 }

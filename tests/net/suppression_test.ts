@@ -15,7 +15,7 @@ import {
   confDecision,
   ConfPolicy,
 } from "../../lib/net/conf_policy.ts";
-import { persistentDifference } from "../../lib/net/summaries.ts";
+import { DifferenceTracker, FALLBACK_INTERVALS } from "../../lib/net/difference.ts";
 import { dropsOnPorts } from "../../lib/net/transport.ts";
 
 // A fixed sequence of "random" numbers, so delays are known.
@@ -155,10 +155,48 @@ Deno.test("ConfPolicy: the final confirmation of a transaction always goes out",
   }
 });
 
-Deno.test("persistentDifference: only a difference at least one interval old queues a sync", () => {
-  assertEquals(persistentDifference(1000, 3999, 3000, true), false);
-  assertEquals(persistentDifference(1000, 4000, 3000, true), true);
-  assertEquals(persistentDifference(1000, 9000, 3000, false), false, "resolved meanwhile");
+const view = (count: number, d: number) => ({ count, digest: new Uint8Array(32).fill(d) });
+
+Deno.test("DifferenceTracker: a moving difference starts no sync; the same content an interval later does", () => {
+  const t = new DifferenceTracker<string>(3000);
+  const mine = view(10, 1);
+  // While confirmations fly, every summary differs, and differently each time.
+  for (let i = 0; i < 5; i++) {
+    assertEquals(t.onDiffering(`p${i}`, `a${i}`, view(10, 10 + i), mine, 1000 * i), false);
+  }
+  assertEquals(t.tick(mine, 5000), [], "same count: no rule applies yet");
+  // The LAN settles: two peers send the same summary one interval apart.
+  assertEquals(t.onDiffering("p1", "a1", view(10, 99), mine, 6000), false);
+  assertEquals(t.onDiffering("p2", "a2", view(10, 99), mine, 8999), false);
+  assertEquals(t.onDiffering("p3", "a3", view(10, 99), mine, 9000), true, "rule 1");
+});
+
+Deno.test("DifferenceTracker: a peer with more transactions for an interval queues a sync at our tick", () => {
+  const t = new DifferenceTracker<string>(3000);
+  assertEquals(t.onDiffering("p", "addr", view(12, 5), view(10, 1), 0), false);
+  assertEquals(t.tick(view(10, 2), 2999), []);
+  assertEquals(t.tick(view(11, 3), 3000), ["addr"], "rule 2: we still count fewer");
+  // Caught up meanwhile: nothing.
+  t.onDiffering("q", "qa", view(12, 6), view(10, 1), 10_000);
+  assertEquals(t.tick(view(12, 7), 20_000).includes("qa"), false);
+  // A summary equal to ours forgets the peer.
+  t.onDiffering("r", "ra", view(20, 6), view(10, 1), 30_000);
+  t.onEqual("r");
+  // Only q's old difference is left, for the fallback (rule 3).
+  assertEquals(t.tick(view(10, 1), 40_000), ["qa"]);
+});
+
+Deno.test("DifferenceTracker: the fallback syncs once per FALLBACK_INTERVALS with the oldest difference", () => {
+  const t = new DifferenceTracker<string>(1000);
+  const mine = view(10, 1);
+  t.onDiffering("a", "A", view(10, 2), mine, 0);
+  t.onDiffering("b", "B", view(10, 3), mine, 100);
+  const age = FALLBACK_INTERVALS * 1000;
+  assertEquals(t.tick(mine, age - 1), []);
+  assertEquals(t.tick(mine, age + 100), ["A"], "rule 3: the oldest");
+  assertEquals(t.tick(mine, age + 200), [], "at most once per fallback period");
+  assertEquals(t.tick(mine, 2 * age + 100), ["B"]);
+  assertEquals(t.size, 0);
 });
 
 Deno.test("dropsOnPorts reads the drops column of /proc/net/udp for our ports", () => {
