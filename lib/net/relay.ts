@@ -3,8 +3,9 @@
  * better confirmations are relayed (unless a sync session asked for them), and the parents
  * of orphans are asked for. Adopted orphans are new transactions like any other.
  *
- * Relaying is suppressed on the LAN (lib/net/suppression.ts): a new item is rebroadcast
- * after a random short delay only if fewer than RELAY_K copies of it were heard meanwhile.
+ * Relaying is suppressed on the LAN (lib/net/suppression.ts): on a large LAN only some nodes
+ * are candidates for each item, and a candidate rebroadcasts it after a random short delay
+ * only if fewer than RELAY_K copies of it were heard meanwhile.
  * Static (`--peer`) peers get every relayed item at once, unsuppressed. Which confirmations
  * go out at all (ours and relayed) is decided by lib/net/conf_policy.ts.
  * @module
@@ -19,7 +20,13 @@ import type { NetContext } from "./context.ts";
 import type { Received } from "./ingest.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
-import { relayWindowMs, Suppressor } from "./suppression.ts";
+import {
+  RELAY_CANDIDATES_CONF,
+  RELAY_CANDIDATES_TX,
+  relayCandidate,
+  relayWindowMs,
+  Suppressor,
+} from "./suppression.ts";
 import { ConfPolicy } from "./conf_policy.ts";
 import type { RecentLog } from "./recent.ts";
 
@@ -45,6 +52,7 @@ export class Relay {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   readonly #recent: RecentLog | undefined;
+  readonly #peerCount: () => number;
 
   constructor(
     ctx: NetContext,
@@ -56,8 +64,9 @@ export class Relay {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
+    this.#peerCount = peerCount ?? (() => 0);
     this.#suppressor = new Suppressor<PendingRelay>({
-      maxDelayMs: () => relayWindowMs(peerCount?.() ?? 0),
+      maxDelayMs: () => relayWindowMs(this.#peerCount()),
     });
     this.#recent = recent;
   }
@@ -182,6 +191,13 @@ export class Relay {
   }
 
   #offer(key: string, item: PendingRelay, now: number, level: number, due?: number): void {
+    const expected = item.kind === "tx" ? RELAY_CANDIDATES_TX : RELAY_CANDIDATES_CONF;
+    if (
+      !this.#suppressor.pending(key) && !relayCandidate(this.#peerCount(), expected, Math.random())
+    ) {
+      this.#ctx.counters.relaySuppressed++;
+      return;
+    }
     const early = this.#suppressor.offer(key, item, now, level, due);
     if (early) this.#broadcast([early]);
   }

@@ -26,6 +26,25 @@ export const RELAY_DELAY_MAX_MS = 400;
  */
 export const RELAY_DELAY_PER_PEER_MS = 20;
 
+/**
+ * Expected rebroadcast candidates per LAN: on a LAN of `peers` peers each node becomes a
+ * candidate for an item with probability min(1, expected / peers), and only candidates wait
+ * and count copies. However large the LAN, about this many delays then compete, so the
+ * chance that two end within one copy's latency of each other stays the same (on a busy
+ * machine that latency includes waiting to be scheduled, and every extra candidate was an
+ * extra copy). On LANs of up to `expected` peers everyone is a candidate. The chance that
+ * nobody is a candidate is about e^-expected: transactions use 6 (0.25%), confirmations 3
+ * (5%; a later confirmation of the same transaction or anti-entropy covers the rest).
+ */
+export const RELAY_CANDIDATES_TX = 6;
+/** See RELAY_CANDIDATES_TX. */
+export const RELAY_CANDIDATES_CONF = 3;
+
+/** Whether this node is a rebroadcast candidate for one item (`draw` in [0, 1)). */
+export function relayCandidate(peers: number, expected: number, draw: number): boolean {
+  return peers <= expected || draw < expected / peers;
+}
+
 /** The rebroadcast window for a LAN on which `peers` peers were heard, ms. */
 export function relayWindowMs(peers: number): number {
   return Math.max(RELAY_DELAY_MAX_MS, RELAY_DELAY_PER_PEER_MS * peers);

@@ -320,10 +320,12 @@ export function table(rs: readonly ScaleResult[]): string {
   const ns = rs.map((r) => r.hosts);
   const row = (name: string, ys: number[], fmt: (x: number) => string = f1) => {
     const e = rs.length > 1 ? growthExponent(ns, ys) : 0;
-    const kind = e < 0.3 ? "flat" : e < 1.4 ? "linear" : "quadratic";
+    const kind = e < 0.25 ? "flat" : e < 0.75 ? "sublinear" : e < 1.5 ? "linear" : "quadratic";
     return `| ${name} | ${ys.map(fmt).join(" | ")} | N^${e.toFixed(2)} (${kind}) |`;
   };
-  const types = [...new Set(rs.flatMap((r) => Object.keys(r.recvPerNode)))];
+  // Message types that matter (sync-req is a handful per run).
+  const types = [...new Set(rs.flatMap((r) => Object.keys(r.recvPerNode)))]
+    .filter((t) => rs.some((r) => (r.recvPerNode[t] ?? 0) >= 0.05));
   const lines = [
     `| per payment | ${ns.map((n) => `N=${n}`).join(" | ")} | growth |`,
     `|---|${ns.map(() => "--:").join("|")}|---|`,

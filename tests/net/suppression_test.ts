@@ -4,6 +4,7 @@ import {
   RELAY_DELAY_MAX_MS,
   RELAY_DELAY_PER_PEER_MS,
   RELAY_K,
+  relayCandidate,
   relayWindowMs,
   shouldAnnounceSummary,
   shouldRelay,
@@ -75,6 +76,19 @@ Deno.test("relayWindowMs grows with the LAN past 20 peers; a function window is 
   assertEquals(s.due(100).send, [1]);
   assertEquals(s.due(999).send, []);
   assertEquals(s.due(1000).send, [2]);
+});
+
+Deno.test("relayCandidate: everyone on a small LAN, about `expected` candidates on a large one", () => {
+  assertEquals(relayCandidate(3, 6, 0.999), true);
+  assertEquals(relayCandidate(6, 6, 0.999), true);
+  assertEquals(relayCandidate(60, 6, 0.099), true);
+  assertEquals(relayCandidate(60, 6, 0.1), false);
+  // Over many draws the number of candidates per item is about `expected`, whatever N.
+  for (const n of [10, 40, 200]) {
+    let candidates = 0;
+    for (let i = 0; i < n * 1000; i++) if (relayCandidate(n, 3, (i % n + 0.5) / n)) candidates++;
+    assertEquals(candidates / 1000, 3, `N ${n}`);
+  }
 });
 
 Deno.test("Suppressor: leveled items count only copies at least as good", () => {
