@@ -8,7 +8,8 @@
  * 1. **Stable content.** The same summary (count and digest), heard from anyone, at least one
  *    interval apart, while ours still differs: the LAN has settled on something we lack.
  * 2. **More transactions.** A peer's summary counted more transactions than ours at least
- *    one interval ago, and ours still counts fewer: we lack transactions.
+ *    COUNT_PERSIST_MS ago (or one interval, if shorter), and ours still counts fewer: we lack
+ *    transactions. Checked at every summary heard and at our tick.
  * 3. **Fallback.** Any difference with a peer at least FALLBACK_INTERVALS intervals old, at
  *    most once per FALLBACK_INTERVALS intervals per node: catches up on confirmations even
  *    when the LAN never settles.
@@ -18,6 +19,12 @@
  */
 import { toHex } from "../core/hash.ts";
 
+/**
+ * Rule 2's wait: longer than a relay's delay and the storage behind it, so a transaction in
+ * flight is not fetched twice, and short enough that a lost payment is fetched in about a
+ * second and a half.
+ */
+export const COUNT_PERSIST_MS = 1500;
 /** Rule 3's age and pace, in summary intervals. */
 export const FALLBACK_INTERVALS = 4;
 /** Peers and summary contents remembered at once. */
@@ -43,12 +50,14 @@ interface ContentSeen<A> {
 /** Differences with peers' summaries, by peer key ("host:port"); `A` is the peer's address. */
 export class DifferenceTracker<A> {
   readonly #intervalMs: number;
+  readonly #countMs: number;
   #peers = new Map<string, PeerDiff<A>>();
   #contents = new Map<string, ContentSeen<A>>();
   #lastFallback = -Infinity;
 
   constructor(intervalMs: number) {
     this.#intervalMs = intervalMs;
+    this.#countMs = Math.min(intervalMs, COUNT_PERSIST_MS);
   }
 
   /** Peers with a remembered difference. */
@@ -74,7 +83,7 @@ export class DifferenceTracker<A> {
       this.#peers.delete(peer);
       return true;
     }
-    if (p && p.count > mine.count && now - p.since >= this.#intervalMs) {
+    if (p && p.count > mine.count && now - p.since >= this.#countMs) {
       this.#peers.delete(peer);
       return true;
     }
@@ -87,6 +96,18 @@ export class DifferenceTracker<A> {
     return false;
   }
 
+  /** Rule 2 alone, at any summary heard: the addresses to sync with now. */
+  countCheck(mine: SummaryView, now: number): A[] {
+    const out: A[] = [];
+    for (const [k, p] of this.#peers) {
+      if (p.count > mine.count && now - p.since >= this.#countMs) {
+        this.#peers.delete(k);
+        out.push(p.addr);
+      }
+    }
+    return out;
+  }
+
   /**
    * Our interval tick: the addresses to sync with now (rules 2 and 3), and what is too old
    * to matter is forgotten.
@@ -96,7 +117,7 @@ export class DifferenceTracker<A> {
     const fallbackAge = FALLBACK_INTERVALS * this.#intervalMs;
     let oldest: [string, PeerDiff<A>] | undefined;
     for (const [k, p] of this.#peers) {
-      if (p.count > mine.count && now - p.since >= this.#intervalMs) {
+      if (p.count > mine.count && now - p.since >= this.#countMs) {
         this.#peers.delete(k);
         out.push(p.addr);
       } else if (now - p.since >= fallbackAge && (!oldest || p.since < oldest[1].since)) {

@@ -23,6 +23,8 @@ import { type Addr, addrKey } from "./transport.ts";
 import {
   RELAY_CANDIDATES_CONF,
   RELAY_CANDIDATES_TX,
+  RELAY_K,
+  RELAY_K_TX,
   relayCandidate,
   relayWindowMs,
   Suppressor,
@@ -67,6 +69,7 @@ export class Relay {
     this.#peerCount = peerCount ?? (() => 0);
     this.#suppressor = new Suppressor<PendingRelay>({
       maxDelayMs: () => relayWindowMs(this.#peerCount()),
+      kFor: (item) => item.kind === "tx" ? RELAY_K_TX : RELAY_K,
     });
     this.#recent = recent;
   }

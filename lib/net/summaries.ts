@@ -142,6 +142,7 @@ export class Summaries {
     if (this.#diffs.onDiffering(k, addr, { count, digest }, mine, now)) {
       this.#queuePersistent(k, addr, now);
     }
+    for (const a of this.#diffs.countCheck(mine, now)) this.#queuePersistent(addrKey(a), a, now);
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   RELAY_DELAY_MAX_MS,
   RELAY_DELAY_PER_PEER_MS,
   RELAY_K,
+  RELAY_K_TX,
   relayCandidate,
   relayWindowMs,
   shouldAnnounceSummary,
@@ -16,7 +17,11 @@ import {
   confDecision,
   ConfPolicy,
 } from "../../lib/net/conf_policy.ts";
-import { DifferenceTracker, FALLBACK_INTERVALS } from "../../lib/net/difference.ts";
+import {
+  COUNT_PERSIST_MS,
+  DifferenceTracker,
+  FALLBACK_INTERVALS,
+} from "../../lib/net/difference.ts";
 import { dropsOnPorts } from "../../lib/net/transport.ts";
 
 // A fixed sequence of "random" numbers, so delays are known.
@@ -89,6 +94,20 @@ Deno.test("relayCandidate: everyone on a small LAN, about `expected` candidates 
     for (let i = 0; i < n * 1000; i++) if (relayCandidate(n, 3, (i % n + 0.5) / n)) candidates++;
     assertEquals(candidates / 1000, 3, `N ${n}`);
   }
+});
+
+Deno.test("Suppressor: k may depend on the item (transactions 3, confirmations 2)", () => {
+  assertEquals([RELAY_K, RELAY_K_TX], [2, 3]);
+  const s = new Suppressor<string>({
+    minDelayMs: 10,
+    maxDelayMs: 10,
+    kFor: (item) => item.startsWith("tx") ? RELAY_K_TX : RELAY_K,
+  });
+  s.offer("t", "tx", 0);
+  s.offer("c", "conf", 0);
+  s.heard("t");
+  s.heard("c");
+  assertEquals(s.due(10), { send: ["tx"], suppressed: ["conf"] }, "two copies: only the tx goes");
 });
 
 Deno.test("Suppressor: leveled items count only copies at least as good", () => {
@@ -188,8 +207,11 @@ Deno.test("DifferenceTracker: a moving difference starts no sync; the same conte
 Deno.test("DifferenceTracker: a peer with more transactions for an interval queues a sync at our tick", () => {
   const t = new DifferenceTracker<string>(3000);
   assertEquals(t.onDiffering("p", "addr", view(12, 5), view(10, 1), 0), false);
-  assertEquals(t.tick(view(10, 2), 2999), []);
-  assertEquals(t.tick(view(11, 3), 3000), ["addr"], "rule 2: we still count fewer");
+  assertEquals(t.tick(view(10, 2), COUNT_PERSIST_MS - 1), []);
+  assertEquals(t.countCheck(view(10, 2), COUNT_PERSIST_MS - 1), []);
+  assertEquals(t.countCheck(view(11, 3), COUNT_PERSIST_MS), ["addr"], "rule 2: still fewer");
+  t.onDiffering("p", "addr", view(12, 5), view(10, 1), 2000);
+  assertEquals(t.tick(view(11, 3), 2000 + COUNT_PERSIST_MS), ["addr"], "also at our tick");
   // Caught up meanwhile: nothing.
   t.onDiffering("q", "qa", view(12, 6), view(10, 1), 10_000);
   assertEquals(t.tick(view(12, 7), 20_000).includes("qa"), false);
