@@ -15,8 +15,10 @@ import { type Genesis, genesisToJson, makeGenesis } from "../lib/core/genesis.ts
 import { hash160, toHex } from "../lib/core/hash.ts";
 import { CONFIRM_WORK_BITS } from "../lib/core/pow.ts";
 import { type Tx, TX_VERSION, txid as txidOf } from "../lib/core/tx.ts";
+import { atomicWriteFile } from "../lib/fs/atomic_write.ts";
 import { loadGenesisFile } from "../lib/ledger/genesis_file.ts";
 import { writeWallet } from "../lib/wallet/wallet_file.ts";
+import { NETWORK_KEY_FILE, writeNewNetworkKey } from "../lib/wallet/network_key_file.ts";
 import { MAX_PREFIX_LENGTH, planPrefix } from "./prefix.ts";
 import {
   findVanityKey,
@@ -42,6 +44,8 @@ export interface GenesisOptions {
   readonly supply: bigint;
   readonly work: number;
   readonly out: string;
+  /** --private: also write DIR/network.key, the membership key (lib/cli/network_key.ts). */
+  readonly private?: boolean;
 }
 
 /** A command-line mistake; the entry point prints it with the usage hint and exits 2. */
@@ -51,7 +55,7 @@ export class UsageError extends Error {
 
 /** Usage text for --help. */
 export const USAGE = `Usage: deno task genesis [--prefix STR] [--workers N] [--supply AMOUNT] \
-[--work BITS] [--out DIR]
+[--work BITS] [--out DIR] [--private]
 
 Creates a new crackcoin network: a vanity address, the genesis transaction paying the whole
 supply to it, and its confirmation. Writes DIR/genesis.json and DIR/wallet.json (mode 0600).
@@ -64,6 +68,9 @@ characters; default none)
 at most ${MAX_WORK_BITS})
   --out DIR         output directory, which must not hold a genesis.json or wallet.json yet
                     (default ${DEFAULT_OUT_DIR}, relative to where you run the task)
+  --private         also write DIR/${NETWORK_KEY_FILE} (mode 0600), a 32-byte membership key: only
+                    nodes holding it (in their data directory, or --network-key FILE) can
+                    read or send on the new network
   --help            show this text
 `;
 
@@ -99,6 +106,7 @@ export function parseGenesisArgs(args: string[]): GenesisOptions | "help" {
         supply: { type: "string" },
         work: { type: "string" },
         out: { type: "string" },
+        private: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -132,6 +140,7 @@ export function parseGenesisArgs(args: string[]): GenesisOptions | "help" {
       ? DEFAULT_WORK_BITS
       : parseInteger("--work", values.work, 1, MAX_WORK_BITS),
     out,
+    ...(values.private ? { private: true } : {}),
   };
 }
 
@@ -142,6 +151,8 @@ export interface GenesisResult {
   readonly dir: string;
   readonly genesisPath: string;
   readonly walletPath: string;
+  /** DIR/network.key with --private. */
+  readonly networkKeyPath?: string;
   /** The command that starts the first node of the new network. */
   readonly command: string;
   readonly vanity: SearchStats & { readonly expected: number };
@@ -169,6 +180,27 @@ async function assertAbsent(path: string, what: string): Promise<void> {
   );
 }
 
+/** The OS reason of a Deno error, without the operation and path Deno appends. */
+function osReason(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  return /^(.*\(os error \d+\))/.exec(first)?.[1] ?? first;
+}
+
+/**
+ * Makes `dir` (mode 0700, as the node makes data directories) and writes and removes a small
+ * file in it, so that a read-only or missing place fails before the search, not after it.
+ */
+async function assertWritable(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const probe = `${dir}/.write-test-${Deno.pid}`;
+    await atomicWriteFile(probe, "ok\n", { mode: 0o600 });
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new Error(`Cannot write to the --out directory ${dir}: ${osReason(e)}`, { cause: e });
+  }
+}
+
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
@@ -190,8 +222,11 @@ export async function makeNetwork(
   const dir = resolve(opts.out);
   const genesisPath = join(dir, "genesis.json");
   const walletPath = join(dir, "wallet.json");
+  await assertWritable(dir);
   await assertAbsent(genesisPath, "genesis file");
   await assertAbsent(walletPath, "wallet file");
+  const networkKeyPath = opts.private ? join(dir, NETWORK_KEY_FILE) : undefined;
+  if (networkKeyPath) await assertAbsent(networkKeyPath, "network key");
   const search = { workers: opts.workers, onProgress: hooks.onProgress, signal: hooks.signal };
 
   const workers = `${opts.workers} worker${opts.workers === 1 ? "" : "s"}`;
@@ -213,7 +248,6 @@ export async function makeNetwork(
   const { nonce, stats: pow } = await mineNonce(txidOf(tx), opts.work, search);
   const genesis = makeGenesis(tx, nonce);
 
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 }); // as the node makes data dirs
   const network = toHex(genesis.network);
   await writeWallet(
     walletPath,
@@ -221,8 +255,13 @@ export async function makeNetwork(
     `Owner of the genesis output of crackcoin network ${network}. This file holds the secret ` +
       `key: keep it private and back it up.`,
   );
+  if (networkKeyPath) await writeNewNetworkKey(networkKeyPath);
   const text = JSON.stringify(genesisToJson(genesis, address), null, 2) + "\n";
-  await Deno.writeTextFile(genesisPath, text, { createNew: true });
+  try {
+    await atomicWriteFile(genesisPath, text, { mode: 0o644, createNew: true });
+  } catch (e) {
+    throw new Error(`Cannot write ${genesisPath}: ${osReason(e)}`, { cause: e });
+  }
   const check = await loadGenesisFile(genesisPath);
   if (!check.txid.every((b, i) => b === genesis.txid[i])) {
     throw new Error(`${genesisPath} does not read back as the genesis just written`);
@@ -234,6 +273,7 @@ export async function makeNetwork(
     dir,
     genesisPath,
     walletPath,
+    ...(networkKeyPath ? { networkKeyPath } : {}),
     command,
     vanity: { ...vanity, expected: plan.expectedTries },
     pow,
@@ -323,7 +363,12 @@ Address:     ${r.address}
 Supply:      ${r.genesis.supply} base units
 Work:        ${r.genesis.work} bits (nonce ${r.genesis.nonce})
 Genesis:     ${r.genesisPath}
-Wallet:      ${r.walletPath} (mode 0600: it holds the secret key of the whole supply)
+Wallet:      ${r.walletPath} (mode 0600: it holds the secret key of the whole supply)${
+      r.networkKeyPath
+        ? `\nNetwork key: ${r.networkKeyPath} (mode 0600: give it only to members; they start ` +
+          `with --network-key FILE)`
+        : ""
+    }
 
 Start the first node of the new network with:
   ${r.command}

@@ -12,6 +12,7 @@
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
   compileArgs,
+  executableFlags,
   executableName,
   explainRuntimeDownloadFailure,
   findWorkerScripts,
@@ -29,6 +30,7 @@ import { DEFAULT_GENESIS_URL, loadDefaultGenesis } from "../lib/ledger/genesis_f
 import { openDatabase } from "../lib/ledger/db.ts";
 import { runSmokeTest, sourceCommand } from "./compile/smoke.ts";
 import { run } from "./helpers/proc.ts";
+import { HAS_PREBUILT } from "./helpers/verify_backends.ts";
 
 const ROOT_PATH = decodeURIComponent(REPO_ROOT.pathname);
 const FIXTURES = new URL("./compile/", import.meta.url);
@@ -187,7 +189,10 @@ Deno.test("compileArgs() grants the start task's permissions and embeds the runt
     const at = args.indexOf(inc);
     assert(at > 0 && args[at - 1] === "--include", `${inc} is not passed with --include`);
   }
-  assertEquals(args.slice(-task.flags.length - 1), [...task.flags, "main.ts"]);
+  assertEquals(args.slice(-task.flags.length - 1), [...executableFlags(task.flags), "main.ts"]);
+  // The checkout's relative --allow-ffi path becomes a plain --allow-ffi (see executableFlags).
+  assert(task.flags.some((f) => f.startsWith("--allow-ffi=node_modules/")), "no scoped ffi grant");
+  assert(args.includes("--allow-ffi") && !args.some((f) => f.startsWith("--allow-ffi=")));
 });
 
 /** The npm packages (name@version) reachable from `entry`'s module graph, per `deno info`. */
@@ -268,7 +273,11 @@ Deno.test("deno task compile exits 2 on an unknown target", async () => {
 // The smoke test itself, run on main.ts: it keeps the checks honest on machines where the
 // compiled executable cannot be built, and shows that a failure there is the build's doing.
 Deno.test("main.ts run from the source tree passes the smoke test", async () => {
-  await runSmokeTest(await sourceCommand(REPO_ROOT), { mining: true, cwd: ROOT_PATH });
+  await runSmokeTest(await sourceCommand(REPO_ROOT), {
+    mining: true,
+    cwd: ROOT_PATH,
+    expectBackend: HAS_PREBUILT ? "libsecp256k1" : "node:crypto",
+  });
 });
 
 Deno.test("the compiled executable for this machine passes the smoke test", async () => {

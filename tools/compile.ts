@@ -4,9 +4,10 @@
  *
  * Each target gets `dist/crackcoin-<target>` (`.exe` on Windows), with the schema, the default
  * genesis and every worker script embedded, and the same permissions and V8 flags as
- * `deno task start` (read from deno.json, so the two cannot drift). `deno compile --v8-flags`
- * bakes the V8 flags into the executable; they set the heap limits that keep a flooded node's
- * memory bounded (docs/BENCHMARKS.md, "Network"). `dist/SHA256SUMS` lists what was built.
+ * `deno task start` (read from deno.json, so the two cannot drift; only the path of
+ * `--allow-ffi` is dropped, see {@linkcode executableFlags}). `deno compile --v8-flags` bakes the
+ * V8 flags into the executable; they set the heap limits that keep a flooded node's memory
+ * bounded (docs/BENCHMARKS.md, "Network"). `dist/SHA256SUMS` lists what was built.
  *
  * `deno compile` downloads the runtime (denort) for each target from dl.deno.land. Where that
  * host cannot be reached, this tool says so and explains the offline route: `DENORT_BIN`.
@@ -198,9 +199,28 @@ export function compileArgs(
     // that main.ts does not (tests/compile_test.ts checks), so none is left out.
     "--exclude-unused-npm",
     ...includes.flatMap((path) => ["--include", path]),
-    ...task.flags,
+    ...executableFlags(task.flags),
     task.entry,
   ];
+}
+
+/**
+ * The start task's flags as an executable gets them. The task's `--allow-ffi=<path>` names the
+ * libsecp256k1 addon's folder under the checkout's node_modules/ (README "Signature
+ * verification"); inside an executable the npm packages live in its embedded file system,
+ * mounted under the temporary directory at a path the build cannot know, so the executable gets
+ * `--allow-ffi` without a path. Its code is fixed when it is built, so only that code can use
+ * the grant; where the addon cannot load, the node runs on node:crypto.
+ *
+ * @example
+ * ```ts
+ * import { executableFlags } from "./compile.ts";
+ * const flags = executableFlags(["--allow-net", "--allow-ffi=node_modules/.deno/x"]);
+ * if (flags[1] !== "--allow-ffi") throw new Error("unexpected");
+ * ```
+ */
+export function executableFlags(flags: readonly string[]): string[] {
+  return flags.map((f) => f.startsWith("--allow-ffi=") ? "--allow-ffi" : f);
 }
 
 /** Removes terminal colour codes, so that error text can be matched. */

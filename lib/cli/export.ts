@@ -9,18 +9,28 @@ import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
 import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
+import { type WalletExport, walletView } from "./wallet_node.ts";
 
 /** The export document (docs/ARCHITECTURE.md "Command line"). */
 export interface ExportJson {
   network: string;
-  wallet: { address: string | null };
+  wallet: WalletExport;
   transactions: {
     txid: string;
     status: string;
     work: number;
     timestamp: number;
     inputs: { txid: string; index: number }[];
-    outputs: { amount: string; address: string }[];
+    outputs: { amount: string; address: string; label?: string }[];
+    /** How it touches the wallet: direction, amount, counterparty (lib/cli/wallet_node.ts). */
+    wallet?: Record<string, string>;
+    /**
+     * The canonical encoding (PROTOCOL.md §4) as lowercase hex: public keys and signatures
+     * included, so a third party can check every txid and signature from the export alone.
+     */
+    raw: string;
+    /** The nonce of the best confirmation held (u64 as a decimal string), or null. */
+    nonce: string | null;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -35,26 +45,27 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
     throw new LedgerError(`No ledger in ${dir} (expected ${paths.ledger}); run a node there first`);
   }
   const genesis = await resolveGenesis(genesisFlag, paths);
-  let address: string | null = null;
-  try {
-    address = (await loadWallet(paths.wallet)).address;
-  } catch (e) {
-    if (!(e instanceof LedgerError && e.cause instanceof Deno.errors.NotFound)) throw e;
-  }
   const ledger = await openLedger(paths.ledger, { genesis, readOnly: true });
   try {
+    const view = await walletView(paths.wallet, ledger);
+    const wallet = view.json;
     const transactions = [];
     for (const r of ledger.all()) {
+      const mine = view.effect(r.tx);
       transactions.push({
         txid: r.txid,
         status: r.status,
         work: r.work,
         timestamp: r.tx.timestamp,
         inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
-        outputs: r.tx.outputs.map((o) => ({
-          amount: o.amount.toString(),
-          address: encodeAddress(o.address),
-        })),
+        outputs: r.tx.outputs.map((o) => {
+          const address = encodeAddress(o.address);
+          const label = wallet.labels?.[address];
+          return { amount: o.amount.toString(), address, ...(label ? { label } : {}) };
+        }),
+        ...(mine ? { wallet: mine } : {}),
+        raw: toHex(r.raw),
+        nonce: r.nonce === null ? null : r.nonce.toString(),
       });
     }
     const balances: Record<string, string> = {};
@@ -62,7 +73,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
     const s = ledger.supply();
     return {
       network: toHex(ledger.network),
-      wallet: { address },
+      wallet,
       transactions,
       balances,
       supply: { genesis: s.genesis.toString(), unspent: s.unspent.toString(), ok: s.ok },

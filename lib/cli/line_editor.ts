@@ -5,7 +5,7 @@
  * @module
  */
 import { type Key, KeyDecoder } from "./terminal_keys.ts";
-import type { InputView } from "./output.ts";
+import { type InputView, MAX_LINE_CHARS } from "./output.ts";
 
 /** What a key press did, besides changing the line. */
 export type EditEvent =
@@ -115,10 +115,15 @@ export class LineEditor implements InputView {
     const none = (output: string): EditStep => ({ output, event: null });
     const chars = this.#chars;
     switch (key.name) {
-      case "text":
-        chars.splice(this.#cursor, 0, ...key.text);
-        this.#cursor += [...key.text].length;
+      case "text": {
+        // The line is bounded (a paste of megabytes must not grow it without end).
+        const room = Math.max(0, MAX_LINE_CHARS - chars.length);
+        const text = [...key.text].slice(0, room);
+        if (text.length === 0) return none("\x07");
+        chars.splice(this.#cursor, 0, ...text);
+        this.#cursor += text.length;
         return none(this.redraw());
+      }
       case "enter": {
         const line = this.text;
         this.#cursor = chars.length;

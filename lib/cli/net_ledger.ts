@@ -1,41 +1,23 @@
 /**
  * The adapter that gives the network layer its narrow view of the ledger (`NetLedger`,
- * lib/net/ledger_port.ts): the two-stage verify-then-commit pipeline, the choice of where
- * signatures are checked, and orphan expiry stay here, on the ledger's side of the seam.
+ * lib/net/ledger_port.ts): the two-stage verify-then-commit pipeline and orphan expiry stay
+ * here, on the ledger's side of the seam. Where signatures are checked is the Verifier's
+ * choice (lib/ledger/verifier.ts); net only says whether a batch was asked for.
  * @module
  */
 import type { EncodedTx } from "../core/tx.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
 import type { Ledger } from "../ledger/ledger.ts";
-import type { VerifyPool } from "../ledger/verify_pool.ts";
+import type { Verifier } from "../ledger/verifier.ts";
 import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
-import { SYNC_BATCH } from "../net/sync.ts";
 
 /**
- * Batches smaller than this are checked on this thread rather than by the verify pool. Sync
- * replies (SYNC_BATCH transactions asked at once) make batches this big; relayed and hostile
- * traffic does not, and a worker round trip per datagram costs more than checking it here.
- * Measured over a flood of 10^6 hostile datagrams (docs/BENCHMARKS.md "Network"): with
- * every batch sent to the pool, the node spent 122 µs of CPU per datagram instead of 40, its
- * worker isolate (about 20 MiB resident) was started by the flood, and its RSS grew by 31 MiB
- * instead of 13. Batches of transactions a sync session asked for go to the pool whatever
- * their size.
+ * Builds the ledger view the network layer needs. `verifier`, when given, gets every batch
+ * and decides where its signatures are checked: on its workers while the batch before is
+ * being stored, or on this thread during the commit. Without it, batches are stored with
+ * `addTxs` (the ledger's own verify function).
  */
-export const MIN_POOL_BATCH = SYNC_BATCH / 2;
-
-/**
- * Where a batch's signatures are checked: by the pool's workers (true) or on this thread.
- * The one place net's traffic meets the verification choice (issue 19's Verifier replaces it).
- */
-export function useVerifyWorkers(count: number, solicited: boolean): boolean {
-  return solicited || count >= MIN_POOL_BATCH;
-}
-
-/**
- * Builds the ledger view the network layer needs. `verifyPool`, when given, checks the
- * signatures of large or solicited batches while the batch before is being stored.
- */
-export function netLedgerOf(ledger: Ledger, verifyPool?: VerifyPool): NetLedger {
+export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">): NetLedger {
   // The events of one commit reach subscribers synchronously inside the call that commits,
   // so collecting them around that call gives exactly that commit's outcomes.
   let sink: LedgerEvent[] | null = null;
@@ -53,24 +35,24 @@ export function netLedgerOf(ledger: Ledger, verifyPool?: VerifyPool): NetLedger 
   return {
     network: ledger.network,
     async storeTxs(txs: readonly EncodedTx[], opts: StoreTxsOptions) {
-      const pool = verifyPool && useVerifyWorkers(txs.length, opts.solicited)
-        ? verifyPool
-        : undefined;
-      const prepared = pool ? ledger.prepareTxs(txs, pool) : null;
+      const prepared = verifier
+        ? ledger.prepareTxs(txs, verifier, { requested: opts.solicited })
+        : null;
       prepared?.catch(() => {}); // handled when awaited below
       await opts.after.catch(() => {}); // the batch before reported its own failure
       if (prepared) {
         const ready = await prepared;
-        return collect(() => ledger.commitTxs(ready));
+        return collect(() => ledger.commitTxs(ready, opts.sources));
       }
-      return collect(() => ledger.addTxs(txs));
+      return collect(() => ledger.addTxs(txs, opts.sources));
     },
-    storeConfirmations: (confs) => collect(() => ledger.addConfirmations(confs)),
+    storeConfirmations: (confs, source) => collect(() => ledger.addConfirmations(confs, source)),
     summary: () => ledger.summary(),
     inventory: (after, limit) => ledger.inventory(after, limit),
     getRaw: (txid) => ledger.getRaw(txid),
     hasTx: (txid) => ledger.hasTx(txid),
     workOf: (txid) => ledger.workOf(txid),
     expireOrphans: (now) => ledger.orphans.expire(now),
+    announce: (txid, now) => ledger.orphans.announce(txid, now),
   };
 }

@@ -123,3 +123,77 @@ export class Output {
     return this.#opts.input ? this.#opts.input.active : this.#promptShown;
   }
 }
+
+/**
+ * Formats the quantity that decides conflicts (today the work of a transaction's best
+ * confirmation, in bits). Every place that prints it goes through here and
+ * {@linkcode weightAgainst}, so a change of the measure (cumulative weight) is one edit.
+ *
+ * @example
+ * ```ts
+ * import { formatWeight } from "./output.ts";
+ * if (formatWeight(21) !== "21") throw new Error("format");
+ * ```
+ */
+export function formatWeight(work: number | bigint): string {
+  return String(work);
+}
+
+/** Name of the quantity that decides conflicts, as printed ("work"). */
+export const WEIGHT_NAME = "work";
+
+/**
+ * "work 24 against 21": the winner's measure against the loser's.
+ *
+ * @example
+ * ```ts
+ * import { weightAgainst } from "./output.ts";
+ * if (weightAgainst(24, 21) !== "work 24 against 21") throw new Error("phrase");
+ * ```
+ */
+export function weightAgainst(winner: number | bigint, loser: number | bigint): string {
+  return `${WEIGHT_NAME} ${formatWeight(winner)} against ${formatWeight(loser)}`;
+}
+
+/**
+ * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8: more work, or on
+ * equal work the rule's tie-break (today the lower txid).
+ */
+export function whyWon(
+  winner: { txid: string; work: number },
+  loser: { txid: string; work: number },
+): string {
+  return winner.work === loser.work
+    ? `equal ${WEIGHT_NAME} ${formatWeight(winner.work)}, and the tie-break (the lower txid)`
+    : `more ${WEIGHT_NAME}: ${weightAgainst(winner.work, loser.work)}`;
+}
+
+/** A local time as "YYYY-MM-DD HH:MM:SS" (ms since the epoch). */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * Longest command line accepted, in characters (4 KiB of ASCII): longer piped lines are
+ * refused without being echoed or kept, and the terminal's line editor stops there.
+ */
+export const MAX_LINE_CHARS = 4096;
+
+/**
+ * Removes what a terminal would interpret from typed or piped text: C0 controls (a tab
+ * becomes a space), DEL and C1 controls, so an echo can never move the cursor, change
+ * colours or ring the bell.
+ *
+ * @example
+ * ```ts
+ * import { cleanInput } from "./output.ts";
+ * if (cleanInput("a\x1b[31mb\x07\tc") !== "a[31mb c") throw new Error("clean");
+ * ```
+ */
+export function cleanInput(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\t/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "");
+}

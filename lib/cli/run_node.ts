@@ -4,20 +4,40 @@
  * @module
  */
 import type { Genesis } from "../core/genesis.ts";
-import { bytesEqual, hash160 } from "../core/hash.ts";
-import type { Tx } from "../core/tx.ts";
+import { bytesEqual, toHex } from "../core/hash.ts";
+import { encodedTxFromTx, type Tx } from "../core/tx.ts";
+import { atomicWriteFile } from "../fs/atomic_write.ts";
+import { leaveWalMode } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
-import { type Ledger, openLedger } from "../ledger/ledger.ts";
+import { type Ledger, openLedger, type TxRecord } from "../ledger/ledger.ts";
 import { buildPayment } from "../wallet/payment.ts";
-import { loadOrCreateWallet, type Wallet } from "../wallet/wallet_file.ts";
-import { VerifyPool } from "../ledger/verify_pool.ts";
+import type { Wallet } from "../wallet/wallet.ts";
+import { saveWalletState } from "../wallet/wallet_store.ts";
+import type { Membership } from "../net/membership.ts";
+import { openNodeWallet, walletOwnership } from "./wallet_node.ts";
+import { realPassphraseIo } from "./passphrase.ts";
+import { loadNetworkKey, membershipOf } from "./network_key.ts";
+import { openVerifier, type Verifier } from "../ledger/verifier.ts";
 import { MinerPool } from "../mining/pool.ts";
 import { NetNode } from "../net/node.ts";
 import type { NodeOptions } from "./args.ts";
+import { type DataLock, lockDataDir } from "./data_lock.ts";
+import { bindError, fileError } from "./local_error.ts";
 import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
+import { checkSockets } from "./socket_check.ts";
+import { EventFilter, type WalletEvent } from "./wallet_events.ts";
+import {
+  conflictPartners,
+  type IsMine,
+  lostParent,
+  txEffect,
+  winnerAgainst,
+} from "./wallet_view.ts";
+
+export type { WalletEvent } from "./wallet_events.ts";
 
 /** Paths inside a data directory. */
 export interface DataPaths {
@@ -39,25 +59,47 @@ export function dataPaths(dir: string): DataPaths {
 
 /**
  * The genesis to use: --genesis FILE, else DIR/genesis.json when present (written by
- * `deno task genesis`), else the built-in network's.
+ * `deno task genesis`, or remembered from the first start with --genesis), else the built-in
+ * network's. A --genesis of another network than DIR/genesis.json is refused.
  */
 export async function resolveGenesis(flag: string | null, paths: DataPaths): Promise<Genesis> {
-  if (flag) return await loadGenesisFile(flag);
+  const fromFlag = flag ? await loadGenesisFile(flag) : null;
+  let remembered: Genesis | null = null;
   try {
     await Deno.stat(paths.genesis);
-    return await loadGenesisFile(paths.genesis);
+    remembered = await loadGenesisFile(paths.genesis);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (e instanceof LedgerError) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError("read", paths.genesis, e);
   }
-  return await loadDefaultGenesis();
+  if (fromFlag && remembered && !bytesEqual(fromFlag.txid, remembered.txid)) {
+    throw new LedgerError(
+      `--genesis ${flag} is network ${toHex(fromFlag.network)}, but the data directory ` +
+        `${paths.dir} belongs to network ${toHex(remembered.network)} (${paths.genesis}); ` +
+        `leave out --genesis, or use another --data`,
+    );
+  }
+  return fromFlag ?? remembered ?? await loadDefaultGenesis();
 }
 
-/** A wallet-relevant event for the user. */
-export interface WalletEvent {
-  readonly kind: "received" | "confirmed" | "conflicted";
-  readonly txid: string;
-  /** Net effect on the wallet: positive when paid to us. */
-  readonly amount: bigint;
+/**
+ * Remembers the network of a data directory: copies the --genesis file to DIR/genesis.json
+ * (atomically, never replacing one), so later starts and `export` need no --genesis.
+ */
+async function rememberGenesis(flag: string | null, paths: DataPaths): Promise<void> {
+  if (!flag) return;
+  try {
+    await Deno.lstat(paths.genesis);
+    return; // resolveGenesis checked that it is the same network
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError("read", paths.genesis, e);
+  }
+  const bytes = await Deno.readFile(flag);
+  try {
+    await atomicWriteFile(paths.genesis, bytes, { mode: 0o644, createNew: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw fileError("write", paths.genesis, e);
+  }
 }
 
 /** A node that is running. */
@@ -72,14 +114,19 @@ export class Node {
   readonly net: NetNode;
   /** The miner pool. */
   readonly miner: MinerPool;
-  /** Verifies received signatures off the main thread during sync (one worker). */
-  readonly verifier = new VerifyPool(1);
+  /** Verifies signatures: the backend chosen at start, and one worker for sync batches. */
+  readonly verifier: Verifier;
   /** The settings this node was started with. */
   readonly options: NodeOptions;
   /** True when the wallet file was created by this start. */
   readonly walletCreated: boolean;
+  /** Whether an address is the wallet's (the one test of "yours"). */
+  readonly isMine: IsMine;
   readonly #log: Logger;
-  readonly #walletHash: Uint8Array;
+  readonly #lock: DataLock;
+  readonly #events = new EventFilter();
+  readonly #ownership: { readonly isMine: IsMine; touches(tx: Tx): boolean };
+  #walletSaves: Promise<void> = Promise.resolve();
   #listeners: ((e: WalletEvent) => void)[] = [];
 
   private constructor(
@@ -88,17 +135,24 @@ export class Node {
       wallet: Wallet;
       walletCreated: boolean;
       ledger: Ledger;
+      verifier: Verifier;
       options: NodeOptions;
       log: Logger;
+      lock: DataLock;
+      membership?: Membership;
     },
   ) {
+    this.verifier = parts.verifier;
     this.paths = parts.paths;
     this.wallet = parts.wallet;
     this.walletCreated = parts.walletCreated;
     this.ledger = parts.ledger;
     this.options = parts.options;
     this.#log = parts.log;
-    this.#walletHash = hash160(parts.wallet.keys.publicKey);
+    this.#lock = parts.lock;
+    // Every address the wallet owns, the gap-limit lookahead included (lib/wallet/wallet.ts).
+    this.#ownership = walletOwnership(parts.wallet);
+    this.isMine = this.#ownership.isMine;
     const nodeId = crypto.getRandomValues(new Uint8Array(8));
     this.miner = new MinerPool({
       workers: parts.options.miners,
@@ -119,29 +173,85 @@ export class Node {
       peers: parts.options.peers,
       onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
       log: this.#log,
+      membership: parts.membership,
     });
     this.ledger.subscribe((events) => this.#onEvents(events));
   }
 
-  /** Opens (creating on first run) the data directory, wallet and ledger. */
+  /**
+   * Opens (creating on first run) the data directory, wallet and ledger, after checking
+   * everything that can be checked without writing: the genesis files and the sockets. Takes
+   * the directory's lock first. Throws LocalError, LedgerError or RuleError, one line each.
+   */
   static async open(options: NodeOptions, log: Logger): Promise<Node> {
     const paths = dataPaths(options.data);
+    checkSockets(options.bind, options.port);
+    const genesis = await resolveGenesis(options.genesis, paths);
     try {
       await Deno.mkdir(paths.dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new LedgerError(`Cannot create data directory ${paths.dir}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw fileError("create the data directory", paths.dir, e);
     }
-    const genesis = await resolveGenesis(options.genesis, paths);
-    const { wallet, created } = await loadOrCreateWallet(paths.wallet);
-    const ledger = await openLedger(paths.ledger, { genesis });
-    return new Node({ paths, wallet, walletCreated: created, ledger, options, log });
+    const lock = await lockDataDir(paths.dir);
+    let verifier: Verifier | undefined;
+    try {
+      // A bad --network-key is refused before the wallet is created.
+      const key = await loadNetworkKey(options.networkKey ?? null, paths.dir, log);
+      const { wallet, created } = await openNodeWallet(paths.wallet, {
+        passphraseFile: options.passphraseFile ?? null,
+        io: realPassphraseIo(),
+        log,
+      });
+      const member = key ? membershipOf(key) : undefined;
+      if (member) {
+        log("info", "private network: datagrams sealed with the membership key", {
+          keyId: member.id,
+        });
+      }
+      verifier = await openVerifier({
+        workers: 1,
+        onWorkerError: (e) => log("warn", "verify worker failed", { error: String(e) }),
+      });
+      log("info", "signature verification", {
+        backend: verifier.backend,
+        detail: verifier.backendDetail,
+      });
+      const ledger = await openLedger(paths.ledger, { genesis, verify: verifier.verifySignature });
+      try {
+        await rememberGenesis(options.genesis, paths);
+      } catch (e) {
+        ledger.close();
+        throw e;
+      }
+      const node = new Node({
+        paths,
+        wallet,
+        walletCreated: created,
+        ledger,
+        verifier,
+        options,
+        log,
+        lock,
+        membership: member?.membership,
+      });
+      // Finds the wallet's used addresses (gap limit) before the first balance is shown.
+      wallet.scan(ledger.all());
+      node.saveWallet();
+      return node;
+    } catch (e) {
+      verifier?.close();
+      lock.release();
+      throw e;
+    }
   }
 
   /** Starts the network and the miners. */
   start(): void {
-    this.net.start();
+    try {
+      this.net.start();
+    } catch (e) {
+      throw bindError(this.options.bind, this.options.port, e);
+    }
     this.miner.start();
   }
 
@@ -149,8 +259,12 @@ export class Node {
   async stop(): Promise<void> {
     await this.miner.stop();
     await this.net.stop();
+    await this.#walletSaves;
     this.verifier.close();
     this.ledger.close();
+    // While the lock is still held: no other writer can be in the file.
+    leaveWalMode(this.paths.ledger);
+    this.#lock.release();
   }
 
   /** Subscribes to wallet events. */
@@ -161,50 +275,83 @@ export class Node {
   /** Builds, stores and broadcasts a payment; returns its txid. */
   send(to: string, amount: bigint): { txid: string; tx: Tx } {
     const tx = buildPayment(this.ledger, this.wallet, to, amount, Date.now());
-    const r = this.ledger.addTx(tx);
+    const entry = encodedTxFromTx(tx); // encoded once, for the ledger and the announcement
+    const r = this.ledger.addTx(entry);
     if (r.kind !== "accepted") {
       throw new LedgerError(
         `The payment was not stored: ${r.kind}${r.kind === "rejected" ? ` (${r.code})` : ""}`,
       );
     }
-    this.net.announceTx(tx);
+    this.#events.markShown(r.txid);
+    this.net.announceTx(entry);
     this.miner.poke();
+    this.saveWallet();
     return { txid: r.txid, tx };
+  }
+
+  /**
+   * Writes the wallet's counters and labels when they changed (a new change or receive
+   * address, a used address found). Saves run one after another; a failure is logged, and
+   * the gap-limit scan at the next start recovers any counter it lost.
+   */
+  saveWallet(): Promise<void> {
+    this.#walletSaves = this.#walletSaves
+      .then(() => saveWalletState(this.paths.wallet, this.wallet))
+      .catch((e) => this.#log("warn", (e as Error).message));
+    return this.#walletSaves;
   }
 
   /** The ledger's event stream: status changes move the miner and the wallet's user. */
   #onEvents(events: readonly LedgerEvent[]): void {
     if (!events.some((e) => e.kind === "status")) return;
     this.miner.poke();
+    // New transactions paying a watched address move the wallet's gap-limit window.
+    let noted = false;
+    for (const e of events) {
+      if (e.kind === "status" && e.tx && this.wallet.noteTx(e.tx)) noted = true;
+    }
+    if (noted) this.saveWallet();
     if (this.#listeners.length === 0) return;
     for (const c of events) {
       if (c.kind !== "status") continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
-      if (!tx) continue;
-      const effect = this.#effect(tx);
-      if (effect === null) continue;
-      // New payments to us are announced; our own new spends are not (`t` prints them).
-      const kind: WalletEvent["kind"] | null = c.to === "conflicted"
-        ? "conflicted"
-        : c.to === "confirmed"
-        ? "confirmed"
-        : c.from === null && !effect.spent
-        ? "received"
-        : null;
+      if (!tx || !this.#ownership.touches(tx)) continue;
+      const effect = txEffect(tx, this.isMine);
+      const kind = this.#events.decide(c, effect);
       if (kind === null) continue;
-      for (const fn of this.#listeners) fn({ kind, txid: c.txid, amount: effect.net });
+      let event: WalletEvent = { kind, txid: c.txid, effect };
+      if (kind === "reversed") event = { ...event, ...this.#whyReversed(c.txid) };
+      for (const fn of this.#listeners) fn(event);
     }
   }
 
-  /** How a transaction affects our wallet, or null when it does not. */
-  #effect(tx: Tx): { net: bigint; spent: boolean } | null {
-    const pk = this.wallet.keys.publicKey;
-    const spent = tx.inputs.some((i) => bytesEqual(i.publicKey, pk));
-    let received = 0n;
-    for (const o of tx.outputs) if (bytesEqual(o.address, this.#walletHash)) received += o.amount;
-    if (!spent && received === 0n) return null;
-    if (!spent) return { net: received, spent };
-    const paid = tx.outputs.reduce((s, o) => s + o.amount, 0n) - received;
-    return { net: -paid, spent };
+  /** The winner (or the lost parent) behind a reversal, for its message. */
+  #whyReversed(txid: string): Partial<WalletEvent> {
+    const rec = this.ledger.getTx(txid);
+    if (!rec) return {};
+    const winner = winnerAgainst(this.ledger, rec);
+    if (winner) return { work: rec.work, winner: { txid: winner.txid, work: winner.work } };
+    return { work: rec.work, lostParent: lostParent(this.ledger, rec)?.txid };
+  }
+
+  /** A stored transaction by txid or unique txid prefix (at least 8 hex digits). */
+  findTx(idOrPrefix: string): TxRecord | "ambiguous" | undefined {
+    const id = idOrPrefix.toLowerCase();
+    if (!/^[0-9a-f]{8,64}$/.test(id)) {
+      throw new TypeError(`Invalid txid "${idOrPrefix}": expected 8 to 64 hex digits`);
+    }
+    if (id.length === 64) return this.ledger.getTx(id);
+    let found: TxRecord | undefined;
+    for (const r of this.ledger.all()) {
+      if (!r.txid.startsWith(id)) continue;
+      if (found) return "ambiguous";
+      found = r;
+    }
+    return found;
+  }
+
+  /** The other spends of the coins `rec` spends, the winner first. */
+  conflictsOf(rec: TxRecord): TxRecord[] {
+    return conflictPartners(this.ledger, rec);
   }
 }

@@ -98,7 +98,10 @@ export function encodeTx(tx: Tx): Uint8Array {
   return w.finish();
 }
 
-/** Read one transaction from a reader (used by the wire codec for batches). */
+/**
+ * Reads one transaction from a reader (used by the wire codec for batches). Throws WireError
+ * on an unknown version, a count over MAX_INPUTS/MAX_OUTPUTS, or truncation (§4).
+ */
 export function readTx(r: ByteReader): Tx {
   const version = r.u8("tx version");
   if (version !== TX_VERSION) throw new WireError(`Unknown tx version ${version}`);

@@ -100,7 +100,8 @@ function checkShape(tx: Tx, now: number): void {
 
 /**
  * Checks for the genesis: no inputs, sane outputs. (The genesis is fixed by a file, so its
- * timestamp is not compared with a clock.)
+ * timestamp is not compared with a clock.) Throws RuleError: "bad-genesis" when it has inputs,
+ * else the sanity code of the rule broken (PROTOCOL.md §7.1, §13).
  */
 export function checkGenesis(tx: Tx): void {
   checkShape(tx, Number.MAX_SAFE_INTEGER - MAX_FUTURE_MS);
@@ -125,7 +126,8 @@ export function missingParents(tx: Tx, lookup: ParentLookup): string[] {
  * HASH160(public key) owns it, every signature verifies, and inputs sum to outputs.
  * Spending an output that another transaction also spends is NOT an error here: that is a
  * conflict, decided by the state rule. `message` is the sighash message, when the caller
- * already has it.
+ * already has it. Throws RuleError with code "missing-input", "bad-output-index",
+ * "wrong-owner", "unbalanced" or "bad-signature".
  */
 export function checkTxInputs(
   tx: Tx,

@@ -34,10 +34,16 @@ function describe(path: string): string {
 async function checkHeader(path: string): Promise<void> {
   let file: Deno.FsFile;
   try {
+    if ((await Deno.stat(path)).isDirectory) {
+      throw new LedgerError(
+        `The ${describe(path)} is a directory, not a database; move it away to start a ledger`,
+      );
+    }
     file = await Deno.open(path, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
-    throw new LedgerError(`Cannot read ${describe(path)}: ${(e as Error).message}`, { cause: e });
+    if (e instanceof LedgerError) throw e;
+    throw new LedgerError(`Cannot read ${describe(path)}: ${firstLine(e)}`, { cause: e });
   }
   try {
     const buf = new Uint8Array(100);
@@ -60,6 +66,113 @@ async function checkHeader(path: string): Promise<void> {
   }
 }
 
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+/** What went wrong in SQLite, told apart so that a healthy ledger is never called corrupt. */
+export type SqliteTrouble =
+  | "busy"
+  | "read-only"
+  | "cannot-open"
+  | "full"
+  | "io"
+  | "corrupt"
+  | "other";
+
+// Primary result codes, https://www.sqlite.org/rescode.html
+const TROUBLE_BY_CODE: Readonly<Record<number, SqliteTrouble>> = {
+  3: "read-only", // SQLITE_PERM
+  5: "busy", // SQLITE_BUSY
+  6: "busy", // SQLITE_LOCKED
+  8: "read-only", // SQLITE_READONLY
+  10: "io", // SQLITE_IOERR
+  11: "corrupt", // SQLITE_CORRUPT
+  13: "full", // SQLITE_FULL
+  14: "cannot-open", // SQLITE_CANTOPEN
+  26: "corrupt", // SQLITE_NOTADB
+};
+
+/**
+ * Classifies a node:sqlite error by its `errcode` (extended codes keep the primary code in
+ * the low byte), else by SQLite's standard message text (some errors come without a code).
+ */
+export function sqliteTrouble(e: unknown): SqliteTrouble {
+  const code = (e as { errcode?: unknown })?.errcode;
+  if (typeof code === "number" && TROUBLE_BY_CODE[code & 0xff]) return TROUBLE_BY_CODE[code & 0xff];
+  const text = firstLine(e).toLowerCase();
+  if (text.includes("disk is full") || text.includes("no space left")) return "full";
+  if (text.includes("readonly") || text.includes("read-only")) return "read-only";
+  if (text.includes("unable to open")) return "cannot-open";
+  if (text.includes("locked") || text.includes("busy")) return "busy";
+  if (text.includes("disk i/o")) return "io";
+  if (text.includes("malformed") || text.includes("not a database")) return "corrupt";
+  return "other";
+}
+
+const TROUBLE_TEXT: Readonly<Record<SqliteTrouble, string>> = {
+  busy: "it is locked by another program (busy)",
+  "read-only": "the file or its directory is read-only",
+  "cannot-open": "it cannot be opened (a read-only place, missing permission or directory)",
+  full: "the disk is full",
+  io: "the disk reported an I/O error",
+  corrupt: "the file is corrupt",
+  other: "SQLite failed",
+};
+
+/**
+ * A LedgerError for a driver error on `path`, in one line: what could not be done, why
+ * (read-only, cannot open, disk full, busy, I/O, corrupt) and SQLite's own words. Only a
+ * corrupt file is called corrupt; the file is never touched.
+ */
+export function ledgerFailure(action: string, path: string, e: unknown): LedgerError {
+  const t = sqliteTrouble(e);
+  const tail = t === "corrupt"
+    ? "; it was left untouched. Move it away to start a new ledger."
+    : "; the ledger was left untouched";
+  return new LedgerError(
+    `Cannot ${action} the ${describe(path)}: ${TROUBLE_TEXT[t]} (${firstLine(e)})${tail}`,
+    { cause: e },
+  );
+}
+
+/**
+ * Opens `path` for reading. On a read-only place SQLite cannot create the -shm file a WAL
+ * database needs, so a node leaves its ledger in rollback-journal mode when it stops
+ * (`leaveWalMode`); such a file, or a copy of it, opens read-only anywhere.
+ */
+function openReader(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    db.prepare("PRAGMA user_version").get();
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * Switches a ledger file that no connection holds open any more back to a rollback journal
+ * (the next read-write open turns WAL on again), so that the stopped node's data directory,
+ * or a read-only copy of it, can be read without writing -wal or -shm files. Best effort:
+ * returns false when the file is busy (a reader holds it) or cannot be written.
+ */
+export function leaveWalMode(path: string): boolean {
+  if (path === ":memory:") return false;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 1000");
+    const r = db.prepare("PRAGMA journal_mode = DELETE").get() as { journal_mode?: string };
+    return r?.journal_mode === "delete";
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
 /**
  * Opens (and on first use creates) a ledger database. Read-only opens never write.
  * Throws LedgerError naming the file when it is corrupt, foreign or newer than this code.
@@ -71,9 +184,9 @@ export async function openDatabase(
   if (path !== ":memory:") await checkHeader(path);
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+    db = options.readOnly ? openReader(path) : new DatabaseSync(path);
   } catch (e) {
-    throw new LedgerError(`Cannot open ${describe(path)}: ${(e as Error).message}`, { cause: e });
+    throw ledgerFailure("open", path, e);
   }
   try {
     db.exec("PRAGMA busy_timeout = 5000");
@@ -125,12 +238,7 @@ export async function openDatabase(
   } catch (e) {
     db.close();
     if (e instanceof LedgerError) throw e;
-    throw new LedgerError(
-      `The ${describe(path)} is not a usable crackcoin ledger (corrupt?): ${
-        (e as Error).message
-      }. It was left untouched.`,
-      { cause: e },
-    );
+    throw ledgerFailure(options.readOnly ? "read" : "open", path, e);
   }
 }
 

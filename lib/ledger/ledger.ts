@@ -42,9 +42,10 @@ import type {
   TxEvent,
 } from "./events.ts";
 import { LedgerError } from "./errors.ts";
-import { OrphanPool } from "./orphans.ts";
+import { OrphanPool } from "./orphan_pool.ts";
+import { QuotaPool } from "../core/quota_pool.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import type { BatchHint, SignatureCheck, Verifier } from "./verifier.ts";
 
 export type { AddResult, ConfResult, LedgerEvent, LedgerListener, StatusChange, TxEvent };
 
@@ -93,7 +94,7 @@ const MAX_EARLY_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
-/** A batch that a VerifyPool checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
+/** A batch that a Verifier checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
 export interface PreparedTxs {
   readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
 }
@@ -103,7 +104,7 @@ interface Checked {
   readonly entry: EncodedTx;
   /** The sighash message every input signs. */
   readonly message: Uint8Array;
-  /** One entry per input: does its signature verify over `message`? */
+  /** One entry per input: does its signature verify over `message`? Empty: not checked yet. */
   readonly signatures: readonly boolean[];
 }
 
@@ -208,7 +209,8 @@ export class Ledger {
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   /** Outcomes of the open database transaction, published after its commit. */
   #events: LedgerEvent[] = [];
-  #earlyConfs = new Map<string, bigint>();
+  /** Confirmations of unknown txids: least work evicted first, per-source quotas (§10.6). */
+  #earlyConfs = new QuotaPool<bigint>({ maxCount: MAX_EARLY_CONFS });
   #inTx = false;
   #closed = false;
 
@@ -411,19 +413,24 @@ export class Ledger {
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
-    return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
+  addTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    sources?: readonly string[],
+  ): AddResult[] {
+    return this.#write(() => txs.map((t, i) => this.#add(t, this.#verify, false, sources?.[i])));
   }
 
   /**
-   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and has
-   * the pool's workers verify the signatures (the dominant cost). It reads no ledger state,
-   * so the next batch can be verified while this thread commits the previous one. Same
-   * results as `addTxs` once committed.
+   * Stage 1 of a pipelined ingest: decodes a batch, computes each sighash message, and hands
+   * the signatures to `verifier`, which checks them on its workers (the dominant cost) or
+   * leaves them to this thread's commit. It reads no ledger state, so the next batch can be
+   * verified while this thread commits the previous one. Same results as `addTxs` once
+   * committed.
    */
   async prepareTxs(
     txs: readonly (Tx | Uint8Array | EncodedTx)[],
-    pool: VerifyPool,
+    verifier: Pick<Verifier, "verify">,
+    hint?: BatchHint,
   ): Promise<PreparedTxs> {
     const checks: SignatureCheck[] = [];
     const decoded = txs.map((t) => {
@@ -439,12 +446,12 @@ export class Ledger {
         return null; // malformed: #add reports it
       }
     });
-    const ok = await pool.verify(checks);
+    const ok = await verifier.verify(checks, hint);
     const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
       d === null ? txs[k] : {
         entry: d.entry,
         message: d.message,
-        signatures: ok.slice(d.first, d.first + d.entry.tx.inputs.length),
+        signatures: ok?.slice(d.first, d.first + d.entry.tx.inputs.length) ?? [],
       }
     );
     return { items };
@@ -455,8 +462,10 @@ export class Ledger {
    * signature rule takes the workers' verdicts; a signature they did not see (an orphan
    * retried on the way) is verified here.
    */
-  commitTxs(prepared: PreparedTxs): AddResult[] {
-    return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
+  commitTxs(prepared: PreparedTxs, sources?: readonly string[]): AddResult[] {
+    return this.#write(() =>
+      prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]))
+    );
   }
 
   /**
@@ -467,8 +476,9 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted = false,
+    source?: string,
   ): AddResult {
-    const r = this.#offer(input, verify, adopted);
+    const r = this.#offer(input, verify, adopted, source);
     // "accepted" is recorded by #offer itself, before the orphans it lets in.
     if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
     return r;
@@ -478,6 +488,7 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted: boolean,
+    source?: string,
   ): AddResult {
     let entry: EncodedTx;
     let message: Uint8Array | undefined;
@@ -508,7 +519,7 @@ export class Ledger {
       const missing = missingParents(tx, lookup);
       if (missing.length > 0) {
         if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
-        this.orphans.add(id, raw, missing, now);
+        this.orphans.add(id, raw, missing, now, source);
         return { kind: "orphan", txid: id, missing };
       }
       const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
@@ -520,8 +531,7 @@ export class Ledger {
       throw e;
     }
     // A confirmation may have arrived before its transaction.
-    const early = this.#earlyConfs.get(id);
-    this.#earlyConfs.delete(id);
+    const early = this.#earlyConfs.take(id)?.value;
     const work = early === undefined ? 0 : confirmationWork(idBytes, early);
     // The status rule of core/state.ts for the new transaction. Its parents are settled; an
     // outpoint that already has a spender is a conflict, which may change that spender too.
@@ -617,29 +627,27 @@ export class Ledger {
   }
 
   /** Offers many confirmations in one commit. */
-  addConfirmations(list: readonly { txid: Uint8Array; nonce: bigint }[]): ConfResult[] {
-    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
+  addConfirmations(
+    list: readonly { txid: Uint8Array; nonce: bigint }[],
+    source?: string,
+  ): ConfResult[] {
+    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce, source)));
   }
 
   /** Offers one confirmation and records its outcome in the event stream. */
-  #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
-    const r = this.#offerConf(txid, nonce);
+  #addConf(txid: Uint8Array, nonce: bigint, source?: string): ConfResult {
+    const r = this.#offerConf(txid, nonce, source);
     this.#events.push(r);
     return r;
   }
 
-  #offerConf(txid: Uint8Array, nonce: bigint): ConfResult {
+  #offerConf(txid: Uint8Array, nonce: bigint, source?: string): ConfResult {
     const id = toHex(txid);
     const work = confirmationWork(txid, nonce);
     const head = this.#s.head.get(txid) as Row | undefined;
     if (head === undefined) {
-      const prev = this.#earlyConfs.get(id);
-      if (prev === undefined || confirmationWork(txid, prev) < work) {
-        if (prev === undefined && this.#earlyConfs.size >= MAX_EARLY_CONFS) {
-          this.#earlyConfs.delete(this.#earlyConfs.keys().next().value!);
-        }
-        this.#earlyConfs.set(id, nonce);
-      }
+      // Kept when it has more work than the one held; a source without a name is its own.
+      this.#earlyConfs.add(id, nonce, { source: source ?? `tx:${id}`, score: work, now: 0 });
       return { kind: "unknown", txid: id, work };
     }
     const old = Number(head.work);

@@ -1,11 +1,12 @@
 /**
  * Workers that verify signatures off the ledger's thread, so a sync batch's signature checks
- * (the dominant cost of ingest) overlap with storing the previous batch. Used through
- * `Ledger.prepareTxs` / `Ledger.commitTxs`; the answers only feed the ledger's normal rule
- * checks, and the worker runs the very function the ledger would.
+ * (the dominant cost of ingest) overlap with storing the previous batch. Used by the
+ * `Verifier` (verifier.ts), which decides when a batch is worth a worker; the answers only
+ * feed the ledger's normal rule checks, and each worker runs the backend the node chose.
  * @module
  */
-import type { VerifyRequest } from "./verify_worker.ts";
+import type { VerifyBackendName } from "../verify/backend.ts";
+import type { VerifyReply, VerifyRequest } from "./verify_worker.ts";
 
 /** One signature check. */
 export interface SignatureCheck {
@@ -20,22 +21,27 @@ const MIN_PER_WORKER = 16;
 /** A fixed set of verification workers, started on first use. `close()` ends them. */
 export class VerifyPool {
   readonly size: number;
+  /** The backend the workers load (they fall back to node:crypto if it cannot load). */
+  readonly backend: VerifyBackendName;
+  #reported: VerifyBackendName | null = null;
   #workers: Worker[] = [];
   #pending = new Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>();
   #nextId = 1;
   #closed = false;
 
-  constructor(size: number) {
+  constructor(size: number, backend: VerifyBackendName = "node:crypto") {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`"verify workers" expected a positive integer, got ${size}`);
     }
     this.size = size;
+    this.backend = backend;
   }
 
   #start(): void {
     for (let i = this.#workers.length; i < this.size; i++) {
       const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e: MessageEvent<{ id: number; results: Uint8Array }>) => {
+      w.onmessage = (e: MessageEvent<VerifyReply>) => {
+        this.#reported = e.data.backend;
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         p?.resolve(e.data.results);
@@ -46,6 +52,11 @@ export class VerifyPool {
       };
       this.#workers.push(w);
     }
+  }
+
+  /** The backend the workers said they used in their last reply (null before any reply). */
+  get reportedBackend(): VerifyBackendName | null {
+    return this.#reported;
   }
 
   #failAll(err: unknown): void {
@@ -65,6 +76,7 @@ export class VerifyPool {
       const slice = checks.slice(p * per, (p + 1) * per);
       const req: VerifyRequest = {
         id: this.#nextId++,
+        backend: this.backend,
         n: slice.length,
         signatures: concat(slice.map((c) => c.signature), 64),
         messages: concat(slice.map((c) => c.message), 32),

@@ -32,14 +32,23 @@ export interface NetCounters {
   confHeld: number;
   /** Summaries of ours skipped because enough equal ones were heard (suppression). */
   summariesSuppressed: number;
-  /** Datagrams the kernel dropped at our sockets' full receive buffers (/proc/net/udp). */
-  kernelDrops: number;
   syncSessions: number;
   /** Sessions that walked the recent inventory only (from an anchor txid, lib/net/recent.ts). */
   syncRecent: number;
   syncCompleted: number;
   syncAbandoned: number;
   syncRequested: number;
+  /** Datagrams dropped unread because their source is ignored for misbehaviour. */
+  banned: number;
+  /** Replies not sent: over the 3× budget of a source that has not answered a cookie. */
+  replyRefused: number;
+  /** Transactions dropped as found in the recent-rejects filter (no verification). */
+  txRecentlyRejected: number;
+  /**
+   * Datagrams refused by the membership-key layer (lib/net/membership.ts): unsealed or
+   * forged, under another key, stale or replayed; or, on a node without a key, sealed ones.
+   */
+  authFailed: number;
 }
 
 /** Fresh counters. */
@@ -67,12 +76,15 @@ export function newCounters(): NetCounters {
     relaySuppressed: 0,
     confHeld: 0,
     summariesSuppressed: 0,
-    kernelDrops: 0,
     syncSessions: 0,
     syncRecent: 0,
     syncCompleted: 0,
     syncAbandoned: 0,
     syncRequested: 0,
+    banned: 0,
+    replyRefused: 0,
+    txRecentlyRejected: 0,
+    authFailed: 0,
   };
 }
 

@@ -19,6 +19,11 @@ export interface StoreTxsOptions {
   readonly after: Promise<unknown>;
   /** True when a sync session asked for these txids (nobody can forge them, see #flushTxs). */
   readonly solicited: boolean;
+  /**
+   * The source ("host:port") of each transaction, in order, for the orphan pool's per-source
+   * quotas (docs/PROTOCOL.md §10.6).
+   */
+  readonly sources?: readonly string[];
 }
 
 /** What net needs from the ledger. */
@@ -39,7 +44,10 @@ export interface NetLedger {
    * Stores received confirmations in one commit. Returns every outcome of that commit in
    * order: one confirmation event per confirmation offered, in order, plus status changes.
    */
-  readonly storeConfirmations: (confs: readonly Confirmation[]) => readonly LedgerEvent[];
+  readonly storeConfirmations: (
+    confs: readonly Confirmation[],
+    source?: string,
+  ) => readonly LedgerEvent[];
   /** Anti-entropy summary of what is stored: count and set digest (docs/PROTOCOL.md §10). */
   readonly summary: () => { readonly count: number; readonly digest: Uint8Array };
   /** Up to `limit` inventory entries stored after the txid `after`, in storage order. */
@@ -57,4 +65,9 @@ export interface NetLedger {
   readonly workOf: LocalWork;
   /** Drops orphans older than their lifetime; `now` in ms since the epoch. */
   readonly expireOrphans: (now: number) => void;
+  /**
+   * A txid (lowercase hex) was listed in a peer's inventory: orphans waiting for it are likely
+   * real and outlive invented ones (docs/PROTOCOL.md §10.6).
+   */
+  readonly announce?: (txid: string, now: number) => void;
 }

@@ -11,6 +11,8 @@ import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { NetContext } from "./context.ts";
 import { type NetCounters, newCounters } from "./counters.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { type GuardStatus, NetGuard } from "./guard.ts";
+import { readKernelDrops } from "./kernel_drops.ts";
 import { TxIngest } from "./ingest.ts";
 import type { NetLedger } from "./ledger_port.ts";
 import { type PeerInfo, PeerTable } from "./peers.ts";
@@ -20,6 +22,7 @@ import { Relay } from "./relay.ts";
 import { Summaries } from "./summaries.ts";
 import { SyncDriver } from "./sync_driver.ts";
 import { type HostPort, type NetLog, Transport } from "./transport.ts";
+import type { Membership } from "./membership.ts";
 
 export { DEFAULT_BROADCAST, DEFAULT_PORT, type HostPort, RECV_BUFFER_BYTES } from "./transport.ts";
 export { FLUSH_TXS, MAX_BATCHES_IN_FLIGHT, MAX_DEFERRED } from "./ingest.ts";
@@ -33,6 +36,9 @@ export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
  * queues a sync at once instead of after the persistence interval (lib/net/summaries.ts).
  */
 export const SYNC_REPLY_WINDOW_MS = 10_000;
+
+/** Every counter goes to the log (one JSON object with --json-log) this often. */
+export const COUNTERS_LOG_INTERVAL_MS = 300_000;
 
 /** What the network layer reports to the node. */
 export interface NetEvents {
@@ -59,6 +65,15 @@ export interface NetConfig extends NetEvents {
   readonly rateLimiter?: RateLimiter;
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
+  /**
+   * Ignore misbehaving sources for a while (default true; docs/PROTOCOL.md §10.9). Off only in
+   * harnesses that must feed every hostile datagram to the decoder and the ledger.
+   */
+  readonly bans?: boolean;
+  /** Interval of the `network counters` log line, ms (COUNTERS_LOG_INTERVAL_MS by default). */
+  readonly countersLogIntervalMs?: number;
+  /** A private network's membership key (lib/net/membership.ts); none on the public one. */
+  readonly membership?: Membership;
 }
 
 /** A node's network endpoint. Create, `start()`, and `stop()` when done. */
@@ -73,6 +88,8 @@ export class NetNode {
   readonly #relay: Relay;
   readonly #summaries: Summaries;
   readonly #dispatcher: Dispatcher;
+  readonly #guard: NetGuard;
+  #countersTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
   constructor(cfg: NetConfig) {
@@ -87,19 +104,26 @@ export class NetNode {
       log,
       transport: this.#transport,
       stopped: () => this.#stopped,
+      sendBounded: (datagram, addr) => this.#guard.send(datagram, addr),
+      membership: cfg.membership,
     };
-    this.#sync = new SyncDriver(ctx);
+    const guard = this.#guard = new NetGuard(ctx, (a) => this.#transport.isStatic(a), {
+      bans: cfg.bans ?? true,
+    });
+    this.#sync = new SyncDriver(ctx, guard);
     const recent = new RecentLog();
     this.#relay = new Relay(
       ctx,
       this.#sync,
       cfg.onConfirmation,
+      guard,
       recent,
       () => this.#peers.size,
     );
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),
+      rejects: guard,
     });
     this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs, recent);
     this.#dispatcher = new Dispatcher(ctx, {
@@ -109,7 +133,21 @@ export class NetNode {
       relay: this.#relay,
       sync: this.#sync,
       summaries: this.#summaries,
+      guard,
     });
+  }
+
+  /**
+   * Datagrams the kernel dropped at our two ports because a receive buffer was full
+   * (/proc/net/udp); null when it cannot be read (it needs --allow-all).
+   */
+  kernelDrops(): Promise<number | null> {
+    return readKernelDrops([this.#transport.port, this.#transport.unicastPort]);
+  }
+
+  /** Misbehaving sources, reply budgets and the recent-rejects filter, for `p`. */
+  guardStatus(limit?: number): GuardStatus {
+    return this.#guard.status(limit);
   }
 
   /** The port of our unicast socket (after start). */
@@ -120,16 +158,6 @@ export class NetNode {
   /** Known peers, most recently seen first. */
   peers(): PeerInfo[] {
     return this.#peers.list();
-  }
-
-  /**
-   * Reads the kernel's receive-buffer drops for our sockets into `counters.kernelDrops`
-   * (see Transport.kernelDrops); returns it, or null where /proc cannot be read.
-   */
-  refreshKernelDrops(): number | null {
-    const d = this.#transport.kernelDrops();
-    if (d !== null) this.counters.kernelDrops = d;
-    return d;
   }
 
   /** The running sync session, if any. */
@@ -150,12 +178,21 @@ export class NetNode {
       broadcast: t.broadcast,
     });
     if (this.#cfg.syncOnStart ?? true) this.syncNow();
+    this.#countersTimer = setInterval(
+      () => this.#logCounters("network counters"),
+      this.#cfg.countersLogIntervalMs ?? COUNTERS_LOG_INTERVAL_MS,
+    );
+  }
+
+  #logCounters(msg: string): void {
+    this.#cfg.log?.("info", msg, { counters: structuredClone(this.counters) });
   }
 
   /** Closes sockets and timers; resolves when the receive loops and storage have ended. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#countersTimer);
     this.#sync.stop();
     this.#summaries.stop();
     this.#relay.stop();

@@ -17,6 +17,7 @@ import { isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
 import { packConfs, packTxs } from "../wire/mod.ts";
 import { bump } from "./counters.ts";
 import type { NetContext } from "./context.ts";
+import type { NetGuard } from "./guard.ts";
 import type { Received } from "./ingest.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
@@ -55,17 +56,20 @@ export class Relay {
   #timerAt = Infinity;
   readonly #recent: RecentLog | undefined;
   readonly #peerCount: () => number;
+  readonly #guard?: NetGuard;
 
   constructor(
     ctx: NetContext,
     sync: SyncDriver,
     onConfirmation?: (txid: Uint8Array, work: number) => void,
+    guard?: NetGuard,
     recent?: RecentLog,
     peerCount?: () => number,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
+    this.#guard = guard;
     this.#peerCount = peerCount ?? (() => 0);
     this.#suppressor = new Suppressor<PendingRelay>({
       maxDelayMs: () => relayWindowMs(this.#peerCount()),
@@ -102,9 +106,13 @@ export class Relay {
           break;
         case "duplicate":
           c.txDuplicate++; // counted as a copy on arrival (heardTxs)
+          if (addr && !e.adopted && !this.#sync.wants(e.txid)) this.#guard?.report(addr, "repeat");
           break;
         case "orphan": {
           c.txOrphan++;
+          // An orphan nobody asked for counts a little against its sender: orphans that
+          // never connect are the cheapest way to fill a pool (docs/PROTOCOL.md §10.9).
+          if (addr && !e.adopted && !this.#sync.wants(e.txid)) this.#guard?.report(addr, "orphan");
           const k = addr ? addrKey(addr) : "";
           const m = missing.get(k) ?? { addr, ids: new Set<string>() };
           for (const p of e.missing) m.ids.add(p);
@@ -113,6 +121,11 @@ export class Relay {
         }
         case "rejected":
           bump(c.txRejected, e.code);
+          // Refusals are final but for the clock's (recent_rejects.ts): remembered, and the
+          // sender scored, unless the refusal was only `future-timestamp`.
+          if (this.#guard && e.txid !== "" && this.#guard.rejects.add(e.txid, e.code) && addr) {
+            this.#guard.report(addr, "rejected");
+          }
           this.#ctx.log("debug", "rejected tx", {
             txid: e.txid,
             code: e.code,
@@ -141,11 +154,13 @@ export class Relay {
    * Stores received confirmations and counts them; the ones that added work are relayed
    * (suppressed). Their origin applied the confirmation policy before sending.
    */
-  onConfs(confs: readonly Confirmation[]): void {
+  onConfs(confs: readonly Confirmation[], from?: Addr): void {
     const c = this.#ctx.counters;
     c.confReceived += confs.length;
-    const events = this.#ctx.ledger.storeConfirmations(confs).filter(isConfEvent);
+    const source = from ? addrKey(from) : undefined;
+    const events = this.#ctx.ledger.storeConfirmations(confs, source).filter(isConfEvent);
     const now = this.#ctx.clock();
+    let unknown = 0, repeats = 0;
     events.forEach((r, i) => {
       if (r.kind === "improved") {
         c.confImproved++;
@@ -155,10 +170,19 @@ export class Relay {
         if (!this.#sync.wants(r.txid)) {
           this.#relayConf({ conf: confs[i], work: r.work, own: false }, now);
         }
-      } else if (r.kind === "not-better") c.confStale++;
-      else c.confUnknown++;
+      } else if (r.kind === "not-better") {
+        c.confStale++;
+        if (!this.#sync.wants(r.txid)) repeats++;
+      } else {
+        c.confUnknown++;
+        // A sync reply's confirmation whose transaction was lost is expected, not scored.
+        if (!this.#sync.wants(r.txid)) unknown++;
+      }
       this.#sync.onArrived(r.txid, now);
     });
+    // Confirmations of unknown txids cost nothing to make and fill a pool (§10.9).
+    if (from && unknown > 0) this.#guard?.report(from, "unknown-confirmation", unknown);
+    if (from && repeats > 0) this.#guard?.report(from, "repeat", repeats);
     this.#schedule();
     this.#sync.pump();
   }

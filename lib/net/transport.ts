@@ -5,6 +5,7 @@
  * @module
  */
 import type { NetCounters } from "./counters.ts";
+import type { Membership } from "./membership.ts";
 
 /** Default UDP port. */
 export const DEFAULT_PORT = 31337;
@@ -40,6 +41,8 @@ export interface TransportOptions {
   readonly port?: number;
   readonly broadcast?: string;
   readonly peers?: readonly HostPort[];
+  /** The membership key of a private network: every datagram sent is sealed with it. */
+  readonly membership?: Membership;
 }
 
 /** The node's two sockets. `start()` opens them, `close()` closes them and ends the loops. */
@@ -139,6 +142,7 @@ export class Transport {
   /** Sends one datagram from the unicast socket; failures are counted, never thrown. */
   async send(datagram: Uint8Array, addr: Addr): Promise<void> {
     if (this.#closed || !this.#uni) return;
+    if (this.#opts.membership) datagram = this.#opts.membership.seal(datagram, Date.now());
     try {
       await this.#uni.send(datagram, addr);
       this.#counters.datagramsOut++;
@@ -147,31 +151,6 @@ export class Transport {
       this.#counters.sendErrors++;
       this.#log("debug", "send failed", { to: addrKey(addr), error: String(e) });
     }
-  }
-
-  /**
-   * Datagrams the kernel dropped at full receive buffers, from the `drops` column of
-   * /proc/net/udp and /proc/net/udp6 (Linux; this process's network namespace) for the
-   * sockets bound to our two ports. Deno cannot size a socket's receive buffer
-   * (SO_RCVBUF is not exposed by Deno.listenDatagram), so this is how receive pressure shows:
-   * raise net.core.rmem_default when it grows. On one machine several nodes share the
-   * broadcast port, and every socket bound there is summed. Null where /proc cannot be read.
-   */
-  kernelDrops(): number | null {
-    if (!this.#uni) return null;
-    const ports = new Set([this.port, this.unicastPort]);
-    let total = 0, read = false;
-    for (const file of ["/proc/net/udp", "/proc/net/udp6"]) {
-      let text: string;
-      try {
-        text = Deno.readTextFileSync(file);
-      } catch {
-        continue;
-      }
-      read = true;
-      total += dropsOnPorts(text, ports);
-    }
-    return read ? total : null;
   }
 
   /** Closes both sockets; resolves when the receive loops have ended. */
@@ -185,25 +164,4 @@ export class Transport {
     } catch { /* already closed */ }
     await Promise.allSettled(this.#loops);
   }
-}
-
-/**
- * Sums the `drops` column of a /proc/net/udp table over sockets whose local port is in
- * `ports`. Lines that do not parse are skipped.
- */
-export function dropsOnPorts(table: string, ports: ReadonlySet<number>): number {
-  const lines = table.split("\n");
-  const header = lines[0]?.trim().split(/\s+/) ?? [];
-  // The header names "tx_queue rx_queue" and "tr tm->when" as one column each where the
-  // rows have two fields: the drops column is the last of each row.
-  if (!header.includes("drops")) return 0;
-  let total = 0;
-  for (const line of lines.slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 4) continue;
-    const port = parseInt(f[1].split(":")[1] ?? "", 16);
-    const drops = Number(f[f.length - 1]);
-    if (ports.has(port) && Number.isFinite(drops)) total += drops;
-  }
-  return total;
 }

@@ -135,6 +135,24 @@ Deno.test("every import in lib/, web/ and genesis/ points inward", () => {
   assertEquals(violations, []);
 });
 
+/** Globals that mean I/O, a clock, timers or randomness: lib/core and lib/wire have none. */
+const IMPURE =
+  /\b(?:Deno\.|Date\.now\(|new Date\(|Math\.random\(|crypto\.getRandomValues\(|performance\.now\(|fetch\(|setTimeout\(|setInterval\()/;
+
+Deno.test("lib/core and lib/wire use no I/O, clock, timers or randomness", () => {
+  const impure: string[] = [];
+  for (const dir of ["lib/core/", "lib/wire/"]) {
+    for (const file of tsFiles(dir)) {
+      const code = Deno.readTextFileSync(new URL(file, ROOT))
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/\/\/.*$/gm, "");
+      const m = IMPURE.exec(code);
+      if (m) impure.push(`${file}: ${m[0]}`);
+    }
+  }
+  assertEquals(impure, []);
+});
+
 Deno.test("checkImport() flags an outward import and passes an inward one", () => {
   const rules: ImportRule[] = [
     { folder: "lib/core/", paths: ["lib/core/"], packages: ["@noble/hashes/"] },

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Ledger } from "../../lib/ledger/ledger.ts";
-import type { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import type { Verifier } from "../../lib/ledger/verifier.ts";
 
 /** `items` in consecutive batches of `size`. */
 export function batchesOf<T>(items: readonly T[], size: number): T[][] {
@@ -28,11 +28,13 @@ export function checkAccepted(rs: readonly { kind: string }[]): void {
 export async function ingestPipelined(
   ledger: Ledger,
   batches: readonly Uint8Array[][],
-  pool: VerifyPool,
+  verifier: Pick<Verifier, "verify">,
 ): Promise<void> {
-  const inFlight = batches.slice(0, 2).map((b) => ledger.prepareTxs(b, pool));
+  // Sync replies: asked for, so the Verifier sends them to its workers.
+  const hint = { requested: true };
+  const inFlight = batches.slice(0, 2).map((b) => ledger.prepareTxs(b, verifier, hint));
   for (let k = 0; k < batches.length; k++) {
     checkAccepted(ledger.commitTxs(await inFlight.shift()!));
-    if (k + 2 < batches.length) inFlight.push(ledger.prepareTxs(batches[k + 2], pool));
+    if (k + 2 < batches.length) inFlight.push(ledger.prepareTxs(batches[k + 2], verifier, hint));
   }
 }

@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection
   net: () => import("./net_bench.ts"),
   lan: () => import("./lan_bench.ts"),
   scale: () => import("./scale_bench.ts"),
+  wallet: () => import("./wallet_bench.ts"),
 };
 
 async function main(): Promise<void> {

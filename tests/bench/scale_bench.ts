@@ -129,19 +129,8 @@ async function cpuMs(pid: number): Promise<number> {
 }
 
 async function pCounters(n: NsNode): Promise<{ read: number; drops: number }> {
-  const from = n.lines.length;
-  const m = await n.ask("p", /^Datagrams: (\d+) in/, 30_000);
-  let drops = 0;
-  for (let i = 0; i < 40; i++) {
-    const line = n.lines.slice(from).find((l) => /^Kernel drops: \d+/.test(l));
-    if (line) {
-      drops = Number(line.match(/^Kernel drops: (\d+)/)![1]);
-      break;
-    }
-    if (n.lines.slice(from).some((l) => /^Sync:/.test(l))) break; // an older node: no line
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { read: Number(m[1]), drops };
+  const m = await n.ask("p", /^Datagrams: (\d+) in.*?(?:kernel drops (\d+))?$/, 30_000);
+  return { read: Number(m[1]), drops: Number(m[2] ?? 0) };
 }
 
 async function spendable(n: NsNode): Promise<bigint> {

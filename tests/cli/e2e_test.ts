@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { DatabaseSync } from "node:sqlite";
-import { NodeProc, runMain } from "../helpers/proc.ts";
+import { BALANCE_LINE, NodeProc, runMain } from "../helpers/proc.ts";
 import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 
 const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
@@ -113,7 +113,7 @@ Deno.test("two nodes on loopback: a payment changes both balances; bad input; ex
     a = await NodeProc.startMain(["--data", dirA, ...common, "--miners", "1"]);
     b = await NodeProc.startMain(["--data", dirB, ...common, "--miners", "0"]);
     const addrB = (await b.waitFor(/^Address: (C\w+)$/))[1];
-    const info = await a.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
+    const info = await a.ask("i", BALANCE_LINE);
     assertEquals(BigInt(info[1]), SUPPLY);
 
     // Bad input gets its message and changes nothing.
@@ -124,7 +124,7 @@ Deno.test("two nodes on loopback: a payment changes both balances; bad input; ex
     await a.ask(`t ${addrB} 12.5`, /Invalid amount "12.5"/);
     await a.ask(`t ${addrB} ${SUPPLY + 1n}`, /Insufficient funds/);
     await a.ask(`t ${addrB}`, /Usage: t ADDRESS AMOUNT/);
-    await a.ask("x", /Unknown command "x"/);
+    await a.ask("zz", /Unknown command "zz"/);
 
     // The prompted form: t, then the address, then the amount, one per line.
     const from = a.lines.length;
@@ -132,13 +132,19 @@ Deno.test("two nodes on loopback: a payment changes both balances; bad input; ex
     await a.send(addrB);
     await a.send("1234");
     const txid = (await a.waitFor(/^txid ([0-9a-f]{64})/, 15_000, from))[1];
-    await a.waitFor(new RegExp(`Payment ${txid.slice(0, 16)} confirmed`), 30_000);
-    await b.waitFor(/Payment received: \+1234/, 15_000);
-    await b.waitFor(new RegExp(`Transaction ${txid.slice(0, 16)} confirmed \\(\\+1234\\)`), 30_000);
-    const infoB = await b.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
-    assertEquals(infoB.slice(1, 3), ["1234", "0"]);
-    const infoA = await a.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
-    assertEquals(BigInt(infoA[1]) + BigInt(infoA[2]), SUPPLY - 1234n);
+    const short = txid.slice(0, 16);
+    await a.waitFor(
+      new RegExp(`^Your payment of 1234 to ${addrB} confirmed \\(${short}\\)$`),
+      30_000,
+    );
+    await b.waitFor(new RegExp(`^Payment received: \\+1234 from C\\w+ in ${short} \\(pending\\)$`));
+    await b.waitFor(new RegExp(`^Payment of 1234 from C\\w+ confirmed \\(${short}\\)$`), 30_000);
+    const infoB = await b.ask("i", BALANCE_LINE);
+    assertEquals(infoB.slice(1, 5), ["1234", "1234", "0", "0"]);
+    // Paying never makes your own money look pending: the change is spendable.
+    const infoA = await a.ask("i", BALANCE_LINE);
+    assertEquals(BigInt(infoA[1]), SUPPLY - 1234n);
+    assertEquals(infoA[4], "0");
     await b.ask("l", /confirmed/);
     await a.ask("m", /^Found:\s+\d+ confirmations/);
     await b.ask("p", /^Peers \(1\):/);

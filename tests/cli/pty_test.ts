@@ -7,6 +7,8 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { MAIN, NodeProc, runMain, startFlags } from "../helpers/proc.ts";
 import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
+import { testKeys } from "../helpers/fixtures.ts";
+import { addressFromPublicKey } from "../../lib/core/address.ts";
 
 const DEMO_WALLET = new URL("../../genesis/demo_wallet.json", import.meta.url).pathname;
 const PROMPT = "crackcoin> ";
@@ -224,7 +226,7 @@ Deno.test({
       await pty.type("ix");
       await pty.waitForPrompt("ix");
       await pty.keys("BSpace", "Enter");
-      const lines = await pty.waitForLine(/^Balance:\s+0 confirmed, 0 pending$/);
+      const lines = await pty.waitForLine(/^Balance:\s+0 spendable /);
       assert(lines.includes(`${PROMPT}i`), lines.join("\n"));
 
       // Insert at Home, delete at End: "x" becomes "mx", then "m".
@@ -342,7 +344,7 @@ Deno.test({
 
       const txid = (await payer.ask(`t ${address} 777`, /^txid ([0-9a-f]{64})/))[1];
       const payment = new RegExp(
-        `^Payment received: \\+777 in ${txid.slice(0, 16)} \\(pending\\)$`,
+        `^Payment received: \\+777 from C\\w+ in ${txid.slice(0, 16)} \\(pending\\)$`,
       );
       const lines = await pty.waitForLine(payment);
       const at = lines.findIndex((l) => payment.test(l));
@@ -353,7 +355,9 @@ Deno.test({
       assertEquals(await pty.cursor(), { x: PROMPT.length + 1, y: promptAt });
 
       // The payer mines, so the confirmation follows, redrawn the same way.
-      const confirmed = new RegExp(`^Transaction ${txid.slice(0, 16)} confirmed \\(\\+777\\)$`);
+      const confirmed = new RegExp(
+        `^Payment of 777 from C\\w+ confirmed \\(${txid.slice(0, 16)}\\)$`,
+      );
       const after = await pty.waitForLine(confirmed, 30_000);
       const last = after.findLastIndex((l) => l !== "");
       assert(after.findIndex((l) => confirmed.test(l)) < last, after.join("\n"));
@@ -385,6 +389,69 @@ Deno.test({
       payer = undefined;
     } finally {
       if (payer) await payer.kill("SIGKILL");
+      await pty.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "main.ts on a terminal: t asks to confirm; Ctrl-C cancels the question only; self-pay warns",
+  ignore: SKIP !== null,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "crackcoin-pty-" });
+    const pty = new Pty(dir);
+    try {
+      const imp = await runMain(["wallet", "--data", `${dir}/node`, "--import", DEMO_WALLET]);
+      assertEquals(imp.code, 0, imp.stderr);
+      const own = imp.stdout.trim().split(/\s+/).at(-1)!;
+      const other = addressFromPublicKey(testKeys(7).publicKey);
+      await pty.start(await nodeCommand(dir, freeUdpPort(), false));
+      await pty.waitForPrompt();
+
+      // Ctrl-C at the confirmation cancels the payment; the node keeps running.
+      await pty.type(`t ${other} 5`);
+      await pty.keys("Enter");
+      await pty.waitForLine(new RegExp(`^Send 5 to ${other}\\? \\[y/N\\]`));
+      await pty.keys("C-c");
+      await pty.waitForLine(/^Cancelled; nothing was sent\.$/);
+      await pty.waitForPrompt();
+      assert(await pty.alive());
+
+      // Ctrl-C at the address question of the prompted form, too.
+      await pty.keys("t", "Enter");
+      await pty.waitForLine(/^Send to address:/);
+      await pty.keys("C-c");
+      await pty.waitFor(
+        "two cancellations",
+        (ls) => ls.filter((l) => l === "Cancelled; nothing was sent.").length === 2,
+      );
+      await pty.waitForPrompt();
+
+      // Anything but y is a no; y sends.
+      await pty.type(`t ${other} 5`);
+      await pty.keys("Enter");
+      await pty.waitForLine(new RegExp(`^Send 5 to ${other}\\? \\[y/N\\]`));
+      await pty.keys("y", "Enter");
+      await pty.waitForLine(new RegExp(`^Sent 5 to ${other}$`));
+      await pty.waitForPrompt();
+
+      // Paying yourself: a warning, and the question says so.
+      await pty.type(`t ${own} 3`);
+      await pty.keys("Enter");
+      await pty.waitForLine(/^Warning: that is your own address/);
+      await pty.waitForLine(new RegExp(`^Send 3 to ${own} \\(yourself\\)\\? \\[y/N\\]`));
+      await pty.keys("n", "Enter");
+      await pty.waitFor(
+        "three cancellations",
+        (ls) => ls.filter((l) => l === "Cancelled; nothing was sent.").length === 3,
+      );
+      await pty.waitForPrompt();
+      await pty.keys("q", "Enter");
+      await pty.waitForEnd();
+      await assertCleanExit(dir);
+    } finally {
       await pty.kill();
       await Deno.remove(dir, { recursive: true });
     }

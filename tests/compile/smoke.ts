@@ -7,6 +7,7 @@
  * 2. A node started with `--miners 0` on a fresh data directory, loopback broadcast and a free
  *    port answers `i` and `q` fed through a pipe, exits 0, and prints the wallet's address
  *    (read back with `wallet --data DIR`). Starting reads the embedded sql/ and genesis.
+ *    Its `i` names the signature-verification backend (libsecp256k1 or node:crypto).
  * 3. Optionally, a node with `--miners 1` runs for a few seconds, answers `m` and `q`, exits 0
  *    and logs no miner or worker error: starting the worker needs its embedded script.
  *
@@ -51,6 +52,8 @@ export interface SmokeOptions {
   readonly cwd?: string;
   /** Where progress lines go. */
   readonly log?: (line: string) => void;
+  /** The verification backend `i` must name; default: either, and the log says which. */
+  readonly expectBackend?: "libsecp256k1" | "node:crypto";
 }
 
 /** What one run of the program gave. */
@@ -246,6 +249,17 @@ export async function runSmokeTest(
 
   const idle = await runNode(command, 0, ["i\nq\n"], 0, cwd);
   log(`--miners 0 with "i" and "q" through a pipe: exit 0, address ${idle.address}`);
+  const backend = idle.run.stdout.match(/^Verify:\s+(libsecp256k1|node:crypto)$/m)?.[1];
+  if (backend === undefined) {
+    throw new SmokeError(`"i" names no verification backend` + showOutput(idle.run));
+  }
+  if (options.expectBackend && backend !== options.expectBackend) {
+    throw new SmokeError(
+      `"i" says the node verifies with ${backend}, expected ${options.expectBackend}` +
+        showOutput(idle.run),
+    );
+  }
+  log(`signature verification: ${backend}`);
 
   if (options.mining ?? true) {
     const busy = await runNode(command, 1, ["i\n", "m\nq\n"], MINING_RUN_MS, cwd);

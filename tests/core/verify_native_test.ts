@@ -1,26 +1,24 @@
 /**
- * The native verifier (node:crypto) must give exactly noble's answer on every input, including
- * the ones an attacker chooses: high-S twins, corrupted signatures, messages and keys, and
- * out-of-range or wrongly sized values. Randomness is seeded so a failure reproduces.
+ * The project's verify path on both backends (node:crypto and libsecp256k1) must give exactly
+ * noble's answer on every input, including the ones an attacker chooses: high-S twins,
+ * corrupted signatures, messages and keys, and out-of-range or wrongly sized values. Randomness is seeded so a failure reproduces.
  */
 import assert from "node:assert/strict";
 import * as secp from "@noble/secp256k1";
 import { sha256 } from "../../lib/core/hash.ts";
 import { randomKeyPair } from "../../lib/core/keys.ts";
-import { initSigning, isLowS, signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
+import { initSigning, isLowS, signMessage } from "../../lib/core/sign.ts";
 import { verifyMessageNative } from "../../lib/core/verify_native.ts";
+import { verifyAll } from "../helpers/verify_backends.ts";
 import { bigIntToBytes, bytesToBigInt, flipS, N, P, seededBytes } from "./vectors.ts";
 
 initSigning();
 
 const ROUNDS = 500;
 
-/** Both verdicts; asserts they are equal and returns the common answer. */
+/** Every verifier's verdict; asserts they are equal and returns the common answer. */
 function agree(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, what: string): boolean {
-  const noble = verifyMessageNoble(sig, msg, pk);
-  const native = verifyMessageNative(sig, msg, pk);
-  assert.equal(native, noble, `${what}: native=${native} noble=${noble}`);
-  return noble;
+  return verifyAll(sig, msg, pk, what);
 }
 
 function flipBit(b: Uint8Array, bit: number): Uint8Array {
@@ -29,7 +27,7 @@ function flipBit(b: Uint8Array, bit: number): Uint8Array {
   return out;
 }
 
-Deno.test(`verifyMessageNative() equals verifyMessageNoble() on ${ROUNDS} random keys`, () => {
+Deno.test(`both backends equal verifyMessageNoble() on ${ROUNDS} random keys`, () => {
   const rand = seededBytes("crackcoin verify_native_test v1", sha256);
   const pick = (n: number) => new DataView(rand(4).buffer).getUint32(0) % n;
   const tally = { valid: 0, highS: 0, badSig: 0, badMsg: 0, badKey: 0, otherKey: 0 };
@@ -76,7 +74,7 @@ Deno.test(`verifyMessageNative() equals verifyMessageNoble() on ${ROUNDS} random
   });
 });
 
-Deno.test("verifyMessageNative() equals noble on out-of-range and malformed inputs", () => {
+Deno.test("both backends equal noble on out-of-range and malformed inputs", () => {
   const rand = seededBytes("crackcoin verify_native_test edge v1", sha256);
   const keys = randomKeyPair(rand);
   const msg = rand(32);

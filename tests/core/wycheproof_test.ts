@@ -1,6 +1,7 @@
 /**
  * ECDSA verification against Wycheproof's secp256k1/SHA-256 files (C2SP/wycheproof).
- * Each case is run through both verifiers, noble (reference) and node:crypto (fast path).
+ * Each case is run through every verifier: noble (reference), and the project's path on both
+ * backends, node:crypto and libsecp256k1 (tests/helpers/verify_backends.ts); all must agree.
  *
  * Our rule is low-S (docs/PROTOCOL.md §5). Plain ECDSA accepts both s and n − s, so a
  * Wycheproof case that is "valid" with s > n/2 is one we must reject; for each such case we
@@ -9,8 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { fromHex } from "../../lib/core/hash.ts";
-import { isLowS, verifyMessageNoble } from "../../lib/core/sign.ts";
-import { verifyMessageNative } from "../../lib/core/verify_native.ts";
+import { isLowS } from "../../lib/core/sign.ts";
+import { ADDON, HAS_PREBUILT, verifyAll } from "../helpers/verify_backends.ts";
 import { DerError, derToCompact, parseDerSignature } from "./der.ts";
 import { bytesToBigInt, compressWycheproofKey, flipS, readVectorJson } from "./vectors.ts";
 
@@ -41,13 +42,14 @@ interface Tally {
   unparsable: number;
 }
 
-/** Both verifiers, which must also agree with each other on every input. */
+/** Every verifier, which must also agree with each other on every input. */
 function verifyBoth(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, what: string): boolean {
-  const noble = verifyMessageNoble(sig, msg, pk);
-  const native = verifyMessageNative(sig, msg, pk);
-  assert.equal(native, noble, `${what}: native and noble disagree`);
-  return noble;
+  return verifyAll(sig, msg, pk, what);
 }
+
+Deno.test("the Wycheproof runs include libsecp256k1 wherever a prebuilt addon exists", () => {
+  assert.equal(ADDON !== null, HAS_PREBUILT);
+});
 
 /**
  * Run a Wycheproof file. `toCompact` returns null when the signature cannot be expressed as
@@ -119,7 +121,7 @@ function derOrNull(der: Uint8Array): Uint8Array | null {
   }
 }
 
-Deno.test("Wycheproof P1363: both verifiers match every verdict, high-S rejected", () => {
+Deno.test("Wycheproof P1363: every verifier matches every verdict, high-S rejected", () => {
   const t = runFile("ecdsa_secp256k1_sha256_p1363_test.json", compactOrNull, false);
   // Counts taken from the vector file itself (README and an independent Python pass).
   assert.deepEqual(t, { total: 252, valid: 167, invalid: 85, highS: 72, unparsable: 18 });

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { makeNetwork } from "../../genesis/make.ts";
 import { toHex } from "../../lib/core/hash.ts";
-import { NodeProc, runMain } from "../helpers/proc.ts";
+import { BALANCE_LINE as BALANCE, NodeProc, runMain } from "../helpers/proc.ts";
 import { freeUdpPort, LOOPBACK_BROADCAST } from "../helpers/net_fixtures.ts";
 
 Deno.test("a node of a new genesis network holds the supply, pays a peer, and the default network ignores it", async () => {
@@ -33,13 +33,16 @@ Deno.test("a node of a new genesis network holds the supply, pays a peer, and th
     await a.waitFor(new RegExp(`network ${toHex(made.genesis.network)}`));
     assertEquals((await a.waitFor(/^Address: (C\w+)$/))[1], made.address);
     const addrB = (await b.waitFor(/^Address: (C\w+)$/))[1];
-    const info = await a.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
-    assertEquals(info.slice(1, 3), ["5000000", "0"]);
+    const info = await a.ask("i", BALANCE);
+    assertEquals(info.slice(1, 5), ["5000000", "5000000", "0", "0"]);
 
     const txid = (await a.ask(`t ${addrB} 4321`, /^txid ([0-9a-f]{64})/))[1];
-    await b.waitFor(new RegExp(`Transaction ${txid.slice(0, 16)} confirmed \\(\\+4321\\)`), 30_000);
-    const infoB = await b.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending$/);
-    assertEquals(infoB.slice(1, 3), ["4321", "0"]);
+    await b.waitFor(
+      new RegExp(`^Payment of 4321 from ${made.address} confirmed \\(${txid.slice(0, 16)}\\)$`),
+      30_000,
+    );
+    const infoB = await b.ask("i", BALANCE);
+    assertEquals(infoB.slice(1, 5), ["4321", "4321", "0", "0"]);
 
     // C, of the default network, heard the datagrams and ignored them all.
     await c.ask("p", /other network/);

@@ -5,7 +5,7 @@
 import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import { NetNode } from "../../lib/net/node.ts";
 import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
-import type { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import type { Verifier } from "../../lib/ledger/verifier.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import type { Tx } from "../../lib/core/tx.ts";
 import { coinsOf, pay, T0, testKeys } from "./fixtures.ts";
@@ -39,7 +39,7 @@ export async function startNode(
     peers?: { hostname: string; port: number }[];
     ledger?: Ledger;
     syncOnStart?: boolean;
-    verifyPool?: VerifyPool;
+    verifier?: Pick<Verifier, "verify">;
   } = {},
 ): Promise<TestNode> {
   const ledger = opts.ledger ?? await openLedger(":memory:", {
@@ -48,7 +48,7 @@ export async function startNode(
     clock: () => T0 + 3_600_000,
   });
   const net = new NetNode({
-    ledger: netLedgerOf(ledger, opts.verifyPool),
+    ledger: netLedgerOf(ledger, opts.verifier),
     nodeId: crypto.getRandomValues(new Uint8Array(8)),
     port,
     bind: "0.0.0.0",

@@ -17,7 +17,18 @@ export async function startFlags(opts: { v8?: boolean } = {}): Promise<string[]>
   const config = await Deno.readTextFile(new URL("../../deno.json", import.meta.url));
   return startTaskFlags(config).flags.filter((w) =>
     w.startsWith("--allow-") || (opts.v8 !== false && w.startsWith("--v8-flags="))
-  );
+  ).map(fromRoot);
+}
+
+/**
+ * `deno task start` runs in the repository root, where the relative `--allow-ffi=node_modules/…`
+ * of the task names the libsecp256k1 addon's folder; a test's node may run elsewhere.
+ */
+function fromRoot(flag: string): string {
+  const m = flag.match(/^--allow-ffi=(?!\/)(.+)$/);
+  return m
+    ? `--allow-ffi=${decodeURIComponent(new URL(`../../${m[1]}`, import.meta.url).pathname)}`
+    : flag;
 }
 
 /** Result of a command. */
@@ -197,3 +208,10 @@ export async function collectLines(
   }
   if (buf) into.push(buf);
 }
+
+/**
+ * The balance line of the loop's `i`: spendable (confirmed + own change), confirmed, own
+ * change, incoming pending.
+ */
+export const BALANCE_LINE =
+  /^Balance:\s+(\d+) spendable \((\d+) confirmed, (\d+) own change\), (\d+) incoming pending$/;

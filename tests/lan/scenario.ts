@@ -252,9 +252,9 @@ async function pay(m: Member, to: string, amount: bigint): Promise<Sent> {
   }
 }
 
-/** Confirmed plus pending balance of the node's wallet, from `i`. */
+/** Spendable plus incoming pending balance of the node's wallet, from `i`. */
 async function spendable(m: Member): Promise<bigint> {
-  const r = await m.node.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending/);
+  const r = await m.node.ask("i", /^Balance:\s+(\d+) spendable .*, (\d+) incoming pending$/);
   return BigInt(r[1]) + BigInt(r[2]);
 }
 
@@ -318,7 +318,7 @@ class Watcher {
       const out = m.node.lines, err = m.node.errLines;
       for (let i = o; i < out.length; i++) {
         // Wallet events and payments; answers to the scenario's own polling are left out.
-        if (/^(Payment|Transaction|Sent|txid [0-9a-f]{64}|Listening|Stopped)/.test(out[i])) {
+        if (/^(Payment|Your payment|Sent|txid [0-9a-f]{64}|Listening|Stopped)/.test(out[i])) {
           console.log(`${m.label.padEnd(4)} | ${out[i]}`);
         }
       }

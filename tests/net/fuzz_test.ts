@@ -750,8 +750,8 @@ Deno.test({
       console.log(
         JSON.stringify({ syncedMs: Math.round(ms), syncSessions, syncAbandoned, syncCompleted }),
       );
-      assert(d.net.counters.syncAbandoned >= 8, "the silent sessions were abandoned");
-      // Each silent session costs about a second, not the four of a stalled one.
+      // The real peer answers a cookie, so it is synced from before the silent sources
+      // (lib/net/sync_queue.ts); each silent session would cost about a second anyway.
       assert(ms < 15_000, `took ${Math.round(ms)} ms`);
     } finally {
       await silent.close();

@@ -5,20 +5,30 @@ import { testKeys } from "../helpers/fixtures.ts";
 import { nonceForWork, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { freeUdpPort, paymentChain, startNode, waitFor } from "../helpers/net_fixtures.ts";
 import type { Ledger } from "../../lib/ledger/ledger.ts";
-import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import { openVerifier, type Verifier } from "../../lib/ledger/verifier.ts";
 
 const alice = testKeys(0);
 const genesis = testGenesis(alice);
 
-/** Counts the transactions that `ledger` hands to a VerifyPool (through prepareTxs). */
-function countPooled(ledger: Ledger): { txs: number } {
-  const counter = { txs: 0 };
-  const prepare = ledger.prepareTxs.bind(ledger);
-  ledger.prepareTxs = (...args: Parameters<Ledger["prepareTxs"]>) => {
-    counter.txs += args[0].length;
-    return prepare(...args);
+/**
+ * A node's Verifier (one worker), seen through a wrapper that counts the signatures its
+ * workers checked: the batches for which it answered with verdicts instead of null.
+ */
+async function countingVerifier(): Promise<{ verifier: Verifier; pooled: { checks: number } }> {
+  const inner = await openVerifier({ workers: 1 });
+  const pooled = { checks: 0 };
+  const verifier: Verifier = {
+    backend: inner.backend,
+    backendDetail: inner.backendDetail,
+    verifySignature: inner.verifySignature,
+    async verify(checks, hint) {
+      const r = await inner.verify(checks, hint);
+      if (r !== null) pooled.checks += checks.length;
+      return r;
+    },
+    close: () => inner.close(),
   };
-  return counter;
+  return { verifier, pooled };
 }
 
 function snapshot(l: Ledger) {
@@ -58,12 +68,12 @@ Deno.test("a payment made on node A reaches B and C with its confirmation", asyn
 for (const withPool of [false, true]) {
   Deno.test(
     `a fresh node D syncs 2,000 transactions from A and ends identical${
-      withPool ? " (signatures verified by a VerifyPool)" : ""
+      withPool ? " (signatures verified by a Verifier's worker)" : ""
     }`,
     async () => {
       const port = freeUdpPort();
       const a = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
-      const pool = withPool ? new VerifyPool(1) : undefined;
+      const counting = withPool ? await countingVerifier() : undefined;
       let d;
       try {
         const chain = paymentChain(genesis, alice, 2000);
@@ -72,8 +82,10 @@ for (const withPool of [false, true]) {
         for (const t of chain.filter((_, i) => i % 3 === 0)) {
           a.ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
         }
-        d = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifyPool: pool });
-        const pooled = countPooled(d.ledger);
+        d = await startNode(genesis, port, {
+          summaryIntervalMs: 60_000,
+          verifier: counting?.verifier,
+        });
         const ms = await waitFor(
           () =>
             d!.ledger.count === a.ledger.count &&
@@ -82,38 +94,37 @@ for (const withPool of [false, true]) {
           "sync",
         );
         console.log(
-          `synced 2,000 txs in ${Math.round(ms)} ms${withPool ? " with a VerifyPool" : ""}`,
+          `synced 2,000 txs in ${Math.round(ms)} ms${withPool ? " with a Verifier" : ""}`,
         );
         assertEquals(snapshot(d.ledger), snapshot(a.ledger));
         assertEquals(d.ledger.supply().ok, true);
-        if (withPool) assert(pooled.txs > 0, "sync replies are checked by the pool");
+        if (counting) assert(counting.pooled.checks > 0, "sync replies are checked by the worker");
       } finally {
         await a.stop();
         await d?.stop();
-        pool?.close();
+        counting?.verifier.close();
       }
     },
   );
 }
 
-Deno.test("relayed transactions are checked on the node's thread, not by its pool", async () => {
+Deno.test("relayed transactions are checked on the node's thread, not by its verify worker", async () => {
   const port = freeUdpPort();
-  const pool = new VerifyPool(1);
+  const { verifier, pooled } = await countingVerifier();
   const a = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
-  const b = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifyPool: pool });
+  const b = await startNode(genesis, port, { summaryIntervalMs: 60_000, verifier });
   try {
-    const pooled = countPooled(b.ledger);
     const chain = paymentChain(genesis, alice, 5);
     for (const t of chain) {
       assertEquals(a.ledger.addTx(t).kind, "accepted");
       a.net.announceTx(t);
     }
     await waitFor(() => b.ledger.count === a.ledger.count, 5000, "the payments on B");
-    assertEquals(pooled.txs, 0);
+    assertEquals(pooled.checks, 0);
   } finally {
     await a.stop();
     await b.stop();
-    pool.close();
+    verifier.close();
   }
 });
 

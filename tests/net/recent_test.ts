@@ -41,7 +41,7 @@ Deno.test("a session from a recent anchor pages only the peer's inventory after 
     const anchor = txid(chain[chain.length - 30]);
     const local = (t: Uint8Array) => held.has(toHex(t)) ? 255 : undefined; // all the work
     const run = (from?: Uint8Array) => {
-      const s = new SyncSession("peer", local, 0, from);
+      const s = new SyncSession("peer", local, 0, { from });
       let pages = 0;
       let actions = s.tick(0);
       for (let i = 0; i < 20; i++) {

@@ -22,7 +22,6 @@ import {
   DifferenceTracker,
   FALLBACK_INTERVALS,
 } from "../../lib/net/difference.ts";
-import { dropsOnPorts } from "../../lib/net/transport.ts";
 
 // A fixed sequence of "random" numbers, so delays are known.
 function seq(...xs: number[]): () => number {
@@ -233,20 +232,6 @@ Deno.test("DifferenceTracker: the fallback syncs once per FALLBACK_INTERVALS wit
   assertEquals(t.tick(mine, age + 200), [], "at most once per fallback period");
   assertEquals(t.tick(mine, 2 * age + 100), ["B"]);
   assertEquals(t.size, 0);
-});
-
-Deno.test("dropsOnPorts reads the drops column of /proc/net/udp for our ports", () => {
-  const table = [
-    "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops            ",
-    "  864: 0100007F:7A69 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236400 2 000000000cf680d5 17        ",
-    " 2111: 00000000:7A69 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236398 2 0000000028b389c3 3        ",
-    " 2112: 00000000:92F8 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 236399 2 0000000028b389c3 100        ",
-    "garbage",
-  ].join("\n");
-  assertEquals(dropsOnPorts(table, new Set([31337])), 20);
-  assertEquals(dropsOnPorts(table, new Set([31337, 0x92f8])), 120);
-  assertEquals(dropsOnPorts(table, new Set([1])), 0);
-  assertEquals(dropsOnPorts("no header", new Set([31337])), 0);
 });
 
 Deno.test("Suppressor: items offered with one due time go out together, in order", () => {

@@ -1,0 +1,138 @@
+/**
+ * The one way the node verifies signatures: a {@linkcode Verifier} holds the backend chosen at
+ * start (libsecp256k1 or node:crypto, verify/backend.ts) and a worker pool, and decides by
+ * itself where a batch is checked. Callers (the ledger's `prepareTxs`, hence net) hand it every
+ * batch and never choose.
+ *
+ * Where a batch goes:
+ * - to the workers when it is big (the signatures of at least {@linkcode POOL_MIN_TXS}
+ *   transactions) or when the caller says its transactions were requested (a sync reply split
+ *   across datagrams makes small batches that are still bulk work): the checks then overlap
+ *   with the ledger storing the batch before;
+ * - to the calling thread otherwise, lazily: `verify` resolves to null and each signature is
+ *   checked with `verifySignature` only when the ledger's rules get to it, so a duplicate or
+ *   an orphan costs no verification. Measured over a flood of 10^6 hostile datagrams
+ *   (docs/BENCHMARKS.md "Network"): with every batch sent to the pool the node spent 122 µs
+ *   of CPU per datagram instead of 40, its worker isolate (about 20 MiB resident) was started
+ *   by the flood, and its RSS grew by 31 MiB instead of 13.
+ * - to the calling thread too when the workers fail (a worker that cannot start): the batch is
+ *   then checked late, never lost.
+ * @module
+ */
+import type { VerifyFn } from "../core/validate.ts";
+import {
+  selectVerifyBackend,
+  type VerifyBackend,
+  type VerifyBackendName,
+} from "../verify/backend.ts";
+import { type SignatureCheck, VerifyPool } from "./verify_pool.ts";
+
+export type { SignatureCheck } from "./verify_pool.ts";
+
+/**
+ * Batches from fewer transactions than this are checked on the calling thread: half a sync
+ * batch (SYNC_BATCH = 160), below which a worker round trip per datagram costs more than
+ * checking it in place. Counted in transactions, not signatures, so that a few many-input
+ * transactions (an attacker's orphans, say) do not make a batch eager: on the calling thread
+ * an orphan's signatures are never checked until its parents arrive.
+ */
+export const POOL_MIN_TXS = 80;
+
+/** What the caller knows about a batch. */
+export interface BatchHint {
+  /** The transactions were asked for (a sync reply): bulk work, whatever the batch size. */
+  readonly requested?: boolean;
+}
+
+/** Signature verification for the ledger. */
+export interface Verifier {
+  /** The backend, chosen once at start. */
+  readonly backend: VerifyBackendName;
+  /** Why this backend (the addon's file, or why libsecp256k1 could not load). */
+  readonly backendDetail: string;
+  /** Checks one signature on the calling thread: the project's checks, then the backend. */
+  readonly verifySignature: VerifyFn;
+  /**
+   * Checks a batch: one verdict per check, in order, or null when the verifier chose the
+   * calling thread; the caller then checks each signature with `verifySignature` when it
+   * needs the answer.
+   */
+  verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null>;
+  /** Ends the workers. Later batches go to the calling thread. */
+  close(): void;
+}
+
+/** Options of {@linkcode openVerifier}. */
+export interface VerifierOptions {
+  /** Worker threads for big batches; 0 checks everything on the calling thread. */
+  readonly workers: number;
+  /** The backend; default: {@linkcode selectVerifyBackend}'s choice. */
+  readonly backend?: VerifyBackend;
+  /** Reports a worker failure (the batch is then checked on the calling thread). */
+  readonly onWorkerError?: (error: unknown) => void;
+}
+
+/**
+ * Chooses the backend (unless given) and makes a verifier with `workers` workers, which start
+ * on the first batch that goes to them.
+ *
+ * @example
+ * ```ts
+ * import { openVerifier } from "./verifier.ts";
+ * const verifier = await openVerifier({ workers: 0 });
+ * console.log(`signatures are verified with ${verifier.backend}`);
+ * verifier.close();
+ * ```
+ */
+export async function openVerifier(opts: VerifierOptions): Promise<Verifier> {
+  if (!Number.isInteger(opts.workers) || opts.workers < 0) {
+    throw new RangeError(`"verify workers" expected a non-negative integer, got ${opts.workers}`);
+  }
+  const backend = opts.backend ?? await selectVerifyBackend();
+  return new PooledVerifier(backend, opts.workers, opts.onWorkerError);
+}
+
+/**
+ * How many transactions a batch of checks comes from: the inputs of one transaction sign one
+ * sighash message, and `Ledger.prepareTxs` passes that one array for all of them.
+ */
+function transactionsIn(checks: readonly SignatureCheck[]): number {
+  let n = 0;
+  for (let i = 0; i < checks.length; i++) {
+    if (i === 0 || checks[i].message !== checks[i - 1].message) n++;
+  }
+  return n;
+}
+
+class PooledVerifier implements Verifier {
+  readonly backend: VerifyBackendName;
+  readonly backendDetail: string;
+  readonly verifySignature: VerifyFn;
+  #pool: VerifyPool | null;
+  readonly #onWorkerError?: (error: unknown) => void;
+
+  constructor(backend: VerifyBackend, workers: number, onWorkerError?: (e: unknown) => void) {
+    this.backend = backend.name;
+    this.backendDetail = backend.detail;
+    this.verifySignature = backend.verify;
+    this.#pool = workers > 0 ? new VerifyPool(workers, backend.name) : null;
+    this.#onWorkerError = onWorkerError;
+  }
+
+  async verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null> {
+    const pool = this.#pool;
+    if (pool === null || checks.length === 0) return null;
+    if (hint?.requested !== true && transactionsIn(checks) < POOL_MIN_TXS) return null;
+    try {
+      return await pool.verify(checks);
+    } catch (e) {
+      if (this.#pool !== null) this.#onWorkerError?.(e);
+      return null;
+    }
+  }
+
+  close(): void {
+    this.#pool?.close();
+    this.#pool = null;
+  }
+}

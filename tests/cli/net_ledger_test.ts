@@ -1,0 +1,75 @@
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { encodedTxFromTx, txid } from "../../lib/core/tx.ts";
+import { isConfEvent, isTxEvent } from "../../lib/ledger/events.ts";
+import { openLedger } from "../../lib/ledger/ledger.ts";
+import { type BatchHint, openVerifier } from "../../lib/ledger/verifier.ts";
+import type { SignatureCheck } from "../../lib/ledger/verify_pool.ts";
+import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
+import { T0, testKeys } from "../helpers/fixtures.ts";
+import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { paymentChain } from "../helpers/net_fixtures.ts";
+
+const alice = testKeys(0);
+const genesis = testGenesis(alice);
+const open = () =>
+  openLedger(":memory:", {
+    genesis,
+    confirmWork: TEST_CONFIRM_WORK,
+    clock: () => T0 + 3_600_000,
+  });
+
+Deno.test("NetLedger.storeTxs() commits after `after` and returns that commit's events only", async () => {
+  const ledger = await open();
+  const net = netLedgerOf(ledger);
+  try {
+    const [t1, t2, t3] = paymentChain(genesis, alice, 3);
+    let release!: () => void;
+    const after = new Promise<void>((r) => release = r);
+    const stored = net.storeTxs([encodedTxFromTx(t3), encodedTxFromTx(t2)], {
+      after,
+      solicited: false,
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(ledger.count, 1, "nothing is stored before `after` settles");
+    ledger.addTx(t1); // a commit of someone else's meanwhile
+    release();
+    const events = (await stored).filter(isTxEvent);
+    // t3 waits for t2 (orphan), t2 is accepted and lets t3 in: t1's events are not included.
+    assertEquals(
+      events.map((e) => [e.kind, e.txid, e.adopted]),
+      [
+        ["orphan", encodedTxFromTx(t3).id, false],
+        ["accepted", encodedTxFromTx(t2).id, false],
+        ["accepted", encodedTxFromTx(t3).id, true],
+      ],
+    );
+    const id = txid(t1);
+    const confs = net.storeConfirmations([{ txid: id, nonce: nonceForWork(id, 9) }]);
+    assertEquals(confs.filter(isConfEvent).map((e) => e.kind), ["improved"]);
+  } finally {
+    ledger.close();
+  }
+});
+
+Deno.test("NetLedger.storeTxs() hands every batch to the verifier, saying which were asked for", async () => {
+  const ledger = await open();
+  const real = await openVerifier({ workers: 1 });
+  const hints: (BatchHint | undefined)[] = [];
+  const verifier = {
+    verify: (checks: readonly SignatureCheck[], hint?: BatchHint) => {
+      hints.push(hint);
+      return real.verify(checks, hint);
+    },
+  };
+  const net = netLedgerOf(ledger, verifier);
+  try {
+    const [t1, t2] = paymentChain(genesis, alice, 2).map(encodedTxFromTx);
+    const a = await net.storeTxs([t1], { after: Promise.resolve(), solicited: false });
+    const b = await net.storeTxs([t2], { after: Promise.resolve(), solicited: true });
+    assertEquals(hints.map((h) => h?.requested ?? false), [false, true]);
+    assert([...a, ...b].filter(isTxEvent).every((e) => e.kind === "accepted"));
+  } finally {
+    real.close();
+    ledger.close();
+  }
+});

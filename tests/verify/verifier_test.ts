@@ -1,0 +1,137 @@
+/**
+ * The Verifier (lib/ledger/verifier.ts) decides by itself where a batch is checked: small
+ * unrequested batches stay on the calling thread (null: checked lazily), big or requested ones
+ * go to a real worker, which uses the same backend and gives the same verdicts. The ledger's
+ * two-stage ingest gives addTxs's results either way.
+ */
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { sha256 } from "../../lib/core/hash.ts";
+import { encodeTx, type Tx } from "../../lib/core/tx.ts";
+import { randomKeyPair } from "../../lib/core/keys.ts";
+import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
+import { openLedger } from "../../lib/ledger/ledger.ts";
+import {
+  openVerifier,
+  POOL_MIN_TXS,
+  type SignatureCheck,
+  type Verifier,
+} from "../../lib/ledger/verifier.ts";
+import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
+import { NODE_CRYPTO_BACKEND, selectVerifyBackend } from "../../lib/verify/backend.ts";
+import { seededBytes } from "../core/vectors.ts";
+import { coinsOf, pay, testKeys } from "../helpers/fixtures.ts";
+import { testGenesis } from "../helpers/ledger_fixtures.ts";
+import { HAS_PREBUILT } from "../helpers/verify_backends.ts";
+
+const rand = seededBytes("crackcoin verifier_test v1", sha256);
+
+/** `n` checks, every third one corrupted (a flipped signature bit). */
+function checks(n: number): SignatureCheck[] {
+  return Array.from({ length: n }, (_, i) => {
+    const keys = randomKeyPair(rand);
+    const message = rand(32);
+    const signature = signMessage(message, keys.secretKey);
+    if (i % 3 === 2) signature[10] ^= 0x40;
+    return { signature, message, publicKey: keys.publicKey };
+  });
+}
+
+/** Runs `fn` with a fresh verifier of `workers` workers, closed afterwards. */
+async function withVerifier(workers: number, fn: (v: Verifier) => Promise<void>): Promise<void> {
+  const v = await openVerifier({ workers });
+  try {
+    await fn(v);
+  } finally {
+    v.close();
+  }
+}
+
+Deno.test("openVerifier() chooses the backend once and checks single signatures with it", async () => {
+  await withVerifier(0, async (v) => {
+    assertEquals(v.backend, HAS_PREBUILT ? "libsecp256k1" : "node:crypto");
+    for (const c of checks(9)) {
+      assertEquals(
+        v.verifySignature(c.signature, c.message, c.publicKey),
+        verifyMessageNoble(c.signature, c.message, c.publicKey),
+      );
+    }
+    // No workers: every batch is left to the calling thread.
+    assertEquals(await v.verify(checks(POOL_MIN_TXS * 2), { requested: true }), null);
+  });
+});
+
+Deno.test("openVerifier() rejects a negative worker count", async () => {
+  let err: unknown;
+  await openVerifier({ workers: -1 }).catch((e) => err = e);
+  assert(err instanceof RangeError, String(err));
+});
+
+Deno.test("a Verifier keeps small batches on the calling thread and sends big or requested ones to its worker", async () => {
+  await withVerifier(1, async (v) => {
+    const small = checks(POOL_MIN_TXS - 1);
+    assertEquals(await v.verify(small), null);
+    const expected = (cs: SignatureCheck[]) =>
+      cs.map((c) => verifyMessageNoble(c.signature, c.message, c.publicKey));
+    const requested = await v.verify(small, { requested: true });
+    assertEquals(requested, expected(small));
+    const big = checks(POOL_MIN_TXS);
+    assertEquals(await v.verify(big), expected(big));
+    // Many signatures from few transactions (one sighash message each) stay on this thread.
+    const few = checks(5).flatMap((c) => Array.from({ length: 40 }, () => ({ ...c })));
+    assertEquals(few.length, 200);
+    assertEquals(await v.verify(few), null);
+    assertEquals(await v.verify([]), null);
+    v.close();
+    assertEquals(await v.verify(big), null, "a closed verifier leaves batches to the caller");
+  });
+});
+
+Deno.test("VerifyPool workers use the backend they are given and agree with noble", async () => {
+  const cs = checks(40);
+  const expected = cs.map((c) => verifyMessageNoble(c.signature, c.message, c.publicKey));
+  for (const backend of [(await selectVerifyBackend()).name, NODE_CRYPTO_BACKEND.name]) {
+    const pool = new VerifyPool(2, backend);
+    try {
+      assertEquals(pool.backend, backend);
+      assertEquals(pool.reportedBackend, null);
+      assertEquals(await pool.verify(cs), expected, backend);
+      assertEquals(pool.reportedBackend, backend, "the workers loaded another backend");
+    } finally {
+      pool.close();
+    }
+  }
+});
+
+Deno.test("Ledger.prepareTxs() with a Verifier gives addTxs()'s results, on either thread", async () => {
+  const alice = testKeys(0), bob = testKeys(1), carol = testKeys(2);
+  const genesis = testGenesis(alice);
+  const g = coinsOf(genesis.tx, [alice])[0];
+  const t1 = pay([g], [{ to: bob, amount: 300n }]);
+  const t2 = pay([coinsOf(t1, [bob])[0]], [{ to: carol, amount: 100n }]);
+  const forged: Tx = {
+    ...t2,
+    outputs: [{ ...t2.outputs[0], amount: 101n }, { ...t2.outputs[1], amount: 199n }],
+  };
+  const batch = [encodeTx(t1), encodeTx(forged), t2, new Uint8Array([7]), t1];
+  const open = () => openLedger(":memory:", { genesis });
+  const reference = await open();
+  const expected = reference.addTxs(batch);
+  reference.close();
+  assertEquals(expected.map((r) => r.kind), [
+    "accepted",
+    "rejected",
+    "accepted",
+    "rejected",
+    "duplicate",
+  ]);
+  await withVerifier(1, async (v) => {
+    for (const hint of [undefined, { requested: true }]) {
+      const ledger = await open();
+      try {
+        assertEquals(ledger.commitTxs(await ledger.prepareTxs(batch, v, hint)), expected);
+      } finally {
+        ledger.close();
+      }
+    }
+  });
+});
