@@ -3,6 +3,7 @@
  * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
  * @module
  */
+import { type WeightJson, weightJson } from "../core/weight.ts";
 import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -29,8 +30,8 @@ export interface ExportJson {
      * included, so a third party can check every txid and signature from the export alone.
      */
     raw: string;
-    /** The nonce of the best confirmation held (u64 as a decimal string), or null. */
-    nonce: string | null;
+    /** Cumulative weight (protocol v2): log2 of hashes, exact hashes, and whether exact. */
+    weight: WeightJson;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -56,6 +57,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         txid: r.txid,
         status: r.status,
         work: r.work,
+        weight: weightJson(r.weight, r.weightExact),
         timestamp: r.tx.timestamp,
         inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
         outputs: r.tx.outputs.map((o) => {
@@ -65,7 +67,6 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         }),
         ...(mine ? { wallet: mine } : {}),
         raw: toHex(r.raw),
-        nonce: r.nonce === null ? null : r.nonce.toString(),
       });
     }
     const balances: Record<string, string> = {};

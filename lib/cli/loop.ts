@@ -197,6 +197,9 @@ export class CommandLoop {
         m.workers === 0 ? "off" : `${fmtRate(m.totalHashRate)} on ${m.workers} workers`
       }, ${m.found} confirmations found`,
     );
+    o.line(
+      `LAN rate: ${fmtRate(n.ledger.recentHashRate())} (weight of the last minute's confirmations)`,
+    );
     o.line(`Verify:   ${n.verifier.backend}`);
     o.line(`Network:  ${toHex(n.ledger.network)}`);
     // Two nodes with the same summary hold the same transactions with the same work (§10).
@@ -286,11 +289,13 @@ export class CommandLoop {
     o.line(
       `Target:   ${
         m.target
-          ? `${m.target.txid.slice(0, 16)} for ${m.target.goalBits} bits`
-          : "idle (all at the cap)"
+          ? `${
+            m.target.txid.slice(0, 16)
+          } at ${m.target.goalBits} bits, approving ${m.target.refs} tips`
+          : "idle (nothing to mine)"
       }`,
     );
-    o.line(`Cap:      ${this.#node.options.mineCap} bits per transaction`);
+    o.line(`Cap:      ${this.#node.options.mineCap} bits per confirmation (weight is not capped)`);
     o.line(`Found:    ${m.found} confirmations, ${m.totalHashes} hashes`);
   }
 
@@ -328,7 +333,7 @@ export class CommandLoop {
     );
     o.line(
       `Suppression: ${c.relaySuppressed} relays, ${c.summariesSuppressed} summaries; ` +
-        `${c.confHeld} confirmations held; ${c.syncRecent} syncs from a recent anchor`,
+        `${c.syncRecent} syncs from a recent anchor`,
     );
     o.line(
       `Sync: ${c.syncRequested} requested, ${c.syncSessions} sessions, ` +

@@ -49,10 +49,13 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">)
     storeConfirmations: (confs, source) => collect(() => ledger.addConfirmations(confs, source)),
     summary: () => ledger.summary(),
     inventory: (after, limit) => ledger.inventory(after, limit),
-    getRaw: (txid) => ledger.getRaw(txid),
-    hasTx: (txid) => ledger.hasTx(txid),
+    getItem: (id) => ledger.getItem(id),
+    hasTx: (id) => ledger.hasItem(id),
     workOf: (txid) => ledger.workOf(txid),
-    expireOrphans: (now) => ledger.orphans.expire(now),
+    expireOrphans: (now) => {
+      ledger.orphans.expire(now);
+      ledger.waitingConfs.expire(now);
+    },
     announce: (txid, now) => ledger.orphans.announce(txid, now),
   };
 }

@@ -28,8 +28,6 @@ export interface NetCounters {
   relayed: number;
   /** Relays dropped because enough copies were heard during their delay (suppression). */
   relaySuppressed: number;
-  /** Our confirmations held back by the confirmation policy (lib/net/conf_policy.ts). */
-  confHeld: number;
   /** Summaries of ours skipped because enough equal ones were heard (suppression). */
   summariesSuppressed: number;
   syncSessions: number;
@@ -74,7 +72,6 @@ export function newCounters(): NetCounters {
     confUnknown: 0,
     relayed: 0,
     relaySuppressed: 0,
-    confHeld: 0,
     summariesSuppressed: 0,
     syncSessions: 0,
     syncRecent: 0,

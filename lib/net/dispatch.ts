@@ -5,7 +5,7 @@
  * @module
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import { INPUT_BYTES, OUTPUT_BYTES, TX_FIXED_BYTES } from "../core/tx.ts";
 import {
   DatagramError,
@@ -155,10 +155,10 @@ export class Dispatcher {
   }
 
   /**
-   * Answers a data request with the transactions we hold, then their confirmations, within the
-   * reply budget of an unverified source (a cookie challenge first).
+   * Answers a data request with the transactions, then the confirmations, we hold of those
+   * ids, within the reply budget of an unverified source (a cookie challenge first).
    */
-  async #onGetData(txids: readonly Uint8Array[], addr: Addr): Promise<void> {
+  async #onGetData(ids: readonly Uint8Array[], addr: Addr): Promise<void> {
     const ctx = this.#ctx;
     const g = this.#p.guard;
     if (!g.isVerified(addr)) {
@@ -171,11 +171,10 @@ export class Dispatcher {
     }
     const raws: Uint8Array[] = [];
     const confs: Confirmation[] = [];
-    for (const id of txids) {
-      const rec = ctx.ledger.getRaw(id);
-      if (!rec) continue;
-      raws.push(rec.raw);
-      if (rec.nonce !== null) confs.push({ txid: id, nonce: rec.nonce });
+    for (const id of ids) {
+      const item = ctx.ledger.getItem(id);
+      if (item?.kind === "tx") raws.push(item.raw);
+      else if (item?.kind === "conf") confs.push(item.conf);
     }
     const network = ctx.ledger.network;
     for (const d of packTxs(network, ctx.nodeId, raws)) await ctx.sendBounded(d, addr);

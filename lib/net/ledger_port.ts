@@ -5,7 +5,7 @@
  * around the real one (docs/ARCHITECTURE.md "Seams").
  * @module
  */
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import type { EncodedTx } from "../core/tx.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
 import type { LocalWork } from "./sync.ts";
@@ -50,17 +50,23 @@ export interface NetLedger {
   ) => readonly LedgerEvent[];
   /** Anti-entropy summary of what is stored: count and set digest (docs/PROTOCOL.md §10). */
   readonly summary: () => { readonly count: number; readonly digest: Uint8Array };
-  /** Up to `limit` inventory entries stored after the txid `after`, in storage order. */
+  /**
+   * Up to `limit` inventory entries stored after the item `after`, in storage order; `work`
+   * carries the kind (0 transaction, 1 confirmation, docs/PROTOCOL.md §10.3).
+   */
   readonly inventory: (
     after: Uint8Array,
     limit: number,
   ) => readonly { readonly txid: Uint8Array; readonly work: number }[];
-  /** A stored transaction's encoding and best confirmation nonce, without decoding. */
-  readonly getRaw: (
-    txid: Uint8Array,
-  ) => { readonly raw: Uint8Array; readonly nonce: bigint | null } | undefined;
-  /** True when the txid (lowercase hex) is stored. */
-  readonly hasTx: (txid: string) => boolean;
+  /** A stored item by id: a transaction's encoding, or a confirmation. */
+  readonly getItem: (
+    id: Uint8Array,
+  ) =>
+    | { readonly kind: "tx"; readonly raw: Uint8Array }
+    | { readonly kind: "conf"; readonly conf: Confirmation }
+    | undefined;
+  /** True when the item (a txid or confirmation id, lowercase hex) is stored. */
+  readonly hasTx: (id: string) => boolean;
   /** The sync session's view of what is held. */
   readonly workOf: LocalWork;
   /** Drops orphans older than their lifetime; `now` in ms since the epoch. */

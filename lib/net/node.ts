@@ -6,7 +6,7 @@
  * the NetLedger seam (ledger_port.ts).
  * @module
  */
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { NetContext } from "./context.ts";
 import { type NetCounters, newCounters } from "./counters.ts";
@@ -42,8 +42,8 @@ export const COUNTERS_LOG_INTERVAL_MS = 300_000;
 
 /** What the network layer reports to the node. */
 export interface NetEvents {
-  /** A received confirmation with more work was stored (the miner may move on). */
-  onConfirmation?: (txid: Uint8Array, work: number) => void;
+  /** A received confirmation was stored (new tips: the miner may take a new template). */
+  onConfirmation?: (txid: Uint8Array, bits: number) => void;
   /** A log line. */
   log?: NetLog;
 }
@@ -212,13 +212,8 @@ export class NetNode {
     this.#relay.announceTx(tx);
   }
 
-  /**
-   * Announces a confirmation (found by our miner) to the LAN and the static peers. With its
-   * `work` (leading zero bits) it goes through the confirmation policy (lib/net/conf_policy.ts:
-   * small improvements are held and coalesced); without, it goes out at once.
-   */
-  announceConfirmation(txid: Uint8Array, nonce: bigint, work?: number): void {
-    const conf: Confirmation = { txid, nonce };
-    this.#relay.announceConfirmations([conf], work === undefined ? undefined : [work]);
+  /** Announces a confirmation (found by our miner) to the LAN and the static peers. */
+  announceConfirmation(conf: Confirmation): void {
+    this.#relay.announceConfirmations([conf]);
   }
 }

@@ -6,14 +6,14 @@
  * Relaying is suppressed on the LAN (lib/net/suppression.ts): on a large LAN only some nodes
  * are candidates for each item, and a candidate rebroadcasts it after a random short delay
  * only if fewer than RELAY_K copies of it were heard meanwhile.
- * Static (`--peer`) peers get every relayed item at once, unsuppressed. Which confirmations
- * go out at all (ours and relayed) is decided by lib/net/conf_policy.ts.
+ * Static (`--peer`) peers get every relayed item at once, unsuppressed. Our own transactions
+ * and confirmations go out at once: every version 2 confirmation carries weight of its own.
  * @module
  */
 import { fromHex, toHex } from "../core/hash.ts";
-import { type Confirmation, confirmationWork } from "../core/pow.ts";
+import { type Confirmation, confirmationId } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
-import { isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
+import { type ConfResult, isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
 import { packConfs, packTxs } from "../wire/mod.ts";
 import { bump } from "./counters.ts";
 import type { NetContext } from "./context.ts";
@@ -30,15 +30,7 @@ import {
   relayWindowMs,
   Suppressor,
 } from "./suppression.ts";
-import { ConfPolicy } from "./conf_policy.ts";
 import type { RecentLog } from "./recent.ts";
-
-/** A confirmation waiting in the policy (ours) or for relay (received). */
-interface PolicyConf {
-  readonly conf: Confirmation;
-  readonly work: number;
-  readonly own: boolean;
-}
 
 /** A relay waiting for its delay. */
 type PendingRelay =
@@ -49,9 +41,8 @@ type PendingRelay =
 export class Relay {
   readonly #ctx: NetContext;
   readonly #sync: SyncDriver;
-  readonly #onConfirmation?: (txid: Uint8Array, work: number) => void;
+  readonly #onConfirmation?: (txid: Uint8Array, bits: number) => void;
   readonly #suppressor: Suppressor<PendingRelay>;
-  readonly #policy = new ConfPolicy<PolicyConf>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   readonly #recent: RecentLog | undefined;
@@ -61,7 +52,7 @@ export class Relay {
   constructor(
     ctx: NetContext,
     sync: SyncDriver,
-    onConfirmation?: (txid: Uint8Array, work: number) => void,
+    onConfirmation?: (txid: Uint8Array, bits: number) => void,
     guard?: NetGuard,
     recent?: RecentLog,
     peerCount?: () => number,
@@ -151,49 +142,54 @@ export class Relay {
   }
 
   /**
-   * Stores received confirmations and counts them; the ones that added work are relayed
-   * (suppressed). Their origin applied the confirmation policy before sending.
+   * Stores received confirmations, counts them, relays the new ones (suppressed), and asks
+   * the sender for what a waiting one lacks (its transaction or refs), as for an orphan's
+   * parents.
    */
-  onConfs(confs: readonly Confirmation[], from?: Addr): void {
-    const c = this.#ctx.counters;
-    c.confReceived += confs.length;
-    const source = from ? addrKey(from) : undefined;
+  async onConfs(confs: readonly Confirmation[], addr?: Addr): Promise<void> {
+    this.#ctx.counters.confReceived += confs.length;
+    const source = addr ? addrKey(addr) : undefined;
     const events = this.#ctx.ledger.storeConfirmations(confs, source).filter(isConfEvent);
-    const now = this.#ctx.clock();
-    let unknown = 0, repeats = 0;
-    events.forEach((r, i) => {
-      if (r.kind === "improved") {
-        c.confImproved++;
-        this.#onConfirmation?.(confs[i].txid, r.work);
-        // The LAN heard it from its origin: our own miner's next ones compare with it.
-        this.#policy.markAnnounced(r.txid, r.work);
-        if (!this.#sync.wants(r.txid)) {
-          this.#relayConf({ conf: confs[i], work: r.work, own: false }, now);
-        }
-      } else if (r.kind === "not-better") {
-        c.confStale++;
-        if (!this.#sync.wants(r.txid)) repeats++;
-      } else {
-        c.confUnknown++;
-        // A sync reply's confirmation whose transaction was lost is expected, not scored.
-        if (!this.#sync.wants(r.txid)) unknown++;
-      }
-      this.#sync.onArrived(r.txid, now);
-    });
-    // Confirmations of unknown txids cost nothing to make and fill a pool (§10.9).
-    if (from && unknown > 0) this.#guard?.report(from, "unknown-confirmation", unknown);
-    if (from && repeats > 0) this.#guard?.report(from, "repeat", repeats);
+    await this.#afterConfs(events, addr);
     this.#schedule();
     this.#sync.pump();
   }
 
-  /** A received confirmation the policy lets out: static peers now, the LAN suppressed. */
-  #relayConf(p: PolicyConf, now: number): void {
+  async #afterConfs(events: readonly ConfResult[], addr: Addr | undefined): Promise<void> {
+    const c = this.#ctx.counters;
+    const missing = new Set<string>();
+    const now = this.#ctx.clock();
+    let waiting = 0, repeats = 0;
+    for (const r of events) {
+      if (r.kind === "stored") {
+        c.confImproved++;
+        if (!this.#sync.wants(r.id)) this.#relayConf(r.id, r.conf, now);
+        this.#onConfirmation?.(r.conf.txid, r.bits);
+      } else if (r.kind === "known") {
+        c.confStale++;
+        if (!this.#sync.wants(r.id)) repeats++;
+      } else if (r.kind === "waiting") {
+        c.confUnknown++;
+        for (const m of r.missing) missing.add(m);
+        if (!this.#sync.wants(r.id)) waiting++;
+      } else bump(c.malformed, "conf-invalid");
+      this.#sync.onArrived(r.id, now, r.kind === "waiting");
+    }
+    // Confirmations that must wait cost their sender little to make and fill a pool (§10.9);
+    // a sync reply's are expected, not scored.
+    if (addr && waiting > 0) this.#guard?.report(addr, "unknown-confirmation", waiting);
+    if (addr && repeats > 0) this.#guard?.report(addr, "repeat", repeats);
+    const want = [...missing].filter((id) => !this.#ctx.ledger.hasTx(id)).map(fromHex);
+    if (want.length > 0) await this.#sync.wantParents(want, addr);
+  }
+
+  /** A new confirmation (id in hex) from elsewhere: static peers now, the LAN suppressed. */
+  #relayConf(id: string, conf: Confirmation, now: number): void {
     const ctx = this.#ctx;
-    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, [p.conf])) {
+    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, [conf])) {
       ctx.transport.sendStatic(d);
     }
-    this.#offer(`c${toHex(p.conf.txid)}`, { kind: "conf", conf: p.conf }, now, p.work);
+    this.#offer(`c${id}`, { kind: "conf", conf }, now, 0);
   }
 
   /**
@@ -206,15 +202,10 @@ export class Relay {
     for (const t of txs) this.#suppressor.heard(`t${t.id}`);
   }
 
-  /** Confirmations heard (on arrival): each counts against a pending relay at no more work. */
+  /** Confirmations heard (on arrival): each counts against a pending relay of the same id. */
   heardConfs(confs: readonly Confirmation[]): void {
     if (this.#suppressor.size === 0) return;
-    for (const c of confs) {
-      const key = `c${toHex(c.txid)}`;
-      if (this.#suppressor.pending(key)) {
-        this.#suppressor.heard(key, confirmationWork(c.txid, c.nonce));
-      }
-    }
+    for (const c of confs) this.#suppressor.heard(`c${toHex(confirmationId(c))}`);
   }
 
   #offer(key: string, item: PendingRelay, now: number, level: number, due?: number): void {
@@ -231,10 +222,7 @@ export class Relay {
 
   /** Arms the timer for the earliest pending relay or held confirmation. */
   #schedule(): void {
-    const next = Math.min(
-      this.#suppressor.nextDue() ?? Infinity,
-      this.#policy.nextDue() ?? Infinity,
-    );
+    const next = this.#suppressor.nextDue() ?? Infinity;
     if (!Number.isFinite(next) || this.#ctx.stopped()) return;
     if (this.#timer !== undefined && this.#timerAt <= next) return;
     clearTimeout(this.#timer);
@@ -249,10 +237,6 @@ export class Relay {
   #fire(): void {
     if (this.#ctx.stopped()) return;
     const now = this.#ctx.clock();
-    for (const p of this.#policy.due(now)) {
-      if (p.own) this.#broadcastOwnConfs([p.conf]);
-      else this.#relayConf(p, now);
-    }
     const { send, suppressed } = this.#suppressor.due(now);
     this.#ctx.counters.relaySuppressed += suppressed.length;
     this.#broadcast(send);
@@ -285,21 +269,9 @@ export class Relay {
     this.#sendTxs([tx]);
   }
 
-  /**
-   * Announces confirmations of ours (found by our miner) through the confirmation policy:
-   * the first for a transaction and any of CONF_STEP_BITS more than the last announced go
-   * out at once; smaller improvements are held and the best goes out CONF_HOLD_MS later.
-   * `work` is each confirmation's work (leading zero bits); without it, they go out at once.
-   */
-  announceConfirmations(confs: readonly Confirmation[], work?: readonly number[]): void {
-    if (work === undefined) return this.#broadcastOwnConfs(confs);
-    const now = this.#ctx.clock();
-    const out = confs.filter((conf, i) =>
-      this.#policy.offer(toHex(conf.txid), { conf, work: work[i], own: true }, work[i], now)
-    );
-    this.#ctx.counters.confHeld += confs.length - out.length;
-    this.#broadcastOwnConfs(out);
-    this.#schedule();
+  /** Announces confirmations of ours (found by our miner) to the LAN and the static peers. */
+  announceConfirmations(confs: readonly Confirmation[]): void {
+    this.#broadcastOwnConfs(confs);
   }
 
   #broadcastOwnConfs(confs: readonly Confirmation[]): void {

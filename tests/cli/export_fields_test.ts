@@ -1,23 +1,24 @@
 /**
  * `crackcoin export` carries what a third party needs to check a ledger from the export alone
- * (issue #15, outsider item 7): each transaction's canonical bytes and its best confirmation's
- * nonce. Checked here the way an outsider would: hash the bytes, verify the signatures with
- * noble over the §5 message, and recompute the work from the nonce.
+ * (issue #15, outsider item 7): each transaction's canonical bytes, and its cumulative weight
+ * (protocol v2). Checked here the way an outsider would: hash the bytes, verify the signatures
+ * with noble over the §5 message; `work` is ⌊log2⌋ of the weight given.
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { exportLedger } from "../../lib/cli/export.ts";
 import { genesisToJson } from "../../lib/core/genesis.ts";
 import { fromHex, sha256d, toHex } from "../../lib/core/hash.ts";
-import { confirmationWork } from "../../lib/core/pow.ts";
+import { weightBits } from "../../lib/core/weight.ts";
+import { mineConf } from "../helpers/dag.ts";
 import { verifyMessageNoble } from "../../lib/core/sign.ts";
 import { decodeTx, sighashMessage, txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { paymentChain } from "../helpers/net_fixtures.ts";
 
-Deno.test("exportLedger() gives raw bytes and nonces that verify every txid, signature and work", async () => {
+Deno.test("exportLedger() gives raw bytes that verify every txid and signature, and weights", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cc-export-" });
   try {
     const alice = testKeys(0);
@@ -26,11 +27,12 @@ Deno.test("exportLedger() gives raw bytes and nonces that verify every txid, sig
     const l = await openLedger(`${dir}/ledger.db`, {
       genesis,
       confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
       clock: () => T0 + 3_600_000,
     });
     const chain = paymentChain(genesis, alice, 3);
     l.addTxs(chain);
-    l.addConfirmation(txid(chain[1]), nonceForWork(txid(chain[1]), 9));
+    l.addConfirmation(mineConf(txid(chain[1]), 9));
     l.close();
 
     const doc = await exportLedger(dir, null);
@@ -47,11 +49,12 @@ Deno.test("exportLedger() gives raw bytes and nonces that verify every txid, sig
         assert(verifyMessageNoble(i.signature, m, i.publicKey), "signature verifies");
         signed++;
       }
-      const work = t.nonce === null ? 0 : confirmationWork(fromHex(t.txid), BigInt(t.nonce));
-      assertEquals(work, t.work, `work of ${t.txid} from its nonce`);
+      assertEquals(weightBits(BigInt(t.weight.hashes)), t.work, `work of ${t.txid}`);
     }
     assertEquals(signed, 3);
-    assert(doc.transactions.filter((t) => t.nonce !== null).length === 2, "genesis and chain[1]");
+    // The confirmation of chain[1] approves it and its ancestors: chain[0] and the genesis.
+    const weighed = doc.transactions.filter((t) => BigInt(t.weight.hashes) >= 512n);
+    assertEquals(weighed.length, 3, "genesis, chain[0] and chain[1]");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

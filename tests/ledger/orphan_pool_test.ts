@@ -1,8 +1,9 @@
+import { mineConf } from "../helpers/dag.ts";
 /** The orphan pool on a QuotaPool (lib/ledger/orphan_pool.ts). */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { OrphanPool } from "../../lib/ledger/orphan_pool.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { paymentChain } from "../helpers/net_fixtures.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { txid } from "../../lib/core/tx.ts";
@@ -40,32 +41,35 @@ Deno.test("OrphanPool stays within its byte bound and expires by age", () => {
   assertEquals(p.missingParents(), []);
 });
 
-Deno.test("Ledger: a real early confirmation survives a flood of unknown ones", async () => {
+Deno.test("Ledger: a real early confirmation survives a flood of confirmations without work", async () => {
   const alice = testKeys(0);
   const genesis = testGenesis(alice);
   const l = await openLedger(":memory:", {
     genesis,
     confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
     clock: () => T0 + 3_600_000,
   });
   try {
     const [tx] = paymentChain(genesis, alice, 1);
     const id = txid(tx);
-    assertEquals(
-      l.addConfirmations([{ txid: id, nonce: nonceForWork(id, 9) }], "miner:1")[0].kind,
-      "unknown",
-    );
-    // 20,000 confirmations of random txids (mostly work 0..2) from 20 sources: more than the
-    // pool holds, so it must choose what to evict.
+    assertEquals(l.addConfirmations([mineConf(id, 9)], "miner:1")[0].kind, "waiting");
+    // 20,000 confirmations of random txids claiming no work, from 20 sources: in protocol v2
+    // a confirmation must carry its bits of work to wait at all (docs/PROTOCOL.md §6), so none
+    // of them takes a place in the pool.
     for (let i = 0; i < 200; i++) {
       const confs = Array.from({ length: 100 }, () => ({
         txid: crypto.getRandomValues(new Uint8Array(32)),
+        bits: 0,
+        refs: [],
         nonce: 0n,
       }));
-      l.addConfirmations(confs, `flood${i % 20}:1`);
+      const rs = l.addConfirmations(confs, `flood${i % 20}:1`);
+      assert(rs.every((r) => r.kind === "invalid"), "no work, no place");
     }
+    assertEquals(l.waitingConfs.size, 1);
     assertEquals(l.addTx(tx).kind, "accepted");
-    assertEquals(l.getTx(id)?.work, 9, "the transaction arrives with its early confirmation");
+    assertEquals(l.getTx(id)?.weight, 512n, "the transaction arrives with its early confirmation");
   } finally {
     l.close();
   }

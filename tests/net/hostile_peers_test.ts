@@ -1,3 +1,4 @@
+import { mineConf } from "../helpers/dag.ts";
 /**
  * The denial-of-service kinds of issue #15, each run against a live node on 127.0.0.1 from
  * attacker sockets (random ports; nothing leaves 127/8):
@@ -28,7 +29,7 @@ import {
   packTxs,
 } from "../../lib/wire/mod.ts";
 import { coinsOf, makeGenesis, pay, T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { freeUdpPort, paymentChain, startNode, waitFor } from "../helpers/net_fixtures.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 
@@ -511,7 +512,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a real early confirmation survives a flood of confirmations for unknown txids",
+  name: "a real early confirmation survives a flood of confirmations without work",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -525,12 +526,15 @@ Deno.test({
       const [tx] = paymentChain(genesis, alice, 1);
       const id = txid(tx);
       const to = d.net.unicastPort;
-      await miner.send({ type: "conf", confs: [{ txid: id, nonce: nonceForWork(id, 9) }] }, to);
+      await miner.send({ type: "conf", confs: [mineConf(id, 9)] }, to);
       await waitFor(() => d.net.counters.confUnknown === 1, 3000, "the early confirmation");
-      // 12 sources × 600 confirmations of random txids: more than the pool's 4,096.
+      // 12 sources × 600 confirmations of random txids, more than the pool's 4,096, claiming no
+      // work: in protocol v2 none of them may wait (docs/PROTOCOL.md §6).
       for (const f of flooders) {
         const confs = Array.from({ length: 600 }, () => ({
           txid: crypto.getRandomValues(new Uint8Array(32)),
+          bits: 0,
+          refs: [],
           nonce: 0n,
         }));
         for (const dg of packConfs(genesis.network, f.sender, confs)) {
@@ -538,10 +542,12 @@ Deno.test({
           await sleep(2);
         }
       }
-      await waitFor(() => d.net.counters.confUnknown >= 1 + 12 * 600 * 0.95, 10_000, "the flood");
+      const invalid = () => d.net.counters.malformed["conf-invalid"] ?? 0;
+      await waitFor(() => invalid() >= 12 * 600 * 0.95, 10_000, "the flood");
+      assertEquals(d.net.counters.confUnknown, 1, "only the real one waits");
       await miner.sendTxs([tx], to);
       await waitFor(() => d.ledger.hasTx(id), 3000, "the transaction");
-      assertEquals(d.ledger.getTx(id)?.work, 9, "it arrived with its early confirmation");
+      assertEquals(d.ledger.getTx(id)?.weight, 512n, "it arrived with its early confirmation");
     } finally {
       await miner.close();
       for (const f of flooders) await f.close();

@@ -12,12 +12,6 @@ import {
   Suppressor,
 } from "../../lib/net/suppression.ts";
 import {
-  CONF_HOLD_MS,
-  CONF_STEP_BITS,
-  confDecision,
-  ConfPolicy,
-} from "../../lib/net/conf_policy.ts";
-import {
   COUNT_PERSIST_MS,
   DifferenceTracker,
   FALLBACK_INTERVALS,
@@ -135,56 +129,6 @@ Deno.test("Suppressor: the pending set is bounded; the oldest is decided early",
   assertEquals(s.offer("new", -1, 0), 0, "the oldest goes out at once");
   assertEquals(s.offer("new2", -2, 0), undefined, "k1 was heard twice: dropped, not sent");
   assertEquals(s.size, MAX_PENDING_RELAYS);
-});
-
-Deno.test("confDecision: the first and any jump of CONF_STEP_BITS go out, smaller ones wait", () => {
-  assertEquals(CONF_STEP_BITS, 2);
-  assertEquals(confDecision(undefined, 5), "announce");
-  assertEquals(confDecision(10, 11), "hold");
-  assertEquals(confDecision(10, 12), "announce");
-  assertEquals(confDecision(10, 11, 1), "announce");
-});
-
-Deno.test("ConfPolicy: small improvements are coalesced into the best, held CONF_HOLD_MS", () => {
-  const p = new ConfPolicy<string>();
-  assertEquals(p.offer("t", "w8", 8, 0), true, "first");
-  assertEquals(p.offer("t", "w9", 9, 10), false, "+1 bit: held");
-  assertEquals(p.held, 1);
-  assertEquals(p.offer("t", "w9b", 9, 20), false, "no better than the held one");
-  assertEquals(p.nextDue(), 10 + CONF_HOLD_MS);
-  assertEquals(p.due(10 + CONF_HOLD_MS - 1), []);
-  assertEquals(p.due(10 + CONF_HOLD_MS), ["w9"], "the best held goes out after the hold");
-  assertEquals(p.held, 0);
-  assertEquals(p.offer("t", "w9c", 9, 500), false, "not better than announced: dropped");
-  assertEquals(p.held, 0);
-  // A jump goes out at once and takes the held one with it.
-  assertEquals(p.offer("t", "w10", 10, 600), false);
-  assertEquals(p.offer("t", "w11", 11, 610), true, "9 + 2 bits");
-  assertEquals(p.held, 0, "the held 10 is superseded");
-  // Confirmations heard from the LAN count as announced.
-  assertEquals(p.offer("u", "u5", 5, 0), true);
-  p.markAnnounced("u", 12);
-  assertEquals(p.offer("u", "u13", 13, 0), false);
-  assertEquals(p.offer("u", "u14", 14, 0), true);
-});
-
-Deno.test("ConfPolicy: the final confirmation of a transaction always goes out", () => {
-  // Whatever sequence of improvements a miner finds, the best one is announced at once or
-  // within CONF_HOLD_MS, and never more than one confirmation per step-or-hold.
-  for (let trial = 0; trial < 50; trial++) {
-    const p = new ConfPolicy<number>();
-    let w = 1 + (trial % 7), now = 0;
-    const out: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      w += 1 + ((trial * 31 + i * 7) % 3 === 0 ? 2 : 0);
-      now += (trial * 13 + i * 17) % 300;
-      out.push(...p.due(now));
-      if (p.offer("t", w, w, now)) out.push(w);
-    }
-    out.push(...p.due(now + CONF_HOLD_MS));
-    assertEquals(out[out.length - 1], w, `trial ${trial}: the best (${w}) went out last`);
-    assert(out.every((x, i) => i === 0 || x > out[i - 1]), "only better ones go out");
-  }
 });
 
 const view = (count: number, d: number) => ({ count, digest: new Uint8Array(32).fill(d) });
