@@ -129,12 +129,13 @@ async function cpuMs(pid: number): Promise<number> {
 }
 
 async function pCounters(n: NsNode): Promise<{ read: number; drops: number }> {
-  const m = await n.ask("p", /^Datagrams: (\d+) in.*?(?:kernel drops (\d+))?$/, 30_000);
-  return { read: Number(m[1]), drops: Number(m[2] ?? 0) };
+  const m = await n.ask("p", /^Datagrams: (\d+) in.*?(?:kernel drops (\d+|unknown).*)?$/, 30_000);
+  // "unknown": the node cannot read /proc/net/udp with its permissions; counted as NaN.
+  return { read: Number(m[1]), drops: m[2] === undefined ? NaN : Number(m[2]) };
 }
 
 async function spendable(n: NsNode): Promise<bigint> {
-  const r = await n.ask("i", /^Balance:\s+(\d+) confirmed, (\d+) pending/, 30_000);
+  const r = await n.ask("i", /^Balance:\s+(\d+) spendable .*, (\d+) incoming pending$/, 30_000);
   return BigInt(r[1]) + BigInt(r[2]);
 }
 
@@ -333,7 +334,9 @@ export function table(rs: readonly ScaleResult[]): string {
     `| digests agree after the last payment (s) | ${
       rs.map((r) => r.settleMs < 0 ? "> 120" : (r.settleMs / 1000).toFixed(1)).join(" | ")
     } | |`,
-    `| kernel receive drops, whole run (\`p\`) | ${rs.map((r) => r.kernelDrops).join(" | ")} | |`,
+    `| kernel receive drops, whole run (\`p\`) | ${
+      rs.map((r) => Number.isNaN(r.kernelDrops) ? "unknown" : r.kernelDrops).join(" | ")
+    } | |`,
     `| load average at start | ${rs.map((r) => r.load.split(",")[0]).join(" | ")} | |`,
   ];
   return lines.join("\n");
