@@ -23,6 +23,8 @@ import { toHex } from "./lib/core/hash.ts";
 import { RuleError } from "./lib/core/errors.ts";
 import { initSigning } from "./lib/core/sign.ts";
 import { LedgerError } from "./lib/ledger/errors.ts";
+import { startNodeHttp } from "./lib/cli/node_http.ts";
+import { rpcCommand } from "./lib/http/rpc.ts";
 import { walletMain } from "./lib/cli/wallet_cmd.ts";
 import { addExportSecrets } from "./lib/cli/wallet_node.ts";
 import { realPassphraseIo } from "./lib/cli/passphrase.ts";
@@ -125,6 +127,13 @@ async function runNode(options: NodeOptions): Promise<number> {
   out.line(`Wallet: ${node.paths.wallet} (${node.walletCreated ? "created" : "loaded"})`);
   out.line(`Ledger: ${node.paths.ledger} (${node.ledger.count} transactions)`);
   out.line(`Address: ${node.wallet.address}`);
+  let http;
+  try {
+    http = options.http ? await startNodeHttp(node, options, log, (t) => out.line(t)) : null;
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
   const unicastOnly = options.bind !== "0.0.0.0";
   out.line(
     `Listening on UDP ${options.bind}:${options.port}` +
@@ -191,6 +200,7 @@ async function runNode(options: NodeOptions): Promise<number> {
       stop.signal.addEventListener("abort", () => resolve(), { once: true });
     });
   }
+  await http?.close();
   await node.stop();
   out.line("Stopped.");
   return 0;
@@ -207,6 +217,7 @@ const RUNNERS: { [K in Command["kind"]]: (cmd: Extract<Command, { kind: K }>) =>
       return print(JSON.stringify(doc, null, 2));
     },
     wallet: async (cmd) => print(await walletCommand(cmd.data, cmd.import)),
+    rpc: (cmd) => rpcCommand(cmd.data, cmd.method, [...cmd.args], stdout, stderr),
     node: (cmd) => runNode(cmd.options),
   };
 

@@ -1,4 +1,5 @@
--- crackcoin ledger schema, version 2 (PRAGMA user_version = 2).
+-- crackcoin ledger schema, version 3 (PRAGMA user_version = 3): protocol v2, confirmations form
+-- a DAG (docs/PROTOCOL.md §6, §11).
 -- Applied to an empty database in one transaction. A database of an older version is
 -- upgraded by sql/migrations/NNN.sql, which turns version NNN-1 into NNN; see
 -- docs/PROTOCOL.md §11.
@@ -16,17 +17,18 @@ CREATE TABLE meta (
 
 -- Every valid transaction we hold, winners and losers alike. Orphans are not stored here.
 CREATE TABLE txs (
-  seq       INTEGER PRIMARY KEY,         -- local arrival order (the rowid); 1 is the genesis
+  seq       INTEGER PRIMARY KEY,         -- local storage order (shared with confs.seq); 1 = genesis
   txid      BLOB NOT NULL UNIQUE,        -- 32 bytes, SHA-256d of raw
   raw       BLOB NOT NULL,               -- canonical encoding (PROTOCOL.md §4)
   height    INTEGER NOT NULL,            -- 0 for the genesis, else 1 + max(parent height)
   timestamp INTEGER NOT NULL,            -- from the tx, ms since the epoch
-  work      INTEGER NOT NULL DEFAULT 0,  -- work of the best confirmation, 0 if none
-  nonce     BLOB,                        -- 8-byte nonce of the best confirmation
+  weight    TEXT NOT NULL DEFAULT '0',   -- cumulative weight in hashes (decimal); exact while
+                                         -- watched, else the lower bound it had when unwatched
+  best      BLOB,                        -- smallest approving pow hash, while watched
+  watched   INTEGER NOT NULL DEFAULT 1,  -- 1: weight below the threshold, or contested (§11)
   status    TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'conflicted'))
 ) STRICT;
--- Miners' target: least work first, then oldest (entries are (work, seq)).
-CREATE INDEX txs_by_work ON txs (work);
+CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1;
 
 -- Outputs of stored transactions, by owner: the address queries (balance, unspent coins)
 -- read one key range. Validation reads a parent's outputs from its raw encoding instead.
@@ -47,4 +49,22 @@ CREATE TABLE spends (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX spends_by_tx ON spends (tx);
 
-PRAGMA user_version = 2;
+-- Confirmations (PROTOCOL.md §6), stored once their transaction and refs are stored.
+CREATE TABLE confs (
+  seq   INTEGER PRIMARY KEY,             -- storage order, shared with txs.seq
+  id    BLOB NOT NULL UNIQUE,            -- the pow hash, 32 bytes
+  tx    INTEGER NOT NULL REFERENCES txs (seq),
+  bits  INTEGER NOT NULL,                -- claimed work; weight 2^bits
+  nonce BLOB NOT NULL,                   -- 8 bytes
+  refs  BLOB NOT NULL                    -- the refs' ids, 32 bytes each, in canonical order
+) STRICT;
+CREATE INDEX confs_by_tx ON confs (tx);
+
+-- The DAG's edges, by referenced confirmation: walks a confirmation's future cone (§11).
+CREATE TABLE conf_refs (
+  ref  INTEGER NOT NULL REFERENCES confs (seq),
+  conf INTEGER NOT NULL REFERENCES confs (seq),
+  PRIMARY KEY (ref, conf)
+) STRICT, WITHOUT ROWID;
+
+PRAGMA user_version = 3;

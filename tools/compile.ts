@@ -30,7 +30,12 @@ export type Target = typeof TARGETS[number];
 export const REPO_ROOT: URL = new URL("../", import.meta.url);
 
 /** Files and folders read at run time through `import.meta.url`, relative to the root. */
-export const RUNTIME_DATA: readonly string[] = Object.freeze(["sql", "genesis/genesis.json"]);
+export const RUNTIME_DATA: readonly string[] = Object.freeze([
+  "sql",
+  "genesis/genesis.json",
+  // The web page (lib/http/static.ts reads it through import.meta.url).
+  "web/dist",
+]);
 
 /** Folders searched for worker scripts (`worker.ts` or `*_worker.ts`). */
 export const WORKER_DIRS: readonly string[] = Object.freeze(["lib", "genesis"]);

@@ -8,9 +8,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { CONFIRM_WORK_BITS } from "../core/pow.ts";
+import { MIN_CONF_BITS } from "../core/pow.ts";
 import { DEFAULT_MINING_CAP_BITS } from "../mining/pool.ts";
 import { DEFAULT_BROADCAST, DEFAULT_PORT, type HostPort } from "../net/node.ts";
+import { type HttpListen, isLoopback, parseHttpListen } from "../http/listen.ts";
+import { RPC_HELP } from "../http/rpc.ts";
 
 /** The program version (also in deno.json). */
 export const VERSION = "0.1.0";
@@ -36,6 +38,10 @@ export interface NodeOptions {
   readonly quiet: boolean;
   readonly jsonLog: boolean;
   readonly daemon: boolean;
+  /** `--http [ADDR:]PORT`: serve the API and web page there; null (the default) for off. */
+  readonly http: HttpListen | null;
+  /** `--http-allow-remote`: permit an --http address outside loopback. */
+  readonly httpAllowRemote: boolean;
   /** --passphrase-file FILE: the encrypted wallet's passphrase (lib/cli/wallet_node.ts). */
   readonly passphraseFile?: string | null;
   /** --network-key FILE: a private network's membership key (lib/cli/network_key.ts). */
@@ -45,6 +51,12 @@ export interface NodeOptions {
 /** What the command line asks for. */
 export type Command =
   | { readonly kind: "help"; readonly topic: string }
+  | {
+    readonly kind: "rpc";
+    readonly data: string;
+    readonly method: string;
+    readonly args: readonly string[];
+  }
   | { readonly kind: "version" }
   | { readonly kind: "node"; readonly options: NodeOptions }
   | {
@@ -75,6 +87,7 @@ Usage:
   crackcoin export --data DIR       print the ledger as JSON
   crackcoin wallet --data DIR       print the receive address; 'crackcoin wallet --help' lists
                                     new, restore, encrypt, decrypt, label and more
+  crackcoin rpc METHOD [ARGS]       call the API of the node running on --data DIR
   crackcoin --help | --version
 
 Flags:
@@ -86,13 +99,16 @@ Flags:
                      (default ${DEFAULT_BROADCAST})
   --peer HOST:PORT   unicast peer beyond the LAN; repeatable
   --miners N         mining workers; 0 turns mining off (default: cores - 1, at least 1)
-  --mine-cap BITS    stop mining a transaction once its work reaches BITS, ${CONFIRM_WORK_BITS} to \
-${MAX_MINE_CAP_BITS} (default ${DEFAULT_MINING_CAP_BITS})
+  --mine-cap BITS    most bits of one confirmation, ${MIN_CONF_BITS} to ${MAX_MINE_CAP_BITS}; weight is
+                     never capped (default ${DEFAULT_MINING_CAP_BITS})
   --genesis FILE     genesis of another network; remembered in DIR/genesis.json (default
                      DIR/genesis.json if present, else the built-in network)
   --quiet            log warnings only
   --json-log         log JSON lines to stderr
   --daemon           keep running when stdin closes, until SIGINT or SIGTERM
+  --http [ADDR:]PORT serve the local API and web wallet (default off; ADDR 127.0.0.1)
+  --http-allow-remote  permit an --http ADDR outside loopback (the token is then all
+                     that protects the wallet)
   --passphrase-file FILE  passphrase of an encrypted wallet (else $CRACKCOIN_PASSPHRASE, else
                      asked once on a terminal; without one the node cannot send)
   --network-key FILE membership key of a private network (default DIR/network.key if present)
@@ -202,17 +218,17 @@ export function checkBind(v: string, peers: readonly HostPort[]): string {
 }
 
 /**
- * Checks --mine-cap against the confirmation threshold of lib/core/pow.ts: a cap below it
- * would stop mining before any payment is confirmed, leaving every one pending forever.
+ * Checks --mine-cap, the most bits of one confirmation (protocol v2, docs/PROTOCOL.md §12),
+ * against MIN_CONF_BITS of lib/core/pow.ts: a confirmation with fewer bits is stored by
+ * nobody, so a lower cap would mine for nothing.
  */
 export function checkMineCap(v: string | undefined): number {
   if (v === undefined) return DEFAULT_MINING_CAP_BITS;
   const bits = intFlag("mine-cap", v, 0, MAX_MINE_CAP_BITS, DEFAULT_MINING_CAP_BITS);
-  if (bits < CONFIRM_WORK_BITS) {
+  if (bits < MIN_CONF_BITS) {
     throw new UsageError(
-      `Invalid --mine-cap "${v}": below the confirmation threshold of ${CONFIRM_WORK_BITS} ` +
-        `bits, payments would stay pending forever; expected ${CONFIRM_WORK_BITS} to ` +
-        `${MAX_MINE_CAP_BITS}`,
+      `Invalid --mine-cap "${v}": below the ${MIN_CONF_BITS} bits a confirmation needs to be ` +
+        `stored; expected ${MIN_CONF_BITS} to ${MAX_MINE_CAP_BITS}`,
     );
   }
   return bits;
@@ -230,6 +246,22 @@ function dataFlag(v: string | undefined, env: ArgsEnv): string {
     throw new UsageError(`Invalid --data "": expected a directory`);
   }
   return v ?? defaultData(env);
+}
+
+function httpFlag(v: string | undefined, allowRemote: boolean): HttpListen | null {
+  if (v === undefined) return null;
+  let l: HttpListen;
+  try {
+    l = parseHttpListen(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!isLoopback(l.hostname) && !allowRemote) {
+    throw new UsageError(
+      `Refusing --http on ${l.hostname}: not a loopback address; add --http-allow-remote to allow it`,
+    );
+  }
+  return l;
 }
 
 /**
@@ -291,6 +323,16 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       import: fileFlag("import", str(v, "import")),
     }),
   },
+  rpc: {
+    options: { data: { type: "string" } },
+    help: RPC_HELP,
+    positionals: true,
+    build: (v, env, words) => {
+      const [method, ...args] = words;
+      if (method === undefined) throw new UsageError("rpc needs a METHOD, such as balance");
+      return { kind: "rpc", data: dataFlag(str(v, "data"), env), method, args };
+    },
+  },
 };
 
 const NODE_OPTIONS: OptionSpec = {
@@ -305,6 +347,8 @@ const NODE_OPTIONS: OptionSpec = {
   quiet: { type: "boolean" },
   "json-log": { type: "boolean" },
   daemon: { type: "boolean" },
+  http: { type: "string" },
+  "http-allow-remote": { type: "boolean" },
   "passphrase-file": { type: "string" },
   "network-key": { type: "string" },
   version: { type: "boolean" },
@@ -327,6 +371,8 @@ function buildNode(v: Values, env: ArgsEnv): Command {
       quiet: v.quiet === true,
       jsonLog: v["json-log"] === true,
       daemon: v.daemon === true,
+      http: httpFlag(str(v, "http"), v["http-allow-remote"] === true),
+      httpAllowRemote: v["http-allow-remote"] === true,
       passphraseFile: fileFlag("passphrase-file", str(v, "passphrase-file")),
       networkKey: fileFlag("network-key", str(v, "network-key")),
     },

@@ -3,6 +3,7 @@
  * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
  * @module
  */
+import { type WeightJson, weightJson } from "../core/weight.ts";
 import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -24,6 +25,13 @@ export interface ExportJson {
     outputs: { amount: string; address: string; label?: string }[];
     /** How it touches the wallet: direction, amount, counterparty (lib/cli/wallet_node.ts). */
     wallet?: Record<string, string>;
+    /**
+     * The canonical encoding (PROTOCOL.md §4) as lowercase hex: public keys and signatures
+     * included, so a third party can check every txid and signature from the export alone.
+     */
+    raw: string;
+    /** Cumulative weight (protocol v2): log2 of hashes, exact hashes, and whether exact. */
+    weight: WeightJson;
   }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
@@ -49,6 +57,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         txid: r.txid,
         status: r.status,
         work: r.work,
+        weight: weightJson(r.weight, r.weightExact),
         timestamp: r.tx.timestamp,
         inputs: r.tx.inputs.map((i) => ({ txid: toHex(i.txid), index: i.index })),
         outputs: r.tx.outputs.map((o) => {
@@ -57,6 +66,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
           return { amount: o.amount.toString(), address, ...(label ? { label } : {}) };
         }),
         ...(mine ? { wallet: mine } : {}),
+        raw: toHex(r.raw),
       });
     }
     const balances: Record<string, string> = {};

@@ -149,7 +149,7 @@ export class CommandLoop {
           this.#mining();
           return null;
         case "p":
-          this.#peers();
+          await this.#peers();
           return null;
         case "r":
           await newAddressCommand(this.#node, o);
@@ -196,6 +196,9 @@ export class CommandLoop {
       `Mining:   ${
         m.workers === 0 ? "off" : `${fmtRate(m.totalHashRate)} on ${m.workers} workers`
       }, ${m.found} confirmations found`,
+    );
+    o.line(
+      `LAN rate: ${fmtRate(n.ledger.recentHashRate())} (weight of the last minute's confirmations)`,
     );
     o.line(`Verify:   ${n.verifier.backend}`);
     o.line(`Network:  ${toHex(n.ledger.network)}`);
@@ -286,15 +289,17 @@ export class CommandLoop {
     o.line(
       `Target:   ${
         m.target
-          ? `${m.target.txid.slice(0, 16)} for ${m.target.goalBits} bits`
-          : "idle (all at the cap)"
+          ? `${
+            m.target.txid.slice(0, 16)
+          } at ${m.target.goalBits} bits, approving ${m.target.refs} tips`
+          : "idle (nothing to mine)"
       }`,
     );
-    o.line(`Cap:      ${this.#node.options.mineCap} bits per transaction`);
+    o.line(`Cap:      ${this.#node.options.mineCap} bits per confirmation (weight is not capped)`);
     o.line(`Found:    ${m.found} confirmations, ${m.totalHashes} hashes`);
   }
 
-  #peers(): void {
+  async #peers(): Promise<void> {
     const o = this.#out;
     const peers = this.#node.net.peers();
     const now = Date.now();
@@ -308,22 +313,49 @@ export class CommandLoop {
     }
     const c = this.#node.net.counters;
     const sync = this.#node.net.syncStatus();
+    const drops = await this.#node.net.kernelDrops();
     o.line(
-      `Datagrams: ${c.datagramsIn} in, ${c.datagramsOut} out, ${c.rateLimited} rate-limited, ` +
+      `Datagrams: ${c.datagramsIn} in (${c.bytesIn} bytes), ${c.datagramsOut} out ` +
+        `(${c.bytesOut} bytes), ${c.sendErrors} send errors, ${c.ownIgnored} own ignored, ` +
+        `${c.rateLimited} rate-limited, ${c.banned} from ignored sources, ` +
         `${c.otherNetwork} other network, ${c.authFailed} auth-failed, ` +
-        `malformed ${JSON.stringify(c.malformed)}`,
+        `malformed ${JSON.stringify(c.malformed)}; ` +
+        `kernel drops ${drops ?? "unknown (reading /proc needs --allow-all)"}`,
     );
     o.line(
       `Txs: ${c.txReceived} received, ${c.txAccepted} accepted, ${c.txDuplicate} duplicate, ` +
-        `${c.txOrphan} orphan, rejected ${JSON.stringify(c.txRejected)}`,
+        `${c.txOrphan} orphan, ${c.txRecentlyRejected} recently rejected, ` +
+        `rejected ${JSON.stringify(c.txRejected)}`,
     );
     o.line(
-      `Confirmations: ${c.confReceived} received, ${c.confImproved} improved; ` +
-        `relayed ${c.relayed}`,
+      `Confirmations: ${c.confReceived} received, ${c.confImproved} improved, ` +
+        `${c.confStale} stale, ${c.confUnknown} unknown; relayed ${c.relayed}`,
     );
     o.line(
-      `Sync: ${c.syncSessions} sessions, ${c.syncCompleted} completed, ${c.syncAbandoned} abandoned` +
+      `Sync: ${c.syncRequested} requested, ${c.syncSessions} sessions, ` +
+        `${c.syncCompleted} completed, ${c.syncAbandoned} abandoned` +
         (sync ? `; now with ${sync.peer}, ${sync.wanted} wanted` : ""),
     );
+    const g = this.#node.net.guardStatus();
+    o.line(
+      `Replies: ${c.replyRefused} not sent (over budget); recent rejects ` +
+        `${g.recentRejects.size} held, ${g.recentRejects.hits} hits`,
+    );
+    for (const b of g.budgets) {
+      o.line(
+        `  ${b.source.padEnd(21)}  ${b.verified ? "verified" : "unverified"}  in ` +
+          `${b.datagramsIn}/${b.bytesIn} B  out ${b.datagramsOut}/${b.bytesOut} B` +
+          (b.verified ? "" : `  credit ${b.creditBytes} B`) +
+          (b.refused > 0 ? `  refused ${b.refused}` : ""),
+      );
+    }
+    o.line(`Misbehaving (${g.misbehaving.length}):`);
+    for (const m of g.misbehaving) {
+      o.line(
+        `  ${m.source.padEnd(21)}  score ${m.score}` +
+          (m.bannedForMs > 0 ? `  ignored for ${Math.ceil(m.bannedForMs / 1000)}s` : "") +
+          `  ${m.offences} offences, ${m.bans} bans`,
+      );
+    }
   }
 }

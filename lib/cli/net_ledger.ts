@@ -42,16 +42,20 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">)
       await opts.after.catch(() => {}); // the batch before reported its own failure
       if (prepared) {
         const ready = await prepared;
-        return collect(() => ledger.commitTxs(ready));
+        return collect(() => ledger.commitTxs(ready, opts.sources));
       }
-      return collect(() => ledger.addTxs(txs));
+      return collect(() => ledger.addTxs(txs, opts.sources));
     },
-    storeConfirmations: (confs) => collect(() => ledger.addConfirmations(confs)),
+    storeConfirmations: (confs, source) => collect(() => ledger.addConfirmations(confs, source)),
     summary: () => ledger.summary(),
     inventory: (after, limit) => ledger.inventory(after, limit),
-    getRaw: (txid) => ledger.getRaw(txid),
-    hasTx: (txid) => ledger.hasTx(txid),
+    getItem: (id) => ledger.getItem(id),
+    hasTx: (id) => ledger.hasItem(id),
     workOf: (txid) => ledger.workOf(txid),
-    expireOrphans: (now) => ledger.orphans.expire(now),
+    expireOrphans: (now) => {
+      ledger.orphans.expire(now);
+      ledger.waitingConfs.expire(now);
+    },
+    announce: (txid, now) => ledger.orphans.announce(txid, now),
   };
 }

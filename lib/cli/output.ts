@@ -156,15 +156,17 @@ export function weightAgainst(winner: number | bigint, loser: number | bigint): 
 }
 
 /**
- * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8: more work, or on
- * equal work the rule's tie-break (today the lower txid).
+ * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8. `work` is
+ * ⌊log2 of the cumulative weight⌋ (protocol v2), so equal figures still leave the exact weight
+ * to decide, then the smaller best pow hash.
  */
 export function whyWon(
   winner: { txid: string; work: number },
   loser: { txid: string; work: number },
 ): string {
   return winner.work === loser.work
-    ? `equal ${WEIGHT_NAME} ${formatWeight(winner.work)}, and the tie-break (the lower txid)`
+    ? `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides (log2 of the weight): the ` +
+      `exact cumulative weight, or on a tie the smaller best hash`
     : `more ${WEIGHT_NAME}: ${weightAgainst(winner.work, loser.work)}`;
 }
 

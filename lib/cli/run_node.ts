@@ -157,10 +157,10 @@ export class Node {
     this.miner = new MinerPool({
       workers: parts.options.miners,
       capBits: parts.options.mineCap,
-      pickTarget: () => this.ledger.leastConfirmed(parts.options.mineCap),
+      pickTarget: () => this.ledger.mineTemplate(),
       onFound: (c) => {
-        const r = this.ledger.addConfirmation(c.txid, c.nonce);
-        if (r.kind === "improved") this.net.announceConfirmation(c.txid, c.nonce);
+        const r = this.ledger.addConfirmation(c.conf);
+        if (r.kind === "stored") this.net.announceConfirmation(c.conf);
       },
       onError: (e) => this.#log("warn", "miner error", { error: String(e) }),
     });
@@ -171,7 +171,7 @@ export class Node {
       bind: parts.options.bind,
       broadcast: parts.options.broadcast,
       peers: parts.options.peers,
-      onConfirmation: (txid, work) => this.miner.noteBetter(txid, work),
+      onConfirmation: () => this.miner.poke(),
       log: this.#log,
       membership: parts.membership,
     });
@@ -327,7 +327,7 @@ export class Node {
 
   /** The winner (or the lost parent) behind a reversal, for its message. */
   #whyReversed(txid: string): Partial<WalletEvent> {
-    const rec = this.ledger.getTx(txid);
+    const rec = this.ledger.getTx(txid, { exactWeight: true });
     if (!rec) return {};
     const winner = winnerAgainst(this.ledger, rec);
     if (winner) return { work: rec.work, winner: { txid: winner.txid, work: winner.work } };
@@ -340,14 +340,15 @@ export class Node {
     if (!/^[0-9a-f]{8,64}$/.test(id)) {
       throw new TypeError(`Invalid txid "${idOrPrefix}": expected 8 to 64 hex digits`);
     }
-    if (id.length === 64) return this.ledger.getTx(id);
+    if (id.length === 64) return this.ledger.getTx(id, { exactWeight: true });
     let found: TxRecord | undefined;
     for (const r of this.ledger.all()) {
       if (!r.txid.startsWith(id)) continue;
       if (found) return "ambiguous";
       found = r;
     }
-    return found;
+    // The full record: its cumulative weight exact (a bounded walk for an old transaction).
+    return found && this.ledger.getTx(found.txid, { exactWeight: true });
   }
 
   /** The other spends of the coins `rec` spends, the winner first. */

@@ -56,7 +56,10 @@ export type RuleCode =
   /** A genesis file does not validate (§13; lib/core/genesis.ts). */
   | "bad-genesis"
   /** Bytes offered to the ledger do not decode as a transaction (a WireError underneath). */
-  | "malformed";
+  | "malformed"
+  // §7.4 confirmations (checkConfirmation in lib/core/confirmation.ts)
+  /** A confirmation claims bits outside 20..64, or its pow hash has fewer zero bits (§6). */
+  | "insufficient-work";
 
 const CODE_LIST = [
   "bad-version",
@@ -79,6 +82,7 @@ const CODE_LIST = [
   "unbalanced",
   "bad-genesis",
   "malformed",
+  "insufficient-work",
 ] as const satisfies readonly RuleCode[];
 
 /** Every rule code, in the order of docs/PROTOCOL.md §7, for counters and documentation tests. */

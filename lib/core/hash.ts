@@ -1,9 +1,16 @@
 /**
- * Hash helpers: SHA-256, SHA-256d and HASH160 (RIPEMD-160 of SHA-256), from @noble/hashes.
+ * Hash helpers: SHA-256, SHA-256d, HASH160 (RIPEMD-160 of SHA-256) and HMAC-SHA-256, from
+ * @noble/hashes.
  * @module
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
+import { hmac } from "@noble/hashes/hmac.js";
+
+/** HMAC-SHA-256 (RFC 2104) of `message` under `key`: 32 bytes. */
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return hmac(nobleSha256, key, message);
+}
 
 /** SHA-256 (FIPS 180-4). */
 export function sha256(data: Uint8Array): Uint8Array {

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { LedgerError } from "./errors.ts";
 
 /** Schema version this code writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** PRAGMA application_id marking a crackcoin ledger ("CRKC"). */
 export const APPLICATION_ID = 0x43524b43;
 
@@ -20,6 +20,7 @@ const SQLITE_HEADER = "SQLite format 3\0";
  */
 export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({
   1: "migrations/002.sql",
+  2: "migrations/003.sql",
 });
 
 async function readSql(name: string): Promise<string> {
@@ -250,7 +251,7 @@ async function createSchema(db: DatabaseSync): Promise<void> {
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     db.exec("COMMIT");
   } catch (e) {
-    db.exec("ROLLBACK");
+    rollback(db);
     throw e;
   }
 }
@@ -268,8 +269,16 @@ async function migrate(db: DatabaseSync, from: number, path: string): Promise<vo
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
     } catch (e) {
-      db.exec("ROLLBACK");
+      rollback(db);
       throw e;
     }
   }
+}
+
+/**
+ * Rolls back, unless SQLite already did (it does on SQLITE_FULL, and ROLLBACK then fails with
+ * "no transaction is active", which would hide the real error).
+ */
+function rollback(db: DatabaseSync): void {
+  if (db.isTransaction) db.exec("ROLLBACK");
 }

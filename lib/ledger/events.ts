@@ -7,6 +7,7 @@
 import type { RuleCode } from "../core/errors.ts";
 import type { TxStatus } from "../core/state.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 
 /** What happened to an offered transaction. `txid` is lowercase hex ("" when undecodable). */
 export type AddResult =
@@ -20,11 +21,29 @@ export type AddResult =
     readonly message: string;
   };
 
-/** What happened to an offered confirmation; `work` is its leading zero bits. */
+/**
+ * What happened to an offered confirmation (ids are lowercase hex; "" when undecodable).
+ * `stored`: new and stored; `known`: already stored or already waiting; `waiting`: its
+ * transaction or a ref is not stored yet, so it waits, bounded, and `missing` names what to
+ * request (docs/PROTOCOL.md §6); `invalid`: undecodable or not enough work.
+ */
 export type ConfResult =
-  | { readonly kind: "improved"; readonly txid: string; readonly work: number }
-  | { readonly kind: "not-better"; readonly txid: string; readonly work: number }
-  | { readonly kind: "unknown"; readonly txid: string; readonly work: number };
+  | {
+    readonly kind: "stored";
+    readonly id: string;
+    readonly txid: string;
+    readonly bits: number;
+    /** The stored confirmation, for relay. */
+    readonly conf: Confirmation;
+  }
+  | { readonly kind: "known"; readonly id: string }
+  | { readonly kind: "waiting"; readonly id: string; readonly missing: readonly string[] }
+  | {
+    readonly kind: "invalid";
+    readonly id: string;
+    readonly code: RuleCode;
+    readonly message: string;
+  };
 
 /** A status change of a stored transaction. */
 export interface StatusChange {
@@ -68,5 +87,6 @@ export function isTxEvent(e: LedgerEvent): e is TxEvent {
 
 /** True for the outcome of a confirmation. */
 export function isConfEvent(e: LedgerEvent): e is ConfResult {
-  return e.kind === "improved" || e.kind === "not-better" || e.kind === "unknown";
+  return e.kind === "stored" || e.kind === "known" || e.kind === "waiting" ||
+    e.kind === "invalid";
 }

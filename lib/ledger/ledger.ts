@@ -1,29 +1,26 @@
 /**
- * The ledger: transactions, outputs, best confirmations and statuses in SQLite. Validation
- * uses lib/core; statuses are kept equal to `computeState` by incremental updates (§8 and
- * §11 of docs/PROTOCOL.md). Every applied change is one database transaction.
+ * The ledger: transactions, outputs, confirmations (the DAG of docs/PROTOCOL.md §6) and
+ * statuses in SQLite. Validation uses lib/core; statuses come from core's `statusOf`, whose
+ * inputs (cumulative weights, kept by `WeightIndex`) are updated incrementally (§8, §11).
+ * Every applied change is one database transaction.
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { RuleError } from "../core/errors.ts";
 import { WireError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
-import { bytesEqual, fromHex, sha256, toHex } from "../core/hash.ts";
-import { CONFIRM_WORK_BITS, confirmationWork } from "../core/pow.ts";
-import { compareSpenders, isLive, type TxStatus } from "../core/state.ts";
+import { bytesEqual, fromHex, toHex } from "../core/hash.ts";
 import {
-  decodeOutputs,
-  decodeTx,
-  type EncodedTx,
-  encodedTxFromBytes,
-  encodedTxFromTx,
-  encodeTx,
-  isEncodedTx,
-  sighashMessage,
-  type Tx,
-  type TxOutput,
-} from "../core/tx.ts";
+  checkConfirmation,
+  checkRefs,
+  type Confirmation,
+  confirmationWeight,
+  decodeConfirmation,
+  encodeConfirmation,
+} from "../core/confirmation.ts";
+import { CONFIRM_WEIGHT_BITS, MAX_REFS, MIN_CONF_BITS } from "../core/pow.ts";
+import { type OrderKey, statusOf, type TxStatus } from "../core/state.ts";
+import { decodeOutputs, type EncodedTx, encodeTx, type Tx, type TxOutput } from "../core/tx.ts";
 import {
   checkTxInputs,
   checkTxSanity,
@@ -42,31 +39,48 @@ import type {
   TxEvent,
 } from "./events.ts";
 import { LedgerError } from "./errors.ts";
-import { OrphanPool } from "./orphans.ts";
+import { OrphanPool } from "./orphan_pool.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
-import type { BatchHint, SignatureCheck, Verifier } from "./verifier.ts";
+import type { BatchHint, Verifier } from "./verifier.ts";
+import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
+import { MuHash3072 } from "../core/set_digest.ts";
+import { weightBits } from "../core/weight.ts";
+import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
+import { type DagQueries, WeightIndex } from "./weights.ts";
+import {
+  allBalances,
+  balanceOf,
+  inventoryPage,
+  readConfirmationRow,
+  txRecord,
+  unspentOf,
+} from "./reads.ts";
+import { prepareStatements, type Statements } from "./statements.ts";
+import { rebuildWeightIndex, recomputeFromRule } from "./rebuild.ts";
+import { StatusWalker } from "./status_walk.ts";
+import { mineTemplateOf } from "./template.ts";
+import {
+  type Checked,
+  checkedVerify,
+  prepareBatch,
+  type PreparedTxs,
+  toEncoded,
+} from "./prepare.ts";
 
-export type { AddResult, ConfResult, LedgerEvent, LedgerListener, StatusChange, TxEvent };
+export type { PreparedTxs };
 
-/** A stored transaction with its state. */
-export interface TxRecord {
-  readonly txid: string;
-  readonly tx: Tx;
-  readonly raw: Uint8Array;
-  readonly work: number;
-  readonly nonce: bigint | null;
-  readonly status: TxStatus;
-  readonly seq: number;
-}
-
-/** An unspent output of a live transaction. */
-export interface Coin {
-  readonly txid: string;
-  readonly index: number;
-  readonly amount: bigint;
-  readonly address: string;
-  readonly status: TxStatus;
-}
+export type {
+  AddResult,
+  Coin,
+  ConfResult,
+  LedgerEvent,
+  LedgerListener,
+  MineTemplate,
+  StatusChange,
+  StoredItem,
+  TxEvent,
+  TxRecord,
+};
 
 /** Options of `openLedger`. */
 export interface LedgerOptions {
@@ -76,36 +90,29 @@ export interface LedgerOptions {
   clock?: () => number;
   /** Signature check; node:crypto's by default. */
   verify?: VerifyFn;
-  /** Work at which a winning transaction is confirmed; the protocol's constant by default. */
+  /** A live tx is confirmed at weight ≥ 2^confirmWork; the protocol's 24 by default. */
   confirmWork?: number;
+  /** Least bits a stored confirmation may claim; the protocol's 20 by default (tests: less). */
+  minConfBits?: number;
   /** Open read-only (for `export` while a node runs). */
   readOnly?: boolean;
   /** Orphan pool bounds. */
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
 }
 
-/** SQL condition: output `o` has no live spender. */
-const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
-  "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
+/**
+ * Most confirmations `getTx` walks for the exact weight of an unwatched transaction; past it,
+ * the stored lower bound is returned (marked not exact).
+ */
+const CONE_BUDGET = 20_000;
 
-/** Most confirmations for unknown txids kept until the tx arrives. */
-const MAX_EARLY_CONFS = 4096;
+/** Span of `recentHashRate`. */
+const RATE_WINDOW_MS = 60_000;
+
+/** Most confirmations kept waiting for their transaction or refs (docs/PROTOCOL.md §6). */
+const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
-
-/** A batch that a Verifier checked (`Ledger.prepareTxs`), ready for `commitTxs`. */
-export interface PreparedTxs {
-  readonly items: readonly (Tx | Uint8Array | EncodedTx | Checked)[];
-}
-
-/** A decoded transaction with its sighash message and the workers' signature verdicts. */
-interface Checked {
-  readonly entry: EncodedTx;
-  /** The sighash message every input signs. */
-  readonly message: Uint8Array;
-  /** One entry per input: does its signature verify over `message`? Empty: not checked yet. */
-  readonly signatures: readonly boolean[];
-}
 
 interface ParentRow {
   readonly seq: number;
@@ -145,46 +152,6 @@ export async function openLedger(path: string, options: LedgerOptions = {}): Pro
   }
 }
 
-/** Min-heap of transactions (by seq) by height, so parents are settled before children. */
-class HeightQueue {
-  #items: { h: number; id: number }[] = [];
-  #queued = new Set<number>();
-  push(h: number, id: number): void {
-    if (this.#queued.has(id)) return;
-    this.#queued.add(id);
-    const a = this.#items;
-    a.push({ h, id });
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p].h <= a[i].h) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number | undefined {
-    const a = this.#items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && a[l].h < a[m].h) m = l;
-        if (r < a.length && a[r].h < a[m].h) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    this.#queued.delete(top.id);
-    return top.id;
-  }
-}
-
 /** The ledger. Create it with `openLedger`. */
 export class Ledger {
   /** The network's genesis, stored at creation and checked at every open. */
@@ -193,22 +160,35 @@ export class Ledger {
   readonly path: string;
   /** Transactions waiting for their parents (in memory, bounded). */
   readonly orphans: OrphanPool;
+  /** Confirmations waiting for their transaction or refs (raw encodings, keyed by id). */
+  readonly waitingConfs: OrphanPool;
   readonly #db: DatabaseSync;
   readonly #clock: () => number;
   readonly #verify: VerifyFn;
   readonly #confirmWork: number;
+  readonly #threshold: bigint;
+  readonly #minConfBits: number;
   readonly #listeners: LedgerListener[] = [];
-  readonly #s: Record<string, StatementSync>;
+  readonly #s: Statements;
   readonly #insOuts: StatementSync[] = [];
+  readonly #weights = new WeightIndex();
+  readonly #dag: DagQueries;
+  readonly #walk: StatusWalker;
+  /** Status of watched transactions, so mining templates need no query. */
+  readonly #watchedStatus = new Map<number, TxStatus>();
   #seq = 0;
   #count = 0;
-  #digest: Uint8Array = new Uint8Array(32);
+  #confCount = 0;
+  /** (time, weight) of confirmations stored in the last RATE_WINDOW_MS, for `recentHashRate`. */
+  #recent: { t: number; w: bigint }[] = [];
+  /** MuHash3072 of the item set (docs/PROTOCOL.md §10.7), and its cached 32-byte digest. */
+  #muhash = new MuHash3072();
+  #digest: Uint8Array | null = null;
   #digestChanged = false;
   /** Stored transactions by status, kept with every change (orphans: see `orphans`). */
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   /** Outcomes of the open database transaction, published after its commit. */
   #events: LedgerEvent[] = [];
-  #earlyConfs = new Map<string, bigint>();
   #inTx = false;
   #closed = false;
 
@@ -218,84 +198,39 @@ export class Ledger {
     this.genesis = genesis;
     this.#clock = options.clock ?? Date.now;
     this.#verify = options.verify ?? verifyMessageNative;
-    this.#confirmWork = options.confirmWork ?? CONFIRM_WORK_BITS;
+    this.#confirmWork = options.confirmWork ?? CONFIRM_WEIGHT_BITS;
+    this.#threshold = confirmationWeight(this.#confirmWork);
+    this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.orphans = new OrphanPool(options.orphans);
-    const p = (sql: string) => db.prepare(sql);
-    this.#s = {
-      getMeta: p("SELECT value FROM meta WHERE key = ?"),
-      putMeta: p("INSERT INTO meta (key, value) VALUES (?, ?)"),
-      setMeta: p(
-        "INSERT INTO meta (key, value) VALUES (?, ?) " +
-          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      has: p("SELECT 1 AS x FROM txs WHERE txid = ?"),
-      getTx: p("SELECT txid, raw, work, nonce, status, seq FROM txs WHERE txid = ?"),
-      getRaw: p("SELECT raw, nonce FROM txs WHERE txid = ?"),
-      getWork: p("SELECT work FROM txs WHERE txid = ?"),
-      head: p("SELECT seq, status, height, work FROM txs WHERE txid = ?"),
-      headBySeq: p("SELECT txid, status, height, work FROM txs WHERE seq = ?"),
-      parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),
-      insTx: p(
-        "INSERT INTO txs (seq, txid, raw, height, timestamp, work, nonce, status) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      ),
-      insSpend: p("INSERT INTO spends (prev, prev_idx, tx) VALUES (?, ?, ?)"),
-      inputsOf: p(
-        "SELECT s.prev, s.prev_idx, p.status FROM spends s JOIN txs p ON p.seq = s.prev " +
-          "WHERE s.tx = ?",
-      ),
-      winner: p(
-        "SELECT t.seq, t.txid, t.work FROM spends s JOIN txs t ON t.seq = s.tx " +
-          "WHERE s.prev = ? AND s.prev_idx = ? ORDER BY t.work DESC, t.txid ASC LIMIT 1",
-      ),
-      coSpenders: p(
-        "SELECT DISTINCT s2.tx AS seq, t.height FROM spends s1 JOIN spends s2 " +
-          "ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
-          "JOIN txs t ON t.seq = s2.tx WHERE s1.tx = ?",
-      ),
-      contested: p(
-        "SELECT 1 AS x FROM spends s1 JOIN spends s2 ON s2.prev = s1.prev " +
-          "AND s2.prev_idx = s1.prev_idx AND s2.tx <> s1.tx WHERE s1.tx = ? LIMIT 1",
-      ),
-      children: p(
-        "SELECT DISTINCT s.tx AS seq, t.height FROM spends s JOIN txs t ON t.seq = s.tx " +
-          "WHERE s.prev = ?",
-      ),
-      setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
-      setWork: p("UPDATE txs SET work = ?, nonce = ? WHERE seq = ?"),
-      balance: p(
-        "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
-          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
-          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY t.status`,
-      ),
-      unspent: p(
-        "SELECT t.txid, o.idx, o.amount, t.status FROM outputs o " +
-          "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
-          `AND t.status IN ('pending', 'confirmed') AND ${UNSPENT} ` +
-          // Confirmed before pending, larger first, then by outpoint: the same coins on any
-          // node holding the same ledger, whatever the arrival order.
-          "ORDER BY t.status = 'confirmed' DESC, o.amount DESC, t.txid, o.idx",
-      ),
-      allUnspent: p(
-        "SELECT o.hash, SUM(o.amount) AS total FROM outputs o JOIN txs t ON t.seq = o.tx " +
-          `WHERE t.status IN ('pending', 'confirmed') AND ${UNSPENT} GROUP BY o.hash`,
-      ),
-      history: p(
-        "SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq DESC LIMIT ? OFFSET ?",
-      ),
-      all: p("SELECT txid, raw, work, nonce, status, seq FROM txs ORDER BY seq"),
-      least: p(
-        "SELECT txid, work FROM txs WHERE status IN ('pending', 'confirmed') AND work < ? " +
-          "ORDER BY work ASC, seq ASC LIMIT 1",
-      ),
-      inventory: p(
-        "SELECT txid, work FROM txs WHERE seq > coalesce((SELECT seq FROM txs WHERE txid = ?), 0) " +
-          "ORDER BY seq LIMIT ?",
-      ),
-      digestRows: p("SELECT txid, work FROM txs"),
-      count: p("SELECT count(*) AS n, max(seq) AS seq FROM txs"),
-      statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),
+    this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
+    this.#s = prepareStatements(db);
+    const rows = (st: string, ...args: number[]) =>
+      (this.#s[st].all(...args) as Row[]).map((r) => Number(Object.values(r)[0]));
+    this.#dag = {
+      children: (tx) => rows("children", tx),
+      confsOf: (tx) => rows("confsOf", tx),
+      referrers: (c) => rows("referrers", c),
+      conf: (c) => {
+        const r = this.#s.confBySeq.get(c) as Row;
+        return { bits: Number(r.bits), id: r.id as Uint8Array };
+      },
     };
+    this.#walk = new StatusWalker({
+      s: this.#s,
+      weights: this.#weights,
+      dag: this.#dag,
+      statuses: this.#watchedStatus,
+      genesisBase: this.#genesisBase(),
+      confirmBits: this.#confirmWork,
+      onChange: (id, before, after) => {
+        this.#statusCounts[before]--;
+        this.#statusCounts[after]++;
+        const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
+        if (last?.kind === "status" && last.from === null) {
+          this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
+        } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
+      },
+    });
     this.#init();
   }
 
@@ -309,9 +244,8 @@ export class Ledger {
         this.#s.putMeta.run("genesis", gid);
         this.#insert(this.genesis.txid, encodeTx(this.genesis.tx), this.genesis.tx, [], {
           height: 0,
-          status: this.genesis.work >= this.#confirmWork ? "confirmed" : "pending",
-          work: this.genesis.work,
-          nonce: this.genesis.nonce,
+          status: this.#genesisBase() >= this.#threshold ? "confirmed" : "pending",
+          weight: this.#genesisBase(),
         });
       });
     } else {
@@ -324,6 +258,10 @@ export class Ledger {
       }
     }
     this.#reloadCounters();
+    if (this.#s.getMeta.get("recompute") !== undefined && !this.#db.isTransaction) {
+      this.#write(() => this.#recomputeAll());
+    }
+    this.#rebuildWeights();
     this.#events = [];
   }
 
@@ -340,6 +278,25 @@ export class Ledger {
     };
   }
 
+  /** 2^work of the genesis confirmation: weight the genesis has outside the DAG (§13). */
+  #genesisBase(): bigint {
+    return confirmationWeight(this.genesis.work);
+  }
+
+  /**
+   * After migration 3 (v1 confirmations dropped): every status and weight from the pure rule,
+   * once, over all transactions.
+   */
+  #recomputeAll(): void {
+    recomputeFromRule(this.#s, toHex(this.genesis.txid), this.#genesisBase(), this.#confirmWork);
+    this.#reloadCounters();
+  }
+
+  /** Rebuilds the in-memory weight index on open (see `rebuildWeightIndex`). */
+  #rebuildWeights(): void {
+    rebuildWeightIndex(this.#s, this.#weights, this.#watchedStatus, this.#dag);
+  }
+
   /** The network id (first 8 bytes of the genesis txid). */
   get network(): Uint8Array {
     return this.genesis.network;
@@ -348,6 +305,11 @@ export class Ledger {
   /** Number of stored transactions (orphans excluded). */
   get count(): number {
     return this.#count;
+  }
+
+  /** Number of stored confirmations. */
+  get confirmationCount(): number {
+    return this.#confCount;
   }
 
   /** Runs `fn` in one database transaction (nested calls join the outer one). */
@@ -359,7 +321,7 @@ export class Ledger {
     let result: T;
     try {
       result = fn();
-      if (this.#digestChanged) this.#s.setMeta.run("digest", toHex(this.#digest));
+      if (this.#digestChanged) this.#s.setMeta.run("muhash", toHex(this.#muhash.toBytes()));
       this.#db.exec("COMMIT");
       this.#digestChanged = false;
     } catch (e) {
@@ -369,6 +331,7 @@ export class Ledger {
       this.#events = [];
       this.#inTx = false;
       this.#reloadCounters();
+      this.#reloadWeightsAfterRollback();
       if (e instanceof LedgerError || e instanceof RuleError) throw e;
       throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
     }
@@ -379,28 +342,44 @@ export class Ledger {
     return result;
   }
 
+  #reloadWeightsAfterRollback(): void {
+    // The in-memory index may hold effects of the rolled-back commit: rebuild it.
+    this.#weights.clear();
+    this.#watchedStatus.clear();
+    try {
+      this.#rebuildWeights();
+    } catch { /* the database is unusable; the next write reports it */ }
+  }
+
   /**
-   * Reads count, last seq and the summary digest back from the database. The digest is kept
-   * in `meta` by every commit that changes it; a file without it (written before it was kept
-   * there) gets it computed once from every row, and stored with the next commit.
+   * Reads counts, last seq and the summary digest back from the database. The digest is kept
+   * in `meta` by every commit that changes it; a file without it (just migrated) gets it
+   * computed once from every item, and stored with the next commit.
    */
   #reloadCounters(): void {
     const c = this.#s.count.get() as Row;
     this.#count = Number(c.n);
+    this.#confCount = Number(c.c);
     this.#seq = Number(c.seq ?? 0);
     this.#statusCounts = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
     for (const r of this.#s.statusCounts.all() as Row[]) {
       this.#statusCounts[r.status as TxStatus] = Number(r.n);
     }
-    const stored = (this.#s.getMeta.get("digest") as Row | undefined)?.value;
+    const stored = (this.#s.getMeta.get("muhash") as Row | undefined)?.value;
     this.#digestChanged = false;
-    if (typeof stored === "string" && /^[0-9a-f]{64}$/.test(stored)) {
-      this.#digest = fromHex(stored);
-      return;
+    this.#digest = null;
+    if (typeof stored === "string" && /^[0-9a-f]{1536}$/.test(stored)) {
+      try {
+        this.#muhash = MuHash3072.fromBytes(fromHex(stored));
+        return;
+      } catch { /* not a valid state: recomputed below */ }
     }
-    this.#digest = new Uint8Array(32);
-    for (const r of this.#s.digestRows.iterate() as Iterable<Row>) {
-      xorInto(this.#digest, entryHash(r.txid as Uint8Array, Number(r.work)));
+    this.#muhash = new MuHash3072();
+    for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) {
+      this.#muhash.insert(itemElement(ITEM_TX, r.id as Uint8Array));
+    }
+    for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) {
+      this.#muhash.insert(itemElement(ITEM_CONF, r.id as Uint8Array));
     }
     this.#digestChanged = true;
   }
@@ -411,8 +390,11 @@ export class Ledger {
   }
 
   /** Offers many transactions in one commit (sync batches). */
-  addTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): AddResult[] {
-    return this.#write(() => txs.map((t) => this.#add(t, this.#verify)));
+  addTxs(
+    txs: readonly (Tx | Uint8Array | EncodedTx)[],
+    sources?: readonly string[],
+  ): AddResult[] {
+    return this.#write(() => txs.map((t, i) => this.#add(t, this.#verify, false, sources?.[i])));
   }
 
   /**
@@ -427,29 +409,7 @@ export class Ledger {
     verifier: Pick<Verifier, "verify">,
     hint?: BatchHint,
   ): Promise<PreparedTxs> {
-    const checks: SignatureCheck[] = [];
-    const decoded = txs.map((t) => {
-      try {
-        const entry = toEncoded(t);
-        const message = sighashMessage(entry.tx);
-        const first = checks.length;
-        for (const i of entry.tx.inputs) {
-          checks.push({ signature: i.signature, message, publicKey: i.publicKey });
-        }
-        return { entry, message, first };
-      } catch {
-        return null; // malformed: #add reports it
-      }
-    });
-    const ok = await verifier.verify(checks, hint);
-    const items = decoded.map((d, k): Tx | Uint8Array | EncodedTx | Checked =>
-      d === null ? txs[k] : {
-        entry: d.entry,
-        message: d.message,
-        signatures: ok?.slice(d.first, d.first + d.entry.tx.inputs.length) ?? [],
-      }
-    );
-    return { items };
+    return await prepareBatch(txs, verifier, hint);
   }
 
   /**
@@ -457,8 +417,10 @@ export class Ledger {
    * signature rule takes the workers' verdicts; a signature they did not see (an orphan
    * retried on the way) is verified here.
    */
-  commitTxs(prepared: PreparedTxs): AddResult[] {
-    return this.#write(() => prepared.items.map((t) => this.#add(t, this.#verify)));
+  commitTxs(prepared: PreparedTxs, sources?: readonly string[]): AddResult[] {
+    return this.#write(() =>
+      prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]))
+    );
   }
 
   /**
@@ -469,8 +431,9 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted = false,
+    source?: string,
   ): AddResult {
-    const r = this.#offer(input, verify, adopted);
+    const r = this.#offer(input, verify, adopted, source);
     // "accepted" is recorded by #offer itself, before the orphans it lets in.
     if (r.kind !== "accepted") this.#events.push({ ...r, adopted } as TxEvent);
     return r;
@@ -480,6 +443,7 @@ export class Ledger {
     input: Tx | Uint8Array | EncodedTx | Checked,
     verify: VerifyFn,
     adopted: boolean,
+    source?: string,
   ): AddResult {
     let entry: EncodedTx;
     let message: Uint8Array | undefined;
@@ -510,7 +474,7 @@ export class Ledger {
       const missing = missingParents(tx, lookup);
       if (missing.length > 0) {
         if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
-        this.orphans.add(id, raw, missing, now);
+        this.orphans.add(id, raw, missing, now, source);
         return { kind: "orphan", txid: id, missing };
       }
       const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
@@ -521,42 +485,42 @@ export class Ledger {
       }
       throw e;
     }
-    // A confirmation may have arrived before its transaction.
-    const early = this.#earlyConfs.get(id);
-    this.#earlyConfs.delete(id);
-    const work = early === undefined ? 0 : confirmationWork(idBytes, early);
-    // The status rule of core/state.ts for the new transaction. Its parents are settled; an
-    // outpoint that already has a spender is a conflict, which may change that spender too.
-    let height = 0, live = true, parentsConfirmed = true, contested = false;
+    // The status rule of core/state.ts for the new transaction (its parents are settled). An
+    // outpoint that already has a spender is a conflict: old co-spenders get exact weights
+    // again (re-watched) and are re-evaluated.
+    let height = 0;
     const parentSeqs: number[] = [];
+    const parentStatus: TxStatus[] = [];
     for (const inp of tx.inputs) {
       const p = parentOf(inp.txid)!;
       parentSeqs.push(p.seq);
+      parentStatus.push(p.status);
       if (p.height >= height) height = p.height + 1;
-      if (!isLive(p.status)) live = false;
-      if (p.status !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(p.seq, inp.index) as Row | undefined;
-      if (w !== undefined) {
-        contested = true;
-        const rival = { txid: toHex(w.txid as Uint8Array), work: Number(w.work) };
-        if (compareSpenders({ txid: id, work }, rival) > 0) live = false;
-      }
     }
-    const status: TxStatus = !live
-      ? "conflicted"
-      : work >= this.#confirmWork && parentsConfirmed
-      ? "confirmed"
-      : "pending";
-    const seq = this.#insert(idBytes, raw, tx, parentSeqs, {
-      height,
-      status,
-      work,
-      nonce: early ?? null,
+    const rivals = new Set<number>();
+    tx.inputs.forEach((inp, i) => {
+      for (const r of this.#s.spendersOf.all(parentSeqs[i], inp.index) as Row[]) {
+        rivals.add(Number(r.tx));
+      }
     });
-    if (contested) this.#refresh([seq]);
+    for (const r of rivals) this.#walk.ensureWatched(r);
+    const self: OrderKey = { txid: id, weight: 0n, best: null, height };
+    const status = statusOf(
+      self,
+      parentStatus,
+      [...rivals].map((r) => this.#walk.keyOf(r)),
+      this.#confirmWork,
+    );
+    const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n });
+    if (rivals.size > 0) {
+      this.#weights.markContested(seq, this.#dag);
+      for (const r of rivals) this.#weights.markContested(r, this.#dag);
+      this.#walk.refresh([seq]);
+    }
     this.#events.push({ kind: "accepted", txid: id, entry, adopted });
-    // Orphans that waited for this transaction get another try.
+    // Orphans, and confirmations, that waited for this transaction get another try.
     for (const child of this.orphans.takeChildren(id)) this.#add(child.raw, verify, true);
+    this.#retryWaiting(id);
     return { kind: "accepted", txid: id };
   }
 
@@ -577,7 +541,7 @@ export class Ledger {
     raw: Uint8Array,
     tx: Tx,
     parentSeqs: readonly number[],
-    st: { height: number; status: TxStatus; work: number; nonce: bigint | null },
+    st: { height: number; status: TxStatus; weight: bigint },
   ): number {
     const seq = ++this.#seq;
     this.#s.insTx.run(
@@ -586,8 +550,8 @@ export class Ledger {
       raw,
       st.height,
       tx.timestamp,
-      st.work,
-      st.nonce === null ? null : nonceBytes(st.nonce),
+      st.weight.toString(),
+      null,
       st.status,
     );
     const values: (Uint8Array | number | bigint)[] = [];
@@ -596,9 +560,18 @@ export class Ledger {
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     this.#statusCounts[st.status]++;
-    xorInto(this.#digest, entryHash(idBytes, st.work));
+    this.#muhash.insert(itemElement(ITEM_TX, idBytes));
+    this.#digest = null;
     this.#digestChanged = true;
     this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
+    this.#weights.watch(seq, {
+      weight: st.weight,
+      best: null,
+      contested: false,
+      parents: [...new Set(parentSeqs)],
+    });
+    this.#weights.addTx(seq, parentSeqs);
+    this.#watchedStatus.set(seq, st.status);
     return seq;
   }
 
@@ -611,99 +584,102 @@ export class Ledger {
   }
 
   /**
-   * Offers a confirmation. It is kept only with strictly more work than the best one
-   * (PROTOCOL.md §6). Confirmations of unknown txids wait, bounded, for the tx.
+   * Offers a confirmation (decoded, or its canonical encoding). Stored when its work checks
+   * and its transaction and refs are stored; otherwise it waits, bounded (PROTOCOL.md §6).
    */
-  addConfirmation(txid: Uint8Array, nonce: bigint): ConfResult {
-    return this.#write(() => this.#addConf(txid, nonce));
+  addConfirmation(c: Confirmation | Uint8Array): ConfResult {
+    return this.#write(() => this.#addConf(c));
   }
 
-  /** Offers many confirmations in one commit. */
-  addConfirmations(list: readonly { txid: Uint8Array; nonce: bigint }[]): ConfResult[] {
-    return this.#write(() => list.map((c) => this.#addConf(c.txid, c.nonce)));
+  /** Offers many confirmations in one commit (`_source`: the sender, for net's accounting; unused). */
+  addConfirmations(
+    list: readonly (Confirmation | Uint8Array)[],
+    _source?: string,
+  ): ConfResult[] {
+    return this.#write(() => list.map((c) => this.#addConf(c)));
   }
 
   /** Offers one confirmation and records its outcome in the event stream. */
-  #addConf(txid: Uint8Array, nonce: bigint): ConfResult {
-    const r = this.#offerConf(txid, nonce);
+  #addConf(input: Confirmation | Uint8Array): ConfResult {
+    const r = this.#offerConf(input);
     this.#events.push(r);
     return r;
   }
 
-  #offerConf(txid: Uint8Array, nonce: bigint): ConfResult {
-    const id = toHex(txid);
-    const work = confirmationWork(txid, nonce);
-    const head = this.#s.head.get(txid) as Row | undefined;
-    if (head === undefined) {
-      const prev = this.#earlyConfs.get(id);
-      if (prev === undefined || confirmationWork(txid, prev) < work) {
-        if (prev === undefined && this.#earlyConfs.size >= MAX_EARLY_CONFS) {
-          this.#earlyConfs.delete(this.#earlyConfs.keys().next().value!);
-        }
-        this.#earlyConfs.set(id, nonce);
+  #offerConf(input: Confirmation | Uint8Array): ConfResult {
+    let c: Confirmation;
+    try {
+      c = input instanceof Uint8Array ? decodeConfirmation(input) : input;
+      checkRefs(c.refs); // one encoding per set: a decoded one is checked already
+    } catch (e) {
+      if (e instanceof WireError || e instanceof RangeError) {
+        return { kind: "invalid", id: "", code: "malformed", message: e.message };
       }
-      return { kind: "unknown", txid: id, work };
+      throw e;
     }
-    const old = Number(head.work);
-    if (work <= old) return { kind: "not-better", txid: id, work };
-    const seq = Number(head.seq);
-    this.#s.setWork.run(work, nonceBytes(nonce), seq);
-    xorInto(this.#digest, entryHash(txid, old));
-    xorInto(this.#digest, entryHash(txid, work));
+    let checked;
+    try {
+      checked = checkConfirmation(c, this.#minConfBits);
+    } catch (e) {
+      if (e instanceof RuleError) {
+        return { kind: "invalid", id: "", code: e.code, message: e.message };
+      }
+      throw e;
+    }
+    const idBytes = checked.id;
+    const id = toHex(idBytes);
+    if (this.#s.hasConf.get(idBytes) !== undefined) return { kind: "known", id };
+    const txRow = this.#s.txSeq.get(c.txid) as Row | undefined;
+    const missing: string[] = [];
+    if (txRow === undefined) missing.push(toHex(c.txid));
+    const refSeqs: number[] = [];
+    for (const r of c.refs) {
+      const row = this.#s.confSeq.get(r) as Row | undefined;
+      if (row === undefined) missing.push(toHex(r));
+      else refSeqs.push(Number(row.seq));
+    }
+    if (missing.length > 0 || txRow === undefined) {
+      if (this.waitingConfs.has(id)) return { kind: "known", id };
+      this.waitingConfs.add(id, encodeConfirmation(c), missing, this.#clock());
+      return { kind: "waiting", id, missing };
+    }
+    const txSeq = Number(txRow.seq);
+    const seq = ++this.#seq;
+    const refs = new Uint8Array(32 * c.refs.length);
+    c.refs.forEach((r, i) => refs.set(r, 32 * i));
+    this.#s.insConf.run(seq, idBytes, txSeq, c.bits, nonceBytes(c.nonce), refs);
+    for (const r of refSeqs) this.#s.insRef.run(r, seq);
+    this.#confCount++;
+    const now = this.#clock();
+    this.#recent.push({ t: now, w: confirmationWeight(c.bits) });
+    while (this.#recent.length > 0 && now - this.#recent[0].t > RATE_WINDOW_MS) {
+      this.#recent.shift();
+    }
+    this.#muhash.insert(itemElement(ITEM_CONF, idBytes));
+    this.#digest = null;
     this.#digestChanged = true;
-    // More work changes a status only when it reaches the confirmation threshold, or when
-    // another transaction spends one of the same outputs (the winner may change). Otherwise
-    // this transaction keeps its status, and so do its descendants.
-    const crosses = old < this.#confirmWork && work >= this.#confirmWork;
-    if (crosses || this.#s.contested.get(seq) !== undefined) this.#refresh([seq]);
-    return { kind: "improved", txid: id, work };
-  }
-
-  /**
-   * Recomputes statuses from `seeds` outward: the seeds' co-spenders (a winner may change)
-   * and then, in height order, the children of every transaction whose status changed.
-   */
-  #refresh(seeds: readonly number[]): void {
-    const q = new HeightQueue();
-    for (const seq of seeds) {
-      for (const r of this.#s.coSpenders.all(seq) as Row[]) {
-        q.push(Number(r.height), Number(r.seq));
-      }
-      const head = this.#s.headBySeq.get(seq) as Row;
-      q.push(Number(head.height), seq);
-    }
-    for (let seq = q.pop(); seq !== undefined; seq = q.pop()) {
-      const head = this.#s.headBySeq.get(seq) as Row;
-      const before = head.status as TxStatus;
-      const after = this.#statusOf(seq, Number(head.work));
-      if (after === before) continue;
-      this.#s.setStatus.run(after, seq);
-      this.#statusCounts[before]--;
-      this.#statusCounts[after]++;
-      const id = toHex(head.txid as Uint8Array);
-      const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
-      if (last?.kind === "status" && last.from === null) {
-        this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
-      } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
-      for (const r of this.#s.children.all(seq) as Row[]) {
-        q.push(Number(r.height), Number(r.seq));
+    const approved = this.#weights.addConf(seq, idBytes, txSeq, refSeqs, c.bits);
+    const seeds: number[] = [];
+    for (const t of approved) {
+      const w = this.#weights.watched.get(t)!;
+      const status = this.#watchedStatus.get(t);
+      const settle = w.weight >= this.#threshold && !w.contested;
+      this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
+      if (w.contested || (status === "pending" && w.weight >= this.#threshold)) seeds.push(t);
+      if (settle) {
+        // Its weight only grows and nothing contests it: a lower bound is enough from now on.
+        this.#weights.unwatch(t);
+        this.#watchedStatus.delete(t);
       }
     }
+    if (seeds.length > 0) this.#walk.refresh(seeds);
+    this.#retryWaiting(id);
+    return { kind: "stored", id, txid: toHex(c.txid), bits: c.bits, conf: c };
   }
 
-  /** The status rule of core/state.ts, evaluated for one stored transaction. */
-  #statusOf(seq: number, work: number): TxStatus {
-    let live = true;
-    let parentsConfirmed = true;
-    for (const r of this.#s.inputsOf.all(seq) as Row[]) {
-      const ps = r.status as TxStatus;
-      if (!isLive(ps)) live = false;
-      if (ps !== "confirmed") parentsConfirmed = false;
-      const w = this.#s.winner.get(r.prev as number, r.prev_idx as number) as Row;
-      if (Number(w.seq) !== seq) live = false;
-    }
-    if (!live) return "conflicted";
-    return work >= this.#confirmWork && parentsConfirmed ? "confirmed" : "pending";
+  /** Confirmations that waited for the item `id` get another try. */
+  #retryWaiting(id: string): void {
+    for (const w of this.waitingConfs.takeChildren(id)) this.#addConf(w.raw);
   }
 
   /** True when the txid is stored. */
@@ -712,23 +688,64 @@ export class Ledger {
     return this.#s.has.get(b) !== undefined;
   }
 
-  /** The encoding and best confirmation nonce of a stored transaction (no decoding). */
-  getRaw(txid: Uint8Array): { raw: Uint8Array; nonce: bigint | null } | undefined {
+  /** True when a transaction or confirmation with this id is stored. */
+  hasItem(id: Uint8Array | string): boolean {
+    const b = typeof id === "string" ? fromHex(id) : id;
+    return this.#s.has.get(b) !== undefined || this.#s.hasConf.get(b) !== undefined;
+  }
+
+  /** The encoding of a stored transaction (no decoding). */
+  getRaw(txid: Uint8Array): { raw: Uint8Array } | undefined {
     const r = this.#s.getRaw.get(txid) as Row | undefined;
-    return r === undefined ? undefined : { raw: r.raw as Uint8Array, nonce: nonceOf(r) };
+    return r === undefined ? undefined : { raw: r.raw as Uint8Array };
   }
 
-  /** The best work of a stored transaction, or undefined when it is not stored. */
-  workOf(txid: Uint8Array): number | undefined {
-    const r = this.#s.getWork.get(txid) as Row | undefined;
-    return r === undefined ? undefined : Number(r.work);
+  /** A stored confirmation by id. */
+  getConfirmation(id: Uint8Array): Confirmation | undefined {
+    return readConfirmationRow(this.#s, id);
   }
 
-  /** A stored transaction with its state, or undefined. */
-  getTx(txid: Uint8Array | string): TxRecord | undefined {
+  /** A stored item (transaction or confirmation) by id, for sync replies. */
+  getItem(id: Uint8Array): StoredItem | undefined {
+    const tx = this.getRaw(id);
+    if (tx) return { kind: "tx", raw: tx.raw };
+    const conf = this.getConfirmation(id);
+    return conf ? { kind: "conf", conf } : undefined;
+  }
+
+  /**
+   * Sync's view of an item: its kind (0 transaction, 1 confirmation, as in inventories)
+   * when stored, undefined when not.
+   */
+  workOf(id: Uint8Array): number | undefined {
+    if (this.#s.has.get(id) !== undefined) return ITEM_TX;
+    return this.#s.hasConf.get(id) !== undefined ? ITEM_CONF : undefined;
+  }
+
+  /**
+   * A stored transaction with its state, or undefined. Its weight is the stored one (exact
+   * while watched, else a lower bound); with `exactWeight`, a confidence query, an unwatched
+   * one's exact weight is summed over its future cone, up to CONE_BUDGET confirmations.
+   */
+  getTx(
+    txid: Uint8Array | string,
+    opts: { readonly exactWeight?: boolean } = {},
+  ): TxRecord | undefined {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
     const r = this.#s.getTx.get(b) as Row | undefined;
-    return r === undefined ? undefined : toRecord(r);
+    if (r === undefined) return undefined;
+    const rec = this.#record(r);
+    if (rec.weightExact || !opts.exactWeight) return rec;
+    // A confidence query: the exact weight by a bounded walk of the future cone (§11).
+    const base = rec.seq === 1 ? this.#genesisBase() : 0n;
+    const exact = this.#weights.coneWeight(rec.seq, base, this.#dag, CONE_BUDGET);
+    return exact === null
+      ? rec
+      : { ...rec, weight: exact.weight, weightExact: true, work: weightBits(exact.weight) };
+  }
+
+  #record(r: Row): TxRecord {
+    return txRecord(r, this.#weights);
   }
 
   /**
@@ -736,42 +753,39 @@ export class Ledger {
    * Throws TypeError for an invalid address.
    */
   balance(address: string): { confirmed: bigint; pending: bigint } {
-    let confirmed = 0n, pending = 0n;
-    for (const r of this.#s.balance.all(decodeAddress(address)) as Row[]) {
-      if (r.status === "confirmed") confirmed = BigInt(r.total as number);
-      else pending = BigInt(r.total as number);
-    }
-    return { confirmed, pending };
+    return balanceOf(this.#s, address);
   }
 
   /** Unspent outputs of an address, confirmed first, larger first. */
   unspent(address: string): Coin[] {
-    return (this.#s.unspent.all(decodeAddress(address)) as Row[]).map((r) => ({
-      txid: toHex(r.txid as Uint8Array),
-      index: Number(r.idx),
-      amount: BigInt(r.amount as number),
-      address,
-      status: r.status as TxStatus,
-    }));
+    return unspentOf(this.#s, address);
   }
 
   /** Balances of every address with live unspent outputs. */
   balances(): Map<string, bigint> {
-    const m = new Map<string, bigint>();
-    for (const r of this.#s.allUnspent.all() as Row[]) {
-      m.set(encodeAddress(r.hash as Uint8Array), BigInt(r.total as number));
-    }
-    return m;
+    return allBalances(this.#s);
   }
 
   /** Most recent transactions first. */
   history(limit = 20, offset = 0): TxRecord[] {
-    return (this.#s.history.all(limit, offset) as Row[]).map(toRecord);
+    return (this.#s.history.all(limit, offset) as Row[]).map((r) => this.#record(r));
   }
 
   /** Every stored transaction in arrival order. */
   *all(): Generator<TxRecord> {
-    for (const r of this.#s.all.iterate() as Iterable<Row>) yield toRecord(r);
+    for (const r of this.#s.all.iterate() as Iterable<Row>) yield this.#record(r);
+  }
+
+  /**
+   * The LAN's recent hash rate (hashes/s) as this ledger saw it: the weight of the
+   * confirmations stored in the last minute, divided by that minute (0 before any). It turns a
+   * weight into "seconds of this LAN's recent hash rate" (docs/PROTOCOL.md §14).
+   */
+  recentHashRate(): number {
+    const now = this.#clock();
+    let w = 0n;
+    for (const r of this.#recent) if (now - r.t <= RATE_WINDOW_MS) w += r.w;
+    return Number(w) / (RATE_WINDOW_MS / 1000);
   }
 
   /** Status counts. */
@@ -780,32 +794,31 @@ export class Ledger {
   }
 
   /**
-   * The live transaction with the least work below `capBits` (ties: lower txid), for miners.
-   * Losers of a conflict are never returned, so mining hardens winners (PROTOCOL.md §12).
+   * A mining template (PROTOCOL.md §12): the least-weighted live watched transaction (ties:
+   * the newer), else the newest live one; and up to `maxRefs` tips, newest first, that
+   * approve no transaction that is not live. Null only when nothing is live (never, with a
+   * genesis).
    */
-  leastConfirmed(capBits: number): { txid: Uint8Array; work: number } | null {
-    const r = this.#s.least.get(capBits) as Row | undefined;
-    return r === undefined ? null : { txid: r.txid as Uint8Array, work: Number(r.work) };
+  mineTemplate(maxRefs = MAX_REFS): MineTemplate | null {
+    return mineTemplateOf(this.#s, this.#weights, this.#watchedStatus, maxRefs);
   }
 
   /**
-   * Sync inventory: up to `limit` (txid, work) pairs stored after the tx `after` (all zeros =
-   * from the start), in storage order. Storage order is topological (a tx is stored only after
-   * its parents), so a node that fetches in this order receives no orphans.
+   * Sync inventory: up to `limit` stored items after the item `after` (all zeros = from the
+   * start), in storage order, which is topological (a tx after its parents, a confirmation
+   * after its tx and refs). `work` carries the kind: 0 transaction, 1 confirmation.
    */
   inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
-    return (this.#s.inventory.all(after, limit) as Row[]).map((r) => ({
-      txid: r.txid as Uint8Array,
-      work: Number(r.work),
-    }));
+    return inventoryPage(this.#s, after, limit);
   }
 
   /**
-   * Anti-entropy summary: count and the XOR of SHA-256(txid ‖ work u16) over stored
-   * transactions. Equal sets with equal work give equal summaries in any arrival order.
+   * Anti-entropy summary: item count (transactions + confirmations) and the digest of the item
+   * set (docs/PROTOCOL.md §10.3). Equal sets give equal summaries in any arrival order.
    */
   summary(): { count: number; digest: Uint8Array } {
-    return { count: this.#count, digest: this.#digest.slice() };
+    this.#digest ??= this.#muhash.finalize();
+    return { count: this.#count + this.#confCount, digest: this.#digest.slice() };
   }
 
   /** The supply invariant: live unspent outputs add up to the genesis supply. */
@@ -834,61 +847,12 @@ export class Ledger {
   }
 }
 
-function nonceOf(r: Row): bigint | null {
-  const nb = r.nonce as Uint8Array | null;
-  return nb === null ? null : new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0);
-}
-
-function toRecord(r: Row): TxRecord {
-  const raw = r.raw as Uint8Array;
-  return {
-    txid: toHex(r.txid as Uint8Array),
-    tx: decodeTx(raw),
-    raw,
-    work: Number(r.work),
-    nonce: nonceOf(r),
-    status: r.status as TxStatus,
-    seq: Number(r.seq),
-  };
-}
-
-/**
- * A signature check that answers with a worker's verdicts for the inputs of `tx` (matched by
- * identity, so only those exact bytes get the verdict) and falls back to `verify` otherwise.
- */
-/** The input as an EncodedTx: as given, decoded once, or encoded once. */
-function toEncoded(t: Tx | Uint8Array | EncodedTx): EncodedTx {
-  if (t instanceof Uint8Array) return encodedTxFromBytes(t);
-  if (isEncodedTx(t)) return t as EncodedTx;
-  return encodedTxFromTx("raw" in t ? (t as EncodedTx).tx : t as Tx);
-}
-
-function checkedVerify(tx: Tx, checked: Checked, verify: VerifyFn): VerifyFn {
-  return (signature, message, publicKey) => {
-    if (message === checked.message) {
-      const i = tx.inputs.findIndex((inp) =>
-        inp.signature === signature && inp.publicKey === publicKey
-      );
-      if (i >= 0 && i < checked.signatures.length) return checked.signatures[i];
-    }
-    return verify(signature, message, publicKey);
-  };
+function fromHexOrNull(hex: string | null): Uint8Array | null {
+  return hex === null ? null : fromHex(hex);
 }
 
 function nonceBytes(nonce: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, nonce);
   return b;
-}
-
-function entryHash(txid: Uint8Array, work: number): Uint8Array {
-  const m = new Uint8Array(34);
-  m.set(txid);
-  m[32] = work >> 8;
-  m[33] = work & 0xff;
-  return sha256(m);
-}
-
-function xorInto(acc: Uint8Array, h: Uint8Array): void {
-  for (let i = 0; i < 32; i++) acc[i] ^= h[i];
 }

@@ -1,24 +1,35 @@
 /**
- * The miner pool (docs/PROTOCOL.md §12): Web Workers that harden the least-confirmed
- * winning transaction. The coordinator asks the ledger for a target through
- * `pickTarget`, gives every worker a disjoint nonce range of the same job, verifies what
- * they find and hands it to `onFound`, which stores and broadcasts it.
+ * The miner pool (docs/PROTOCOL.md §12): Web Workers that add weight to the confirmation DAG.
+ * The coordinator asks the ledger for a template through `pickTarget` (the least-weighted
+ * live transaction and tips that approve no loser), chooses the bits (about one find per
+ * second for the pool), gives every worker a disjoint nonce range of the commitment, verifies
+ * what they find and hands it to `onFound`, which stores and broadcasts it. It never stops
+ * while running: nothing caps the weight.
  * @module
  */
-import { confirmationWork } from "../core/pow.ts";
+import {
+  canonicalRefs,
+  checkConfirmation,
+  type Confirmation,
+  confirmationCommitment,
+} from "../core/confirmation.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
+import { leadingZeroBits, MAX_CONF_BITS, MIN_CONF_BITS } from "../core/pow.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
 /** A message to a worker without the sequence fields that the pool adds when posting. */
 type Unsequenced<M> = M extends unknown ? Omit<M, "seq" | "signal"> : never;
 
 /**
- * Default cap on the work the miners put into one transaction. 24 bits is 16× the 20-bit
- * confirmation threshold (docs/PROTOCOL.md §8), about 2^24 hashes: a second or two for a
- * pool, so every transaction gets well past confirmation, and then a quiet ledger lets the
- * machine rest instead of chasing 2^30+ hashes per transaction forever.
+ * Default cap on the bits of one confirmation (`--mine-cap`). It does not cap weight: the pool
+ * keeps finding confirmations; it only bounds how long one search may take (2^26 hashes,
+ * a couple of seconds for a pool here) so that a fast pool still stores its work in pieces.
  */
-export const DEFAULT_MINING_CAP_BITS = 24;
+export const DEFAULT_MINING_CAP_BITS = 26;
+/** The pool aims at one find per this many milliseconds (docs/PROTOCOL.md §12). */
+export const TARGET_FIND_MS = 1000;
+/** A job on an unchanged target is renewed after this long, to approve newer tips. */
+export const JOB_REFRESH_MS = 2000;
 /** Default period of the ledger re-check, idle or not. */
 export const DEFAULT_IDLE_POLL_MS = 1000;
 /** Hashes a worker does between reports (and between looks at its inbox). */
@@ -28,21 +39,29 @@ export const RATE_WINDOW_MS = 2000;
 /** How long stop() waits for a worker to finish its chunk before terminating it anyway. */
 export const STOP_TIMEOUT_MS = 2000;
 
-/** A confirmation found by the pool, verified with {@link confirmationWork}. */
+/** A confirmation found by the pool, verified with `checkConfirmation`. */
 export interface FoundConfirmation {
+  readonly conf: Confirmation;
+  /** Its id (pow hash). */
+  readonly id: Uint8Array;
+}
+
+/** What the pool mines: a target transaction and the tips its confirmation approves. */
+export interface MiningTemplate {
   readonly txid: Uint8Array;
-  readonly nonce: bigint;
-  readonly work: number;
+  readonly refs: readonly Uint8Array[];
 }
 
 /** What the pool needs from the node. */
 export interface MinerConfig {
   /** Worker count; 0 turns mining off. */
   readonly workers: number;
-  /** Policy cap: no mining on a transaction whose work is already ≥ capBits. */
+  /** Most bits one confirmation claims (`--mine-cap`). */
   readonly capBits: number;
-  /** Ledger query: the least-confirmed winning transaction with work < capBits, or null. */
-  readonly pickTarget: () => { txid: Uint8Array; work: number } | null;
+  /** Fewest bits (the network's minimum, MIN_CONF_BITS, by default). */
+  readonly minBits?: number;
+  /** Ledger query: the mining template, or null when there is nothing to mine. */
+  readonly pickTarget: () => MiningTemplate | null;
   /** Store and broadcast a confirmation; called by the coordinator, never by a worker. */
   readonly onFound: (c: FoundConfirmation) => void;
   /** How often to re-check the ledger (default {@link DEFAULT_IDLE_POLL_MS}). */
@@ -60,8 +79,10 @@ export interface MinerStats {
   /** Hashes per second of each worker, averaged over {@link RATE_WINDOW_MS}. */
   readonly workerHashRates: readonly number[];
   readonly totalHashRate: number;
-  /** The transaction being mined (lowercase hex) and the work sought, or null when idle. */
-  readonly target: { readonly txid: string; readonly goalBits: number } | null;
+  /** The transaction being mined (lowercase hex), the bits sought and the refs, or null. */
+  readonly target:
+    | { readonly txid: string; readonly goalBits: number; readonly refs: number }
+    | null;
   /** Confirmations found and handed to onFound. */
   readonly found: number;
   /** Jobs started: one per target (or goal) change. */
@@ -79,21 +100,21 @@ interface Slot {
 interface Job {
   readonly id: number;
   readonly txid: Uint8Array;
+  readonly refs: readonly Uint8Array[];
+  readonly commitment: Uint8Array;
   readonly goal: number;
+  readonly started: number;
 }
-
-/** Bound on the txids whose best known work the pool remembers. */
-const KNOWN_WORK_MAX = 1024;
 
 /**
  * A pool of mining Web Workers. Call {@link MinerPool.start}, then {@link MinerPool.poke}
- * whenever the ledger changes and {@link MinerPool.noteBetter} for confirmations that
- * arrive from the network; {@link MinerPool.stop} terminates every worker.
+ * whenever the ledger changes; {@link MinerPool.stop} terminates every worker.
  */
 export class MinerPool {
   readonly #config: MinerConfig;
   readonly #pollMs: number;
   readonly #chunk: number;
+  readonly #minBits: number;
   #slots: Slot[] = [];
   #running = false;
   #job: Job | null = null;
@@ -105,17 +126,24 @@ export class MinerPool {
   /** Sequence number of the last message posted to the workers (see worker.ts). */
   #seq = 0;
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
-  /** Best work seen per txid hex, so a stale ledger answer is not mined again. */
-  readonly #known = new Map<string, number>();
 
   constructor(config: MinerConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 0) {
       throw new RangeError(`"workers" expected an integer ≥ 0, got ${config.workers}`);
     }
-    if (!Number.isInteger(config.capBits) || config.capBits < 1 || config.capBits > 256) {
-      throw new RangeError(`"capBits" expected an integer in 1..256, got ${config.capBits}`);
+    if (
+      !Number.isInteger(config.capBits) || config.capBits < 1 || config.capBits > MAX_CONF_BITS
+    ) {
+      throw new RangeError(
+        `"capBits" expected an integer in 1..${MAX_CONF_BITS}, got ${config.capBits}`,
+      );
     }
-    this.#config = config;
+    this.#minBits = config.minBits ?? MIN_CONF_BITS;
+    if (!Number.isInteger(this.#minBits) || this.#minBits < 1 || this.#minBits > MAX_CONF_BITS) {
+      throw new RangeError(`"minBits" expected an integer in 1..64, got ${config.minBits}`);
+    }
+    // A cap below the network's minimum would find confirmations nobody stores.
+    this.#config = { ...config, capBits: Math.max(config.capBits, this.#minBits) };
     this.#pollMs = config.idlePollMs ?? DEFAULT_IDLE_POLL_MS;
     this.#chunk = config.chunkHashes ?? CHUNK_HASHES;
     if (!(this.#pollMs > 0)) {
@@ -180,18 +208,6 @@ export class MinerPool {
     if (this.#running) this.#repick();
   }
 
-  /**
-   * A confirmation with `work` for `txid` arrived from the network. If it meets the current
-   * goal, the current search is pointless: abandon it and pick again.
-   */
-  noteBetter(txid: Uint8Array, work: number): void {
-    this.#remember(toHex(txid), work);
-    const job = this.#job;
-    if (this.#running && job !== null && work >= job.goal && bytesEqual(txid, job.txid)) {
-      this.#repick();
-    }
-  }
-
   /** Hash rates, target and counters. */
   stats(): MinerStats {
     const now = performance.now();
@@ -206,46 +222,59 @@ export class MinerPool {
       workers: this.#slots.length,
       workerHashRates: rates,
       totalHashRate: rates.reduce((a, b) => a + b, 0),
-      target: job === null ? null : { txid: toHex(job.txid), goalBits: job.goal },
+      target: job === null
+        ? null
+        : { txid: toHex(job.txid), goalBits: job.goal, refs: job.refs.length },
       found: this.#found,
       jobs: this.#jobs,
       totalHashes: this.#totalHashes,
     };
   }
 
-  #remember(hex: string, work: number): void {
-    if ((this.#known.get(hex) ?? -1) >= work) return;
-    if (this.#known.size >= KNOWN_WORK_MAX) this.#known.clear();
-    this.#known.set(hex, work);
+  /**
+   * Bits for about one find per TARGET_FIND_MS for the whole pool: ⌊log2(rate × period)⌋,
+   * within minBits..capBits. Weight per hash is the same for any bits (docs/PROTOCOL.md §6).
+   */
+  #chooseBits(): number {
+    const rate = this.stats().totalHashRate;
+    const wanted = rate > 0 ? Math.floor(Math.log2(rate * TARGET_FIND_MS / 1000)) : 0;
+    return Math.max(this.#minBits, Math.min(this.#config.capBits, wanted));
   }
 
   #repick(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#running) return;
-    let target: { txid: Uint8Array; work: number } | null = null;
+    let t: MiningTemplate | null = null;
     try {
-      target = this.#config.pickTarget();
+      t = this.#config.pickTarget();
     } catch (err) {
       this.#config.onError?.(err);
     }
-    const goal = target === null
-      ? Infinity
-      : Math.max(target.work, this.#known.get(toHex(target.txid)) ?? 0) + 1;
-    // The cap is policy: a transaction at or above it is left alone (docs/PROTOCOL.md §12).
-    if (target === null || goal > this.#config.capBits) {
+    if (t === null) {
       if (this.#job !== null) this.#post(this.#slots, () => ({ type: "idle" }));
       this.#job = null;
-    } else if (
-      this.#job === null || this.#job.goal !== goal || !bytesEqual(this.#job.txid, target.txid)
-    ) {
-      this.#startJob(target.txid.slice(), goal);
+    } else {
+      const job = this.#job;
+      const bits = this.#chooseBits();
+      const fresh = job !== null && performance.now() - job.started < JOB_REFRESH_MS;
+      if (!fresh || !bytesEqual(job!.txid, t.txid) || job!.goal !== bits) {
+        this.#startJob(t.txid.slice(), canonicalRefs(t.refs.map((r) => r.slice())), bits);
+      }
     }
     this.#timer = setTimeout(() => this.#repick(), this.#pollMs);
   }
 
-  #startJob(txid: Uint8Array, goal: number): void {
-    const job: Job = { id: ++this.#jobs, txid, goal };
+  #startJob(txid: Uint8Array, refs: Uint8Array[], goal: number): void {
+    const commitment = confirmationCommitment({ txid, bits: goal, refs });
+    const job: Job = {
+      id: ++this.#jobs,
+      txid,
+      refs,
+      commitment,
+      goal,
+      started: performance.now(),
+    };
     this.#job = job;
     // Worker i starts at nonce high word base + i and steps by the worker count, so the
     // ranges are disjoint; a random base keeps a restarted job off the nonces just tried.
@@ -254,7 +283,7 @@ export class MinerPool {
     this.#post(this.#slots, (i) => ({
       type: "job",
       id: job.id,
-      txid,
+      commitment,
       nonceHi: (base + i) >>> 0,
       stride,
       goal,
@@ -283,17 +312,21 @@ export class MinerPool {
     if (msg.type !== "found" || job === null || msg.id !== job.id) return;
     const nonce = (BigInt(msg.nonceHi) << 32n) | BigInt(msg.nonceLo);
     // Never trust a worker's claim: one reference hash per find is cheap.
-    const work = confirmationWork(job.txid, nonce);
-    if (work !== msg.work || work < job.goal) {
+    const conf: Confirmation = { txid: job.txid, bits: job.goal, refs: job.refs, nonce };
+    let id: Uint8Array;
+    try {
+      id = checkConfirmation(conf, 1).id;
+      if (leadingZeroBits(id) !== msg.work) throw new Error("work differs");
+    } catch (e) {
       this.#config.onError?.(
-        new Error(`Worker claimed work ${msg.work} for nonce ${nonce}, but it has ${work}`),
+        new Error(`Worker claimed work ${msg.work} for nonce ${nonce}: ${(e as Error).message}`),
       );
       return;
     }
     this.#found++;
-    this.#remember(toHex(job.txid), work);
+    this.#job = null; // the next template approves this find
     try {
-      this.#config.onFound({ txid: job.txid.slice(), nonce, work });
+      this.#config.onFound({ conf, id });
     } catch (err) {
       this.#config.onError?.(err);
     }

@@ -1,6 +1,6 @@
 /**
- * The mining Web Worker (docs/PROTOCOL.md §12). It receives a job (txid, goal, its own
- * nonce range), searches it in chunks and reports the hashes done after each chunk.
+ * The mining Web Worker (docs/PROTOCOL.md §12). It receives a job (a confirmation's
+ * 32-byte commitment, the goal bits, its own nonce range), searches it in chunks and reports the hashes done after each chunk.
  * Between jobs it waits for a message and uses no CPU.
  *
  * Going back to the event loop costs about 2 ms here (a zero timeout; a MessageChannel
@@ -28,11 +28,12 @@ interface Sequenced {
   readonly signal: Int32Array;
 }
 
-/** Search `txid` for work ≥ goal, from nonce (nonceHi << 32) upwards. */
+/** Search SHA-256(commitment ‖ nonce) for work ≥ goal, from nonce (nonceHi << 32) upwards. */
 export interface JobMessage extends Sequenced {
   readonly type: "job";
   readonly id: number;
-  readonly txid: Uint8Array;
+  /** The confirmation's commitment (docs/PROTOCOL.md §6): the 32 bytes hashed with the nonce. */
+  readonly commitment: Uint8Array;
   /** High nonce word to start with; the next one is nonceHi + stride (mod 2^32). */
   readonly nonceHi: number;
   readonly stride: number;
@@ -148,7 +149,12 @@ scope.onmessage = (e) => {
   seenSeq = msg.seq;
   signal = msg.signal;
   if (msg.type === "job") {
-    current = { job: msg, search: createPowSearch(msg.txid), nonceHi: msg.nonceHi, nonceLo: 0 };
+    current = {
+      job: msg,
+      search: createPowSearch(msg.commitment),
+      nonceHi: msg.nonceHi,
+      nonceLo: 0,
+    };
     if (!looping) void mine();
     return;
   }

@@ -21,6 +21,12 @@ export interface NetContext {
   readonly transport: Transport;
   /** True once the node is stopping: nothing new is started. */
   readonly stopped: () => boolean;
+  /**
+   * Sends one datagram to one address within its reply budget (lib/net/guard.ts): resolves
+   * false when the datagram was not sent because the address has not shown that it receives
+   * there and the datagram would exceed 3× what it sent.
+   */
+  readonly sendBounded: (datagram: Uint8Array, addr: Addr) => Promise<boolean>;
   /** The membership key of a private network, when there is one. */
   readonly membership?: Membership;
 }
@@ -35,7 +41,7 @@ export function sendToAll(ctx: NetContext, message: Message): void {
   ctx.transport.sendAll(datagramOf(ctx, message));
 }
 
-/** Sends `message` to one address. */
-export function sendTo(ctx: NetContext, message: Message, addr: Addr): Promise<void> {
-  return ctx.transport.send(datagramOf(ctx, message), addr);
+/** Sends `message` to one address, within its reply budget (see `NetContext.sendBounded`). */
+export function sendTo(ctx: NetContext, message: Message, addr: Addr): Promise<boolean> {
+  return ctx.sendBounded(datagramOf(ctx, message), addr);
 }

@@ -30,6 +30,12 @@ export interface NetCounters {
   syncCompleted: number;
   syncAbandoned: number;
   syncRequested: number;
+  /** Datagrams dropped unread because their source is ignored for misbehaviour. */
+  banned: number;
+  /** Replies not sent: over the 3× budget of a source that has not answered a cookie. */
+  replyRefused: number;
+  /** Transactions dropped as found in the recent-rejects filter (no verification). */
+  txRecentlyRejected: number;
   /**
    * Datagrams refused by the membership-key layer (lib/net/membership.ts): unsealed or
    * forged, under another key, stale or replayed; or, on a node without a key, sealed ones.
@@ -63,6 +69,9 @@ export function newCounters(): NetCounters {
     syncCompleted: 0,
     syncAbandoned: 0,
     syncRequested: 0,
+    banned: 0,
+    replyRefused: 0,
+    txRecentlyRejected: 0,
     authFailed: 0,
   };
 }

@@ -5,10 +5,12 @@
  * @module
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
+import { INPUT_BYTES, OUTPUT_BYTES, TX_FIXED_BYTES } from "../core/tx.ts";
 import {
   DatagramError,
   decodeDatagram,
+  HEADER_BYTES,
   MAX_INV_ENTRIES,
   type Message,
   packConfs,
@@ -17,6 +19,7 @@ import {
 } from "../wire/mod.ts";
 import { type NetContext, sendTo } from "./context.ts";
 import { bump } from "./counters.ts";
+import type { NetGuard } from "./guard.ts";
 import { looksSealed } from "./membership.ts";
 import type { TxIngest } from "./ingest.ts";
 import type { PeerTable } from "./peers.ts";
@@ -26,6 +29,9 @@ import type { Summaries } from "./summaries.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
 
+/** The smallest `tx` datagram: header, count, and the smallest valid transaction (§4). */
+const MIN_TX_DATAGRAM_BYTES = HEADER_BYTES + 1 + TX_FIXED_BYTES + INPUT_BYTES + OUTPUT_BYTES;
+
 /** The parts a datagram may be routed to. */
 export interface DispatchParts {
   readonly limiter: RateLimiter;
@@ -34,6 +40,7 @@ export interface DispatchParts {
   readonly relay: Relay;
   readonly sync: SyncDriver;
   readonly summaries: Summaries;
+  readonly guard: NetGuard;
 }
 
 /** Routes received datagrams. */
@@ -59,6 +66,8 @@ export class Dispatcher {
       c.rateLimited++;
       return;
     }
+    // A banned source is dropped before decoding; others earn reply credit (§10.8, §10.9).
+    if (!this.#p.guard.admit(addr, data.length)) return;
     if (ctx.membership) {
       const opened = ctx.membership.open(data, ctx.clock());
       if (typeof opened === "string") {
@@ -106,8 +115,10 @@ export class Dispatcher {
       case "tx":
         return this.#p.ingest.queue(m.txs, addr);
       case "conf":
-        return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs));
+        return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs, addr));
       case "summary":
+        // A cookie now, so that a peer that answers ranks as verified in the sync queue.
+        if (!this.#p.guard.isVerified(addr)) void this.#p.guard.challenge(addr);
         return this.#p.ingest.whenStored(() =>
           this.#p.summaries.onSummary(m.count, m.digest, addr)
         );
@@ -116,32 +127,55 @@ export class Dispatcher {
       case "get-inv":
         return this.#onGetInv(m.after, m.limit, addr);
       case "inv":
+        // The answer to our cookie challenge verifies its sender; it is not a sync page.
+        if (!this.#p.guard.isVerified(addr) && this.#p.guard.isCookieEcho(m.after, addr)) return;
         return this.#p.sync.onInv(m.after, m.entries, m.more, addr);
       case "get-data":
         return this.#onGetData(m.txids, addr);
     }
   }
 
-  /** Answers an inventory request with one page in storage order. */
+  /**
+   * Answers an inventory request with one page in storage order. To a source that has not
+   * answered a cookie, a cookie challenge goes first and the page is cut to what the reply
+   * budget leaves (§10.8); with no room for one entry, nothing is sent.
+   */
   async #onGetInv(after: Uint8Array, limit: number, addr: Addr): Promise<void> {
-    const n = Math.min(limit, MAX_INV_ENTRIES);
+    const g = this.#p.guard;
+    if (!g.isVerified(addr)) await g.challenge(addr);
+    const n = Math.min(limit, MAX_INV_ENTRIES, g.invEntriesAllowed(addr));
+    if (n < 1) {
+      this.#ctx.counters.replyRefused++;
+      return;
+    }
     const entries = this.#ctx.ledger.inventory(after, n);
     await sendTo(this.#ctx, { type: "inv", after, more: entries.length === n, entries }, addr);
   }
 
-  /** Answers a data request with the transactions we hold, then their confirmations. */
-  async #onGetData(txids: readonly Uint8Array[], addr: Addr): Promise<void> {
+  /**
+   * Answers a data request with the transactions, then the confirmations, we hold of those
+   * ids, within the reply budget of an unverified source (a cookie challenge first).
+   */
+  async #onGetData(ids: readonly Uint8Array[], addr: Addr): Promise<void> {
     const ctx = this.#ctx;
+    const g = this.#p.guard;
+    if (!g.isVerified(addr)) {
+      await g.challenge(addr);
+      // No credit for even the smallest answer: not a single lookup (a reflection attempt).
+      if (g.budget.allowance(addrKey(addr), ctx.clock()) < MIN_TX_DATAGRAM_BYTES) {
+        ctx.counters.replyRefused++;
+        return;
+      }
+    }
     const raws: Uint8Array[] = [];
     const confs: Confirmation[] = [];
-    for (const id of txids) {
-      const rec = ctx.ledger.getRaw(id);
-      if (!rec) continue;
-      raws.push(rec.raw);
-      if (rec.nonce !== null) confs.push({ txid: id, nonce: rec.nonce });
+    for (const id of ids) {
+      const item = ctx.ledger.getItem(id);
+      if (item?.kind === "tx") raws.push(item.raw);
+      else if (item?.kind === "conf") confs.push(item.conf);
     }
     const network = ctx.ledger.network;
-    for (const d of packTxs(network, ctx.nodeId, raws)) await ctx.transport.send(d, addr);
-    for (const d of packConfs(network, ctx.nodeId, confs)) await ctx.transport.send(d, addr);
+    for (const d of packTxs(network, ctx.nodeId, raws)) await ctx.sendBounded(d, addr);
+    for (const d of packConfs(network, ctx.nodeId, confs)) await ctx.sendBounded(d, addr);
   }
 }

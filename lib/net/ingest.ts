@@ -7,8 +7,9 @@
 import type { EncodedTx } from "../core/tx.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
 import type { NetContext } from "./context.ts";
+import type { NetGuard } from "./guard.ts";
 import { SYNC_BATCH } from "./sync.ts";
-import type { Addr } from "./transport.ts";
+import { type Addr, addrKey } from "./transport.ts";
 
 /**
  * Received transactions are handed to the ledger once this many wait, or at the next turn
@@ -41,6 +42,8 @@ export interface IngestHooks {
   readonly solicited: (txid: string) => boolean;
   /** Called with each stored batch and every outcome of its commit. */
   readonly onStored: (batch: readonly Received[], events: readonly LedgerEvent[]) => Promise<void>;
+  /** The recent-rejects filter: a transaction refused before is dropped here, unverified. */
+  readonly rejects?: Pick<NetGuard, "rejects" | "report">;
 }
 
 /** The queue of received transactions and the chain of storage work. */
@@ -68,9 +71,21 @@ export class TxIngest {
    * a promise for the receive loop to wait on when MAX_BATCHES_IN_FLIGHT are in flight.
    */
   queue(txs: readonly EncodedTx[], addr: Addr): Promise<void> | void {
-    this.#ctx.counters.txReceived += txs.length;
+    const c = this.#ctx.counters;
+    c.txReceived += txs.length;
     if (this.#ctx.stopped()) return; // never reported stored; a peer will offer them again
-    for (const entry of txs) this.#pending.push({ entry, addr });
+    const g = this.#hooks.rejects;
+    for (const entry of txs) {
+      // Refused before: one lookup instead of the checks and up to 50 signature
+      // verifications (docs/PROTOCOL.md §10.9).
+      if (g?.rejects.has(entry.id)) {
+        c.txRecentlyRejected++;
+        g.report(addr, "rejected-again");
+        continue;
+      }
+      this.#pending.push({ entry, addr });
+    }
+    if (this.#pending.length === 0) return;
     if (this.#pending.length >= FLUSH_TXS) void this.#flush();
     else {
       this.#flushTimer ??= setTimeout(() => {
@@ -121,6 +136,7 @@ export class TxIngest {
     const stored = this.#ctx.ledger.storeTxs(batch.map((b) => b.entry), {
       after: this.#storing,
       solicited,
+      sources: batch.map((b) => addrKey(b.addr)),
     });
     const done = (async () => {
       try {

@@ -6,11 +6,13 @@
  * the NetLedger seam (ledger_port.ts).
  * @module
  */
-import type { Confirmation } from "../core/pow.ts";
+import type { Confirmation } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import type { NetContext } from "./context.ts";
 import { type NetCounters, newCounters } from "./counters.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { type GuardStatus, NetGuard } from "./guard.ts";
+import { readKernelDrops } from "./kernel_drops.ts";
 import { TxIngest } from "./ingest.ts";
 import type { NetLedger } from "./ledger_port.ts";
 import { type PeerInfo, PeerTable } from "./peers.ts";
@@ -28,10 +30,13 @@ export { SUMMARY_INTERVAL_MS } from "./summaries.ts";
 export { SYNC_REQ_REPEAT_MS, SYNC_TICK_MS } from "./sync_driver.ts";
 export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
 
+/** Every counter goes to the log (one JSON object with --json-log) this often. */
+export const COUNTERS_LOG_INTERVAL_MS = 300_000;
+
 /** What the network layer reports to the node. */
 export interface NetEvents {
-  /** A received confirmation with more work was stored (the miner may move on). */
-  onConfirmation?: (txid: Uint8Array, work: number) => void;
+  /** A received confirmation was stored (new tips: the miner may take a new template). */
+  onConfirmation?: (txid: Uint8Array, bits: number) => void;
   /** A log line. */
   log?: NetLog;
 }
@@ -53,6 +58,13 @@ export interface NetConfig extends NetEvents {
   readonly rateLimiter?: RateLimiter;
   /** Broadcast a sync request at start (default true). */
   readonly syncOnStart?: boolean;
+  /**
+   * Ignore misbehaving sources for a while (default true; docs/PROTOCOL.md §10.9). Off only in
+   * harnesses that must feed every hostile datagram to the decoder and the ledger.
+   */
+  readonly bans?: boolean;
+  /** Interval of the `network counters` log line, ms (COUNTERS_LOG_INTERVAL_MS by default). */
+  readonly countersLogIntervalMs?: number;
   /** A private network's membership key (lib/net/membership.ts); none on the public one. */
   readonly membership?: Membership;
 }
@@ -69,6 +81,8 @@ export class NetNode {
   readonly #relay: Relay;
   readonly #summaries: Summaries;
   readonly #dispatcher: Dispatcher;
+  readonly #guard: NetGuard;
+  #countersTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
   constructor(cfg: NetConfig) {
@@ -83,13 +97,18 @@ export class NetNode {
       log,
       transport: this.#transport,
       stopped: () => this.#stopped,
+      sendBounded: (datagram, addr) => this.#guard.send(datagram, addr),
       membership: cfg.membership,
     };
-    this.#sync = new SyncDriver(ctx);
-    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation);
+    const guard = this.#guard = new NetGuard(ctx, (a) => this.#transport.isStatic(a), {
+      bans: cfg.bans ?? true,
+    });
+    this.#sync = new SyncDriver(ctx, guard);
+    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation, guard);
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),
+      rejects: guard,
     });
     this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs);
     this.#dispatcher = new Dispatcher(ctx, {
@@ -99,7 +118,21 @@ export class NetNode {
       relay: this.#relay,
       sync: this.#sync,
       summaries: this.#summaries,
+      guard,
     });
+  }
+
+  /**
+   * Datagrams the kernel dropped at our two ports because a receive buffer was full
+   * (/proc/net/udp); null when it cannot be read (it needs --allow-all).
+   */
+  kernelDrops(): Promise<number | null> {
+    return readKernelDrops([this.#transport.port, this.#transport.unicastPort]);
+  }
+
+  /** Misbehaving sources, reply budgets and the recent-rejects filter, for `p`. */
+  guardStatus(limit?: number): GuardStatus {
+    return this.#guard.status(limit);
   }
 
   /** The port of our unicast socket (after start). */
@@ -130,12 +163,21 @@ export class NetNode {
       broadcast: t.broadcast,
     });
     if (this.#cfg.syncOnStart ?? true) this.syncNow();
+    this.#countersTimer = setInterval(
+      () => this.#logCounters("network counters"),
+      this.#cfg.countersLogIntervalMs ?? COUNTERS_LOG_INTERVAL_MS,
+    );
+  }
+
+  #logCounters(msg: string): void {
+    this.#cfg.log?.("info", msg, { counters: structuredClone(this.counters) });
   }
 
   /** Closes sockets and timers; resolves when the receive loops and storage have ended. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#countersTimer);
     this.#sync.stop();
     this.#summaries.stop();
     await this.#transport.close();
@@ -153,8 +195,7 @@ export class NetNode {
   }
 
   /** Announces a confirmation (found by our miner) to the LAN and the static peers. */
-  announceConfirmation(txid: Uint8Array, nonce: bigint): void {
-    const conf: Confirmation = { txid, nonce };
+  announceConfirmation(conf: Confirmation): void {
     this.#relay.announceConfirmations([conf]);
   }
 }

@@ -32,8 +32,38 @@ export const SYNC_RETRY_MS = 250;
 export const SYNC_RETRY_MAX_MS = 2000;
 /** A wanted tx that arrived as an orphan is not asked for again before this long. */
 export const SYNC_ORPHAN_HOLD_MS = 4 * SYNC_RETRY_MS;
-/** A peer that makes no progress for this long is abandoned. */
+/**
+ * A peer that makes no progress for this long is abandoned. Progress is an inventory page, or
+ * a wanted transaction stored; and while anything asked for is outstanding, only the latter
+ * (see `SyncSession.tick`): an orphan that arrives is not progress until it connects.
+ */
 export const SYNC_PEER_TIMEOUT_MS = 4000;
+/**
+ * Most transactions of one session waiting as orphans at once. A lost parent legitimately
+ * strands the window behind it (SYNC_WINDOW), so this is the window and one batch; a peer that
+ * sends more unconnected data than that is abandoned. Below the orphan pool's capacity.
+ */
+export const SYNC_MAX_UNCONNECTED = SYNC_WINDOW + SYNC_BATCH;
+/**
+ * Longest session. A peer still useful at the end is queued again at once with the priority of
+ * a useful peer (lib/net/sync_queue.ts), so a long sync goes on, but others get their turn.
+ */
+export const SYNC_MAX_SESSION_MS = 60_000;
+/**
+ * Inventory entries the node already holds that a peer may list beyond the node's own count:
+ * an honest inventory names each txid once, so more than `local count + this` held entries
+ * means the peer repeats itself to keep a session alive.
+ */
+export const SYNC_HELD_SLACK = 2 * SYNC_BATCH;
+
+/** Why a session ended. */
+export type SyncEnd =
+  | "done"
+  | "silent"
+  | "stalled"
+  | "unconnected"
+  | "repeating"
+  | "expired";
 /**
  * A peer that has not answered at all this long after the session started is abandoned
  * sooner: one that sent a summary and then went silent (or never existed at that address)
@@ -77,6 +107,14 @@ export type LocalWork = (txid: Uint8Array, atLeast: number) => number | undefine
 export class SyncSession {
   /** The peer's "host:port". */
   readonly peer: string;
+  #end: SyncEnd | null = null;
+  /** Since when the session waits for a wanted transaction to be stored (null: nothing asked). */
+  #waitingSince: number | null = null;
+  /** Wanted txids that arrived as orphans and are not stored yet. */
+  #unconnected = new Set<string>();
+  /** Inventory entries the node already held. */
+  #heldListed = 0;
+  readonly #localCount: () => number;
   #cursor: Uint8Array = new Uint8Array(TXID_BYTES);
   #invDone = false;
   #invPendingSince: number | null = null;
@@ -96,16 +134,38 @@ export class SyncSession {
   #local: LocalWork;
   #state: "running" | "done" | "abandoned" = "running";
 
-  constructor(peer: string, local: LocalWork, now: number) {
+  /**
+   * `localCount` is the number of transactions the node holds (to tell an honest inventory
+   * from one that repeats itself); without it that check is off.
+   */
+  constructor(
+    peer: string,
+    local: LocalWork,
+    now: number,
+    opts: { localCount?: () => number } = {},
+  ) {
     this.peer = peer;
     this.#local = local;
+    this.#localCount = opts.localCount ?? (() => Infinity);
     this.#lastProgress = now;
     this.#started = now;
   }
 
-  /** "running", "done" (nothing left) or "abandoned" (the peer stopped answering). */
+  /** "running", "done" (nothing left) or "abandoned" (see `end` for why). */
   get state(): "running" | "done" | "abandoned" {
     return this.#state;
+  }
+  /** Why the session ended, or null while it runs. */
+  get end(): SyncEnd | null {
+    return this.#end;
+  }
+  /** Wanted transactions that arrived as orphans and did not connect (yet). */
+  get unconnected(): number {
+    return this.#unconnected.size;
+  }
+  /** Inventory entries the peer listed that were wanted, yet not stored (so far). */
+  get unserved(): number {
+    return this.#wanted.size;
   }
   /** Txids still wanted. */
   get wanted(): number {
@@ -140,7 +200,8 @@ export class SyncSession {
       const id = toHex(e.txid);
       if (this.wants(id) || this.wanted >= SYNC_MAX_WANTED) continue;
       const mine = this.#local(e.txid, e.work);
-      if (mine === undefined || mine < e.work) {
+      if (mine !== undefined && mine >= e.work) this.#heldListed++;
+      else {
         this.#wanted.set(id, {
           id,
           txid: e.txid,
@@ -168,6 +229,7 @@ export class SyncSession {
   }
 
   #forget(w: Want): void {
+    this.#unconnected.delete(w.id);
     this.#wanted.delete(w.id);
     this.#parents.delete(w.id);
     w.batch?.ids.delete(w.id);
@@ -191,18 +253,17 @@ export class SyncSession {
       }
     }
     if (orphan) {
-      // It came; it waits in the orphan pool for its parent, which is wanted first.
+      // It came; it waits in the orphan pool for its parent, which is wanted first. That is
+      // not progress: a peer can serve orphans that never connect (issue #15).
       b?.ids.delete(w.id);
       w.batch = null;
       w.heldUntil = now + SYNC_ORPHAN_HOLD_MS;
-      this.#lastProgress = now;
+      this.#unconnected.add(w.id);
       return;
     }
     const mine = this.#local(w.txid, w.work);
     if (mine === undefined || mine < w.work) return; // the tx came, its confirmation not yet
-    this.#forget(w);
-    this.#fetched++;
-    this.#lastProgress = now;
+    this.#stored(w, now);
     if (b !== null && b.ids.size === 0 && Number.isFinite(b.sentAt)) {
       const sample = now - b.sentAt;
       this.#srtt = this.#srtt === 0 ? sample : 0.8 * this.#srtt + 0.2 * sample;
@@ -219,6 +280,26 @@ export class SyncSession {
     }
   }
 
+  /** A wanted transaction is stored with the wanted work: progress. */
+  #stored(w: Want, now: number): void {
+    this.#forget(w);
+    this.#fetched++;
+    this.#lastProgress = now;
+    if (this.#waitingSince !== null) this.#waitingSince = now;
+  }
+
+  /** A wanted transaction found held: stored progress if it was this session's orphan. */
+  #settle(w: Want, now: number): void {
+    if (this.#unconnected.has(w.id)) this.#stored(w, now);
+    else this.#forget(w);
+  }
+
+  #abandon(end: SyncEnd): SyncAction[] {
+    this.#state = "abandoned";
+    this.#end = end;
+    return [];
+  }
+
   /** True when the tx is held locally with at least the wanted work. */
   #held(w: Want): boolean {
     const mine = this.#local(w.txid, w.work);
@@ -228,13 +309,22 @@ export class SyncSession {
   /** Periodic step (and after each reply): retries, next batches, completion, abandonment. */
   tick(now: number): SyncAction[] {
     if (this.#state !== "running") return [];
-    if (
-      now - this.#lastProgress > SYNC_PEER_TIMEOUT_MS ||
-      (!this.#answered && now - this.#started > SYNC_FIRST_REPLY_MS)
-    ) {
-      this.#state = "abandoned";
-      return [];
+    if (!this.#answered && now - this.#started > SYNC_FIRST_REPLY_MS) {
+      return this.#abandon("silent");
     }
+    if (now - this.#lastProgress > SYNC_PEER_TIMEOUT_MS) return this.#abandon("stalled");
+    // Asked-for data must turn into stored transactions: inventory pages alone, or orphans
+    // that never connect, do not keep a session alive.
+    if (this.#waitingSince !== null && now - this.#waitingSince > SYNC_PEER_TIMEOUT_MS) {
+      return this.#abandon("stalled");
+    }
+    if (this.#unconnected.size > SYNC_MAX_UNCONNECTED) return this.#abandon("unconnected");
+    // (The count is read only once the peer listed more held txids than the slack.)
+    if (
+      this.#heldListed > SYNC_HELD_SLACK &&
+      this.#heldListed > this.#localCount() + SYNC_HELD_SLACK
+    ) return this.#abandon("repeating");
+    if (now - this.#started > SYNC_MAX_SESSION_MS) return this.#abandon("expired");
     const retry = this.retryMs;
     // Batches that are answered, or overdue (what they lack becomes due again).
     this.#batches = this.#batches.filter((b) => {
@@ -246,10 +336,15 @@ export class SyncSession {
       return false;
     });
     // The head of the storage order moves past what arrived meanwhile, by any route
-    // (orphans adopted when their parent came, broadcasts, another peer).
+    // (orphans adopted when their parent came, broadcasts, another peer). An orphan of this
+    // session that connected is progress.
     for (const w of this.#wanted.values()) {
       if (!this.#held(w)) break;
-      this.#forget(w);
+      this.#settle(w, now);
+    }
+    for (const id of this.#unconnected) {
+      const w = this.#get(id);
+      if (w !== undefined && this.#held(w)) this.#stored(w, now);
     }
     const actions: SyncAction[] = [];
     if (this.#invPendingSince !== null && now - this.#invPendingSince > retry) {
@@ -258,8 +353,10 @@ export class SyncSession {
     actions.push(...this.#nextInv(now));
     if (this.#invDone && this.wanted === 0) {
       this.#state = "done";
+      this.#end = "done";
       return actions;
     }
+    if (this.wanted === 0) this.#waitingSince = null;
     while (this.#batches.length < SYNC_IN_FLIGHT) {
       const pick = this.#pick(now);
       if (pick.length === 0) break;
@@ -267,6 +364,7 @@ export class SyncSession {
       for (const w of pick) w.batch = batch;
       this.#batches.push(batch);
       actions.push({ type: "get-data", txids: pick.map((w) => w.txid) });
+      this.#waitingSince ??= now;
     }
     return actions;
   }
@@ -281,7 +379,7 @@ export class SyncSession {
     for (const w of this.#parents.values()) {
       if (pick.length >= SYNC_BATCH) return pick;
       if (!due(w)) continue;
-      if (this.#held(w)) this.#forget(w);
+      if (this.#held(w)) this.#settle(w, now);
       else pick.push(w);
     }
     const first = this.#wanted.values().next();
@@ -290,7 +388,7 @@ export class SyncSession {
     for (const w of this.#wanted.values()) {
       if (pick.length >= SYNC_BATCH || w.seq >= limit) break;
       if (!due(w)) continue;
-      if (this.#held(w)) this.#forget(w);
+      if (this.#held(w)) this.#settle(w, now);
       else pick.push(w);
     }
     return pick;

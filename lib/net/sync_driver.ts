@@ -1,13 +1,15 @@
 /**
  * Drives sync sessions (lib/net/sync.ts is the state machine without I/O): one session at a
- * time, peers whose summary differs queued behind it, the session stepped on a timer and
- * after every reply, and what it asks for sent to its peer.
+ * time, peers whose summary differs queued behind it in a ranked queue (sync_queue.ts), the
+ * session stepped on a timer and after every reply, and what it asks for sent to its peer.
  * @module
  */
+import { toHex } from "../core/hash.ts";
 import { MAX_INV_ENTRIES, packGetData } from "../wire/mod.ts";
-import { type NetContext, sendTo, sendToAll } from "./context.ts";
-import { MAX_PEERS } from "./peers.ts";
+import { datagramOf, type NetContext, sendToAll } from "./context.ts";
+import type { NetGuard } from "./guard.ts";
 import { type SyncAction, SyncSession } from "./sync.ts";
+import { SyncQueue } from "./sync_queue.ts";
 import { type Addr, addrKey } from "./transport.ts";
 
 /** Sync state machine step. */
@@ -23,12 +25,17 @@ export class SyncDriver {
   readonly #ctx: NetContext;
   #session: SyncSession | null = null;
   #sessionAddr: Addr | null = null;
-  #queue = new Map<string, Addr>();
+  readonly #queue: SyncQueue<Addr>;
+  readonly #guard?: NetGuard;
   #timer: ReturnType<typeof setInterval> | undefined;
   #repeats: ReturnType<typeof setTimeout>[] = [];
 
-  constructor(ctx: NetContext) {
+  constructor(ctx: NetContext, guard?: NetGuard) {
     this.#ctx = ctx;
+    this.#guard = guard;
+    this.#queue = new SyncQueue<Addr>({
+      isVerified: (source) => guard?.isVerified(source) ?? false,
+    });
   }
 
   /** Starts stepping sessions every SYNC_TICK_MS. */
@@ -84,7 +91,7 @@ export class SyncDriver {
     else if (addr) {
       const ctx = this.#ctx;
       for (const d of packGetData(ctx.ledger.network, ctx.nodeId, parents)) {
-        await ctx.transport.send(d, addr);
+        await ctx.sendBounded(d, addr);
       }
     }
   }
@@ -92,7 +99,7 @@ export class SyncDriver {
   /** Queues a sync with the peer at `addr` (its summary differs from ours). */
   queue(addr: Addr): void {
     if (this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) return;
-    if (this.#queue.size < MAX_PEERS) this.#queue.set(addrKey(addr), addr);
+    this.#queue.push(addrKey(addr), addr.hostname, addr, this.#ctx.clock());
   }
 
   /** An inventory page: used only when it comes from the running session's peer. */
@@ -104,7 +111,11 @@ export class SyncDriver {
   ): void {
     const s = this.#session;
     if (s && this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) {
-      this.#run(s.onInv(after, entries, more, this.#ctx.clock()));
+      const now = this.#ctx.clock();
+      // Orphans waiting for a listed txid are likely real (docs/PROTOCOL.md §10.6).
+      const announce = this.#ctx.ledger.announce;
+      if (announce) { for (const e of entries) announce(toHex(e.txid), now); }
+      this.#run(s.onInv(after, entries, more, now));
       this.pump();
     }
   }
@@ -116,18 +127,28 @@ export class SyncDriver {
     if (s && s.state !== "running") {
       if (s.state === "done") ctx.counters.syncCompleted++;
       else ctx.counters.syncAbandoned++;
-      ctx.log("info", `sync ${s.state}`, { peer: s.peer, fetched: s.fetched });
+      ctx.log("info", `sync ${s.state}`, { peer: s.peer, fetched: s.fetched, end: s.end });
+      const end = s.end ?? "stalled";
+      const fetched = s.fetched;
+      this.#queue.recordSession(s.peer, { stored: s.fetched, end }, now);
+      const addr = this.#sessionAddr!;
+      // A peer that held a session without storing anything is scored; one that was still
+      // useful when its time ran out goes back in the queue, ranked as useful.
+      if (fetched === 0 && (end === "stalled" || end === "unconnected" || end === "repeating")) {
+        this.#guard?.report(addr, "stall");
+      }
       this.#session = s = null;
       this.#sessionAddr = null;
+      if (end === "expired" && fetched > 0) this.queue(addr);
     }
     if (!s) {
-      const next = this.#queue.entries().next();
-      if (next.done) return;
-      const [k, addr] = next.value;
-      this.#queue.delete(k);
+      const next = this.#queue.pop(now);
+      if (next === undefined) return;
       ctx.counters.syncSessions++;
-      s = this.#session = new SyncSession(k, ctx.ledger.workOf, now);
-      this.#sessionAddr = addr;
+      s = this.#session = new SyncSession(next.source, ctx.ledger.workOf, now, {
+        localCount: () => ctx.ledger.summary().count,
+      });
+      this.#sessionAddr = next.addr;
     }
     this.#run(s.tick(now));
   }
@@ -142,9 +163,13 @@ export class SyncDriver {
     const addr = this.#sessionAddr;
     if (!addr) return;
     const ctx = this.#ctx;
+    // A session's own requests are not replies, so no reply budget bounds them (§10.8): a peer
+    // that never answers ends the session within SYNC_FIRST_REPLY_MS, and requests spending
+    // the peer's budget would leave none for answering its cookie.
     for (const a of actions) {
       if (a.type === "get-inv") {
-        void sendTo(ctx, { type: "get-inv", after: a.after, limit: MAX_INV_ENTRIES }, addr);
+        const m = { type: "get-inv" as const, after: a.after, limit: MAX_INV_ENTRIES };
+        void ctx.transport.send(datagramOf(ctx, m), addr);
       } else {
         for (const d of packGetData(ctx.ledger.network, ctx.nodeId, a.txids)) {
           void ctx.transport.send(d, addr);

@@ -4,8 +4,8 @@
  * @module
  */
 import { TX_FIXED_BYTES, TXID_BYTES } from "../core/tx.ts";
+import { CONF_FIXED_BYTES, CONF_MAX_BYTES } from "../core/confirmation.ts";
 import { SHA256_BYTES } from "../core/sizes.ts";
-import { NONCE_BYTES } from "../core/pow.ts";
 
 /**
  * Largest datagram we send or accept. It carries the largest transaction (MAX_TX_BYTES plus
@@ -19,8 +19,11 @@ export const MAX_DATAGRAM_BYTES = 8192;
 export const MAGIC: readonly number[] = Object.freeze([0x43, 0x52, 0x4b, 0x43]);
 /** Bytes of the magic. */
 export const MAGIC_BYTES = 4;
-/** The only protocol version this code speaks. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The only protocol version this code speaks: 2, confirmations that accumulate
+ * (docs/PROTOCOL.md §6). A version 1 datagram fails check 2 and is counted, never parsed.
+ */
+export const PROTOCOL_VERSION = 2;
 /** Bytes of a network id: the first 8 bytes of the genesis txid. */
 export const NETWORK_ID_BYTES = 8;
 /** Bytes of a node id: random for each run of a node. */
@@ -58,9 +61,11 @@ export const MESSAGE_TYPES: readonly (MessageType | undefined)[] = Object.freeze
   "get-data",
 ]);
 
-/** Bytes of one confirmation entry: txid 32, nonce u64. */
-export const CONF_ENTRY_BYTES = TXID_BYTES + NONCE_BYTES;
-/** Bytes of one inventory entry: txid 32, work u16. */
+/** Smallest confirmation entry: txid 32, bits 1, nrefs 1 (no refs), nonce u64. */
+export const CONF_ENTRY_BYTES = CONF_FIXED_BYTES;
+/** Largest confirmation entry: with MAX_REFS refs of 32 bytes. */
+export const CONF_ENTRY_MAX_BYTES = CONF_MAX_BYTES;
+/** Bytes of one inventory entry: id 32, kind u16 (0 transaction, 1 confirmation). */
 export const INV_ENTRY_BYTES = TXID_BYTES + 2;
 /** Bytes of an inventory's fixed part: cursor 32, more flag 1, count u16. */
 export const INV_FIXED_BYTES = TXID_BYTES + 1 + 2;
@@ -70,14 +75,16 @@ export const DIGEST_BYTES = SHA256_BYTES;
 export const SUMMARY_BYTES = 4 + DIGEST_BYTES;
 /** Bytes of a get-inv body: cursor 32, limit u16. */
 export const GET_INV_BYTES = TXID_BYTES + 2;
-/** Largest work value: every bit of SHA-256 zero. */
-export const MAX_WORK = 256;
+/** Largest inventory kind: 0 a transaction, 1 a confirmation. */
+export const MAX_ITEM_KIND = 1;
+/** The v1 name of the inventory entry's limit; in v2 the entry carries a kind. */
+export const MAX_WORK = MAX_ITEM_KIND;
 
 /** Most transactions in one `tx` datagram (the count is one byte). */
 export const MAX_TX_ENTRIES = 255;
 /** Smallest encoded transaction: the fixed fields with no inputs and no outputs. */
 export const MIN_TX_BYTES = TX_FIXED_BYTES;
-/** Most confirmations in one `conf` datagram: (8170 - 2) / 40 = 204. */
+/** Most confirmations in one `conf` datagram: (8170 - 2) / 42 = 194 (all without refs). */
 export const MAX_CONF_ENTRIES = Math.floor((MAX_BODY_BYTES - 2) / CONF_ENTRY_BYTES);
 /** Most entries in one `inv` datagram: (8170 - 35) / 34 = 239. */
 export const MAX_INV_ENTRIES = Math.floor((MAX_BODY_BYTES - INV_FIXED_BYTES) / INV_ENTRY_BYTES);
@@ -87,7 +94,7 @@ export const MAX_GET_DATA_ENTRIES = Math.floor((MAX_BODY_BYTES - 2) / TXID_BYTES
 /** Largest body of each message type: decoder check 5 (docs/PROTOCOL.md §9.4). */
 export const MAX_BODY_BYTES_BY_TYPE: Readonly<Record<MessageType, number>> = Object.freeze({
   "tx": MAX_BODY_BYTES,
-  "conf": 2 + MAX_CONF_ENTRIES * CONF_ENTRY_BYTES,
+  "conf": MAX_BODY_BYTES,
   "sync-req": 0,
   "summary": SUMMARY_BYTES,
   "get-inv": GET_INV_BYTES,

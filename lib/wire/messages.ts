@@ -7,7 +7,7 @@
  */
 import { type ByteReader, type ByteWriter, checkBytes } from "../core/bytes.ts";
 
-import type { Confirmation } from "../core/pow.ts";
+import { type Confirmation, readConfirmation, writeConfirmation } from "../core/confirmation.ts";
 import {
   type EncodedTx,
   isEncodedTx,
@@ -26,14 +26,18 @@ import {
   MAX_CONF_ENTRIES,
   MAX_GET_DATA_ENTRIES,
   MAX_INV_ENTRIES,
+  MAX_ITEM_KIND,
   MAX_TX_ENTRIES,
-  MAX_WORK,
   type MessageType,
   MIN_TX_BYTES,
 } from "./constants.ts";
 import { DatagramError } from "./errors.ts";
 
-/** One inventory entry: a txid and the work of its best confirmation (0..256). */
+/**
+ * One inventory entry: an item id and its kind. In protocol v2 (docs/PROTOCOL.md §10.3) the
+ * id is a txid or a confirmation id and `work` carries the kind: 0 a transaction, 1 a
+ * confirmation (the field keeps its v1 name and place).
+ */
 export interface InvEntry {
   readonly txid: Uint8Array;
   readonly work: number;
@@ -108,12 +112,7 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
     case "conf":
       countInRange(m.confs.length, 1, MAX_CONF_ENTRIES, "confs");
       w.u16(m.confs.length);
-      for (const c of m.confs) {
-        if (typeof c.nonce !== "bigint" || c.nonce < 0n || c.nonce >= 1n << 64n) {
-          throw new RangeError(`"nonce" expected a bigint in [0, 2^64), got ${c.nonce}`);
-        }
-        w.bytes(checkBytes(c.txid, TXID_BYTES, "conf txid")).u64(c.nonce);
-      }
+      for (const c of m.confs) writeConfirmation(w, c);
       return;
     case "sync-req":
       return;
@@ -132,8 +131,8 @@ export function writeMessageBody(w: ByteWriter, m: Message): void {
       checkBytes(m.after, TXID_BYTES, "inv after");
       for (const e of m.entries) {
         checkBytes(e.txid, TXID_BYTES, "inv txid");
-        if (!Number.isInteger(e.work) || e.work < 0 || e.work > MAX_WORK) {
-          throw new RangeError(`"inv work" expected 0..${MAX_WORK}, got ${e.work}`);
+        if (!Number.isInteger(e.work) || e.work < 0 || e.work > MAX_ITEM_KIND) {
+          throw new RangeError(`"inv kind" expected 0..${MAX_ITEM_KIND}, got ${e.work}`);
         }
       }
       if (!isDistinctFromCursor(m.after, m.entries)) {
@@ -192,11 +191,7 @@ export function readMessageBody(r: ByteReader, type: MessageType): Message {
       const n = r.u16("conf count");
       checkCount(r, n, 1, MAX_CONF_ENTRIES, CONF_ENTRY_BYTES, "conf");
       const confs: Confirmation[] = [];
-      for (let i = 0; i < n; i++) {
-        confs.push(
-          Object.freeze({ txid: r.bytes(TXID_BYTES, "conf txid"), nonce: r.u64("nonce") }),
-        );
-      }
+      for (let i = 0; i < n; i++) confs.push(readConfirmation(r));
       return Object.freeze({ type, confs: Object.freeze(confs) });
     }
     case "sync-req":
@@ -236,8 +231,10 @@ function readInv(r: ByteReader): Message {
   const entries: InvEntry[] = [];
   for (let i = 0; i < n; i++) {
     const txid = r.bytes(TXID_BYTES, "inv txid");
-    const work = r.u16("inv work");
-    if (work > MAX_WORK) throw new DatagramError("decode", `Inv work ${work} exceeds ${MAX_WORK}`);
+    const work = r.u16("inv kind");
+    if (work > MAX_ITEM_KIND) {
+      throw new DatagramError("decode", `Inv kind ${work} exceeds ${MAX_ITEM_KIND}`);
+    }
     entries.push(Object.freeze({ txid, work }));
   }
   if (!isDistinctFromCursor(after, entries)) {

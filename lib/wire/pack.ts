@@ -4,7 +4,7 @@
  * @module
  */
 import { ByteWriter, checkBytes } from "../core/bytes.ts";
-import type { Confirmation } from "../core/pow.ts";
+import { type Confirmation, encodeConfirmation } from "../core/confirmation.ts";
 import {
   decodeTx,
   type EncodedTx,
@@ -107,12 +107,13 @@ function chunks<T>(items: readonly T[], max: number): T[][] {
 }
 
 /**
- * Packs confirmations into `conf` datagrams of at most MAX_CONF_ENTRIES each, in order.
+ * Packs confirmations into `conf` datagrams, filling each greedily in order, up to
+ * MAX_CONF_ENTRIES or MAX_DATAGRAM_BYTES. Throws RangeError for one the decoder would refuse.
  *
  * @example
  * ```ts
  * import { MAX_CONF_ENTRIES, packConfs } from "./mod.ts";
- * const conf = { txid: new Uint8Array(32), nonce: 1n };
+ * const conf = { txid: new Uint8Array(32), bits: 20, refs: [], nonce: 1n };
  * const n = packConfs(new Uint8Array(8), new Uint8Array(8), Array(MAX_CONF_ENTRIES + 1).fill(conf)).length;
  * if (n !== 2) throw new Error("packing");
  * ```
@@ -122,9 +123,28 @@ export function packConfs(
   sender: Uint8Array,
   confs: readonly Confirmation[],
 ): Uint8Array[] {
-  return chunks(confs, MAX_CONF_ENTRIES).map((c) =>
-    encodeDatagram({ network, sender, message: { type: "conf", confs: c } })
-  );
+  checkBytes(network, NETWORK_ID_BYTES, "network id");
+  checkBytes(sender, NODE_ID_BYTES, "sender node id");
+  const out: Uint8Array[] = [];
+  let batch: Uint8Array[] = [];
+  let size = HEADER_BYTES + 2;
+  const flush = () => {
+    const w = new ByteWriter(size);
+    writeHeader(w, network, sender, "conf");
+    w.u16(batch.length);
+    for (const b of batch) w.bytes(b);
+    out.push(w.finish());
+    batch = [];
+    size = HEADER_BYTES + 2;
+  };
+  for (const c of confs) {
+    const encoded = encodeConfirmation(c);
+    if (batch.length === MAX_CONF_ENTRIES || size + encoded.length > MAX_DATAGRAM_BYTES) flush();
+    batch.push(encoded);
+    size += encoded.length;
+  }
+  if (batch.length > 0) flush();
+  return out;
 }
 
 /**

@@ -78,7 +78,8 @@ function* tsFiles(dir: string): Generator<string> {
     throw e;
   }
   for (const e of entries) {
-    if (e.isDirectory) yield* tsFiles(`${dir}${e.name}/`);
+    // web/node_modules holds the page's npm packages (`deno task web`), not project code.
+    if (e.isDirectory && e.name !== "node_modules") yield* tsFiles(`${dir}${e.name}/`);
     else if (/\.(ts|tsx)$/.test(e.name)) yield `${dir}${e.name}`;
   }
 }

@@ -99,8 +99,9 @@ function nobleRate(): Rate {
 async function poolRate(workers: number): Promise<Rate> {
   const pool = new MinerPool({
     workers,
-    capBits: 256,
-    pickTarget: () => ({ txid: TXID, work: 200 }),
+    capBits: 64,
+    minBits: 64,
+    pickTarget: () => ({ txid: TXID, refs: [] }),
     onFound: () => {},
   });
   pool.start();

@@ -229,8 +229,8 @@ async function floodNode(
     (node.lines.find((l) => l.startsWith("Listening on UDP")) ?? "").match(/:(\d+),/)?.[1],
   );
   const txs = [
-    { tx: genesis.tx, nonce: genesis.nonce },
-    ...chain.map((tx) => ({ tx, nonce: null })),
+    { tx: genesis.tx, conf: null },
+    ...chain.map((tx) => ({ tx, conf: null })),
   ];
   const gen = new FuzzGenerator({ network: genesis.network, txs }, 0xbe7c4);
   const senders = new Senders(8);
@@ -302,8 +302,8 @@ export async function bench(): Promise<BenchSection> {
     const ingestOld = ingestNew.backend === "node:crypto"
       ? null
       : await ingestMs(genesis, chain, tmp, NODE_CRYPTO_BACKEND);
-    // Every tx with a confirmation (as if mined): a sync carries a `conf` for each too.
-    await preload(`${tmp}/template`, genesis, chain, { confirmWork: 4 });
+    // The chain confirmed (as if mined): a sync carries the `conf` too.
+    await preload(`${tmp}/template`, genesis, chain, { confirmBits: 24 });
     // The `--v8-flags=...` of the start task: how users run the node.
     const v8Flags = (await startFlags()).filter((f) => f.startsWith("--v8-flags="));
     console.log(`  ingest ${s1(ingest)} s; loopback sync (${v8Flags.join(" ") || "no V8 flags"})`);

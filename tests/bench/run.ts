@@ -9,11 +9,13 @@ import type { BenchSection } from "./section.ts";
 const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection> }>> = {
   core: () => import("./core_bench.ts"),
   set_digest: () => import("./set_digest_bench.ts"),
+  weight: () => import("./weight_bench.ts"),
   mining: () => import("./mining_bench.ts"),
   ledger: () => import("./ledger_bench.ts"),
   genesis: () => import("./genesis_bench.ts"),
   net: () => import("./net_bench.ts"),
   lan: () => import("./lan_bench.ts"),
+  api: () => import("./api_bench.ts"),
   wallet: () => import("./wallet_bench.ts"),
 };
 

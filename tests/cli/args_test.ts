@@ -10,7 +10,7 @@ import {
   SUBCOMMANDS,
   UsageError,
 } from "../../lib/cli/args.ts";
-import { CONFIRM_WORK_BITS } from "../../lib/core/pow.ts";
+import { MIN_CONF_BITS } from "../../lib/core/pow.ts";
 import { DEFAULT_MINING_CAP_BITS } from "../../lib/mining/pool.ts";
 const env = (vars: Record<string, string> = { HOME: "/home/u" }, cpus = 4): ArgsEnv => ({
   get: (name) => vars[name],
@@ -175,10 +175,10 @@ Deno.test("parseCommand() --port -1 and other numbers get one line naming the fl
   assert(usage(["--port"]).includes("--port"));
 });
 
-Deno.test("parseCommand() --mine-cap below the confirmation threshold is refused", () => {
-  assertEquals(node(["--mine-cap", String(CONFIRM_WORK_BITS)]).mineCap, CONFIRM_WORK_BITS);
-  const low = usage(["--mine-cap", String(CONFIRM_WORK_BITS - 1)]);
-  assert(low.includes(`confirmation threshold of ${CONFIRM_WORK_BITS} bits`), low);
+Deno.test("parseCommand() --mine-cap below the bits a confirmation needs is refused", () => {
+  assertEquals(node(["--mine-cap", String(MIN_CONF_BITS)]).mineCap, MIN_CONF_BITS);
+  const low = usage(["--mine-cap", String(MIN_CONF_BITS - 1)]);
+  assert(low.includes(`below the ${MIN_CONF_BITS} bits a confirmation needs`), low);
   assert(usage(["--mine-cap", String(MAX_MINE_CAP_BITS + 1)]).includes("--mine-cap"));
 });
 

@@ -111,7 +111,7 @@ Deno.test("bad flags and busy ports fail with one line before anything is writte
       [["--port", "-1"], 2, ['Invalid --port "-1"']],
       [["--genesis", ""], 2, ["--genesis"]],
       [["--genesis", `${root}/missing.json`], 1, [`${root}/missing.json`]],
-      [["--mine-cap", "12"], 2, ["--mine-cap", "confirmation threshold"]],
+      [["--mine-cap", "12"], 2, ["--mine-cap", "a confirmation needs"]],
       [["frobnicate"], 2, ['Unknown command "frobnicate"']],
     ];
     for (const [extra, code, words] of cases) {

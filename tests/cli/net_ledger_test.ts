@@ -1,3 +1,4 @@
+import { mineConf } from "../helpers/dag.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { encodedTxFromTx, txid } from "../../lib/core/tx.ts";
 import { isConfEvent, isTxEvent } from "../../lib/ledger/events.ts";
@@ -6,7 +7,7 @@ import { type BatchHint, openVerifier } from "../../lib/ledger/verifier.ts";
 import type { SignatureCheck } from "../../lib/ledger/verify_pool.ts";
 import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import { paymentChain } from "../helpers/net_fixtures.ts";
 
 const alice = testKeys(0);
@@ -15,6 +16,7 @@ const open = () =>
   openLedger(":memory:", {
     genesis,
     confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
     clock: () => T0 + 3_600_000,
   });
 
@@ -44,8 +46,8 @@ Deno.test("NetLedger.storeTxs() commits after `after` and returns that commit's 
       ],
     );
     const id = txid(t1);
-    const confs = net.storeConfirmations([{ txid: id, nonce: nonceForWork(id, 9) }]);
-    assertEquals(confs.filter(isConfEvent).map((e) => e.kind), ["improved"]);
+    const confs = net.storeConfirmations([mineConf(id, 9)]);
+    assertEquals(confs.filter(isConfEvent).map((e) => e.kind), ["stored"]);
   } finally {
     ledger.close();
   }

@@ -193,7 +193,9 @@ async function nodeCommand(
   ].map(shellQuote).join(" ");
   const env = colour ? "env -u NO_COLOR" : "env NO_COLOR=1";
   const d = shellQuote(dir);
-  return `${env} ${args}; echo $? > ${d}/code; stty -a > ${d}/stty`;
+  // Written under another name and renamed, so that a test polling for the file never reads
+  // it half written.
+  return `${env} ${args}; echo $? > ${d}/code; stty -a > ${d}/stty.part; mv ${d}/stty.part ${d}/stty`;
 }
 
 /** Asserts that the node exited 0 and left the terminal with echo and canonical input on. */

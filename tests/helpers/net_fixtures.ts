@@ -45,6 +45,7 @@ export async function startNode(
   const ledger = opts.ledger ?? await openLedger(":memory:", {
     genesis,
     confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
     clock: () => T0 + 3_600_000,
   });
   const net = new NetNode({

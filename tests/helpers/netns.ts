@@ -18,7 +18,28 @@ import { type KeyPair, keyPairFromSecret } from "../../lib/core/keys.ts";
 import { type Tx, txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { coinsOf, pay, testKeys } from "./fixtures.ts";
-import { nonceForWork } from "./ledger_fixtures.ts";
+import {
+  type Confirmation,
+  confirmationCommitment,
+  confirmationId,
+} from "../../lib/core/confirmation.ts";
+import { leadingZeroBits } from "../../lib/core/pow.ts";
+import { createPowSearch } from "../../lib/mining/sha256_pow.ts";
+
+/** A ref-less confirmation of `bits` for `tx`, found with the mining kernel on this thread. */
+export function mineWithKernel(tx: Uint8Array, bits: number): Confirmation {
+  const c = { txid: tx, bits, refs: [] as Uint8Array[] };
+  const search = createPowSearch(confirmationCommitment(c));
+  for (let hi = 0;; hi++) {
+    for (let lo = 0; lo < 2 ** 32; lo += 1 << 22) {
+      const hit = search(hi, lo, 1 << 22, bits);
+      if (hit === null) continue;
+      const conf = { ...c, nonce: (BigInt(hi) << 32n) | BigInt(hit.nonceLo) };
+      if (leadingZeroBits(confirmationId(conf)) < bits) throw new Error("kernel disagrees");
+      return conf;
+    }
+  }
+}
 
 /** Prefix of every namespace this helper creates: `cc-<pid>-<rand>-<role>`. */
 export const NS_PREFIX = "cc-";
@@ -463,15 +484,15 @@ export function demoChain(genesis: Genesis, owner: KeyPair, n: number): Tx[] {
 
 /**
  * Stores `txs` in the ledger of data directory `dir` before any node runs on it. With
- * `confirmWork`, every transaction also gets a confirmation of that many bits (keep it small:
- * nonces are found by search), as if miners had been at work: a sync then carries a `conf`
- * for each transaction too.
+ * `confirmBits`, the last transaction also gets one confirmation of that many bits (found with
+ * the mining kernel), as if miners had been at work: it approves every ancestor, so at 24 bits
+ * a chain is confirmed, and a sync must carry that `conf` too.
  */
 export async function preload(
   dir: string,
   genesis: Genesis,
   txs: readonly Tx[],
-  opts: { confirmWork?: number } = {},
+  opts: { confirmBits?: number } = {},
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const l = await openLedger(`${dir}/ledger.db`, { genesis });
@@ -479,11 +500,11 @@ export async function preload(
     const results = l.addTxs(txs);
     const bad = results.find((r) => r.kind !== "accepted");
     if (bad) throw new Error(`preload refused ${bad.txid}: ${JSON.stringify(bad)}`);
-    const work = opts.confirmWork;
-    if (work !== undefined) {
-      const confs = txs.map((t) => ({ txid: txid(t), nonce: nonceForWork(txid(t), work) }));
-      if (l.addConfirmations(confs).some((r) => r.kind !== "improved")) {
-        throw new Error("preload: a confirmation was refused");
+    const bits = opts.confirmBits;
+    if (bits !== undefined && txs.length > 0) {
+      const conf = mineWithKernel(txid(txs[txs.length - 1]), bits);
+      if (l.addConfirmation(conf).kind !== "stored") {
+        throw new Error("preload: the confirmation was refused");
       }
     }
   } finally {

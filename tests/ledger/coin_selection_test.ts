@@ -5,6 +5,7 @@
  * (tests/lan/) relies on it to make double spends on purpose.
  * @module
  */
+import { mineConf } from "../helpers/dag.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { toHex } from "../../lib/core/hash.ts";
@@ -12,13 +13,18 @@ import { txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { buildPayment } from "../../lib/wallet/payment.ts";
 import { coinsOf, idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 
 const [alice, bob, carol, dave] = [0, 1, 2, 3].map(testKeys);
 const genesis = testGenesis(alice);
 const addr = (k: typeof alice) => addressFromPublicKey(k.publicKey);
 const open = () =>
-  openLedger(":memory:", { genesis, clock: () => T0 + 60_000, confirmWork: TEST_CONFIRM_WORK });
+  openLedger(":memory:", {
+    genesis,
+    clock: () => T0 + 60_000,
+    confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
+  });
 
 // t1: the genesis pays carol 1000 and bob 100, change to alice; confirmed.
 const t1 = pay(coinsOf(genesis.tx, [alice]), [{ to: carol, amount: 1000n }, {
@@ -37,7 +43,7 @@ async function ledgerWith(order: "ab" | "ba") {
   const txs = order === "ab" ? [t1, ta, tb, tp] : [t1, tb, ta, tp];
   for (const tx of txs) {
     assertEquals(l.addTx(tx).kind, "accepted");
-    if (tx !== tp) l.addConfirmation(txid(tx), nonceForWork(txid(tx), TEST_CONFIRM_WORK + 1));
+    if (tx !== tp) l.addConfirmation(mineConf(txid(tx), TEST_CONFIRM_WORK + 1));
   }
   return l;
 }

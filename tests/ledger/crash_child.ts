@@ -3,18 +3,20 @@
  * txid only after its commit returned. The parent kills it with SIGKILL at random moments.
  * @module
  */
+import { mineConf } from "../helpers/dag.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { fromHex } from "../../lib/core/hash.ts";
 import { txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { pay, T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 
 const alice = testKeys(0);
 const bob = testKeys(1);
 const ledger = await openLedger(Deno.args[0], {
   genesis: testGenesis(alice),
   confirmWork: TEST_CONFIRM_WORK,
+  minConfBits: 1,
   clock: () => T0 + 86_400_000,
 });
 const enc = new TextEncoder();
@@ -33,6 +35,6 @@ for (let i = ledger.count;; i++) {
     const t = pay([c], [{ to: bob, amount: 1n }], T0 + i);
     const r = ledger.addTx(t);
     if (r.kind === "accepted") print(r.txid);
-    if (i % 3 === 0) ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
+    if (i % 3 === 0) ledger.addConfirmation(mineConf(txid(t), 9));
   }
 }

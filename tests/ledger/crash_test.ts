@@ -51,6 +51,7 @@ Deno.test(`Ledger survives ${KILLS} SIGKILLs with every reported txid, integrity
       const l = await openLedger(path, {
         genesis: testGenesis(testKeys(0)),
         confirmWork: TEST_CONFIRM_WORK,
+        minConfBits: 1,
       });
       try {
         assertEquals(l.integrityCheck(), "ok", `integrity after kill ${k}`);

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { bytesEqual, fromHex, sha256, toHex } from "../../lib/core/hash.ts";
+import { bytesEqual, fromHex, toHex } from "../../lib/core/hash.ts";
+import { MuHash3072 } from "../../lib/core/set_digest.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
@@ -16,13 +17,20 @@ import {
   T0,
   testKeys,
 } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { mineConf, randomDag, stateConf } from "../helpers/dag.ts";
+import { confirmationWeight, encodeConfirmation } from "../../lib/core/confirmation.ts";
 
 const [alice, bob, carol, dave] = [0, 1, 2, 3].map(testKeys);
 const genesis = testGenesis(alice);
 const NOW = () => T0 + 60_000;
 const open = async (path = ":memory:", onStatusChange?: (c: readonly StatusChange[]) => void) => {
-  const l = await openLedger(path, { genesis, clock: NOW, confirmWork: TEST_CONFIRM_WORK });
+  const l = await openLedger(path, {
+    genesis,
+    clock: NOW,
+    confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
+  });
   if (onStatusChange) {
     l.subscribe((events) => onStatusChange(events.filter((e) => e.kind === "status")));
   }
@@ -91,56 +99,149 @@ Deno.test("Ledger.subscribe() reports every outcome of a commit in order, adopte
     events.filter((e) => e.kind === "status").map((e) => e.txid).sort(),
     [idHex(t1), idHex(t2)].sort(),
   );
-  const id = txid(t1);
-  l.addConfirmation(id, nonceForWork(id, 3));
-  assertEquals(seen.pop()?.filter(isConfEvent).map((e) => e.kind), ["improved"]);
+  l.addConfirmation(mineConf(txid(t1), 3));
+  assertEquals(seen.pop()?.filter(isConfEvent).map((e) => e.kind), ["stored"]);
   unsubscribe();
   l.addTx(t1);
   assertEquals(seen.length, 0, "no events after unsubscribing");
   l.close();
 });
 
-Deno.test("Ledger.addConfirmation() keeps only strictly more work", async () => {
+Deno.test("Ledger.addConfirmation() stores, deduplicates, waits for missing items", async () => {
   const l = await open();
   const t1 = pay([g], [{ to: bob, amount: 300n }]);
   l.addTx(t1);
   const id = txid(t1);
-  assertEquals(l.addConfirmation(id, nonceForWork(id, 9)).kind, "improved");
-  assertEquals(l.getTx(id)?.work, 9);
+  const c1 = mineConf(id, 9);
+  assertEquals(l.addConfirmation(c1), {
+    kind: "stored",
+    id: toHex(c1.id),
+    txid: idHex(t1),
+    bits: 9,
+    conf: c1,
+  });
+  assertEquals(l.getTx(id)?.weight, 512n);
   assertEquals(l.getTx(id)?.status, "confirmed");
-  assertEquals(l.addConfirmation(id, nonceForWork(id, 9)).kind, "not-better");
-  assertEquals(l.addConfirmation(id, nonceForWork(id, 4)).kind, "not-better");
-  assertEquals(l.getTx(id)?.work, 9);
+  assertEquals(l.addConfirmation(encodeConfirmation(c1)).kind, "known");
+  // Claiming more bits than the hash has, or fewer than the minimum, is refused.
+  const over = l.addConfirmation({ ...c1, bits: 60 });
+  assertEquals(over.kind === "invalid" && over.code, "insufficient-work");
+  const zero = l.addConfirmation({ ...c1, bits: 0 });
+  assertEquals(zero.kind === "invalid" && zero.code, "insufficient-work");
+  const junk = l.addConfirmation(new Uint8Array([1, 2, 3]));
+  assertEquals(junk.kind === "invalid" && junk.code, "malformed");
   assertEquals(l.balance(addr(bob)), { confirmed: 300n, pending: 0n });
-  // A confirmation that arrives before its transaction is applied when the tx arrives.
+  // A confirmation before its transaction waits, and so does one that refs it; both are
+  // stored when the transaction arrives.
   const t2 = pay([coinsOf(t1, [bob])[0]], [{ to: dave, amount: 1n }]);
-  const id2 = txid(t2);
-  assertEquals(l.addConfirmation(id2, nonceForWork(id2, 10)).kind, "unknown");
+  const c2 = mineConf(txid(t2), 3);
+  const c3 = mineConf(id, 2, [c1.id, c2.id]);
+  assertEquals(l.addConfirmation(c2), { kind: "waiting", id: toHex(c2.id), missing: [idHex(t2)] });
+  assertEquals(l.addConfirmation(c3), {
+    kind: "waiting",
+    id: toHex(c3.id),
+    missing: [toHex(c2.id)],
+  });
+  assertEquals(l.confirmationCount, 1);
   l.addTx(t2);
-  assertEquals(l.getTx(id2)?.work, 10);
+  assertEquals(l.confirmationCount, 3);
+  // c2 approves t2 and t1 (its parent); c3 approves t1 and, through c2, t2.
+  assertEquals(l.getTx(txid(t2))?.weight, 8n + 4n);
+  assertEquals(l.getConfirmation(c3.id)?.refs.map(toHex), c3.refs.map(toHex));
+  assertEquals(l.summary().count, l.count + 3);
   l.close();
 });
 
-Deno.test("Ledger flips a conflict when confirmations change the winner", async () => {
+Deno.test("Ledger flips a conflict when weight changes the winner; miners avoid the loser", async () => {
   const l = await open();
   const toBob = pay([g], [{ to: bob, amount: 1_000_000n }]);
   const toCarol = pay([g], [{ to: carol, amount: 1_000_000n }], T0 + 2000);
   const bobToDave = pay(coinsOf(toBob, [bob]), [{ to: dave, amount: 1_000_000n }]);
   for (const t of [toBob, toCarol, bobToDave]) assertEquals(l.addTx(t).kind, "accepted");
-  l.addConfirmation(txid(toBob), nonceForWork(txid(toBob), 9));
-  l.addConfirmation(txid(bobToDave), nonceForWork(txid(bobToDave), 9));
-  assertEquals(l.getTx(toHex(txid(toCarol)))?.status, "conflicted");
-  assertEquals(l.balance(addr(dave)).confirmed, 1_000_000n);
-  l.addConfirmation(txid(toCarol), nonceForWork(txid(toCarol), 11));
+  const cb = mineConf(txid(toBob), 6);
+  const cd = mineConf(txid(bobToDave), 6, [cb.id]);
+  l.addConfirmations([cb, cd]);
+  assertEquals(l.getTx(idHex(toBob))?.weight, 128n);
+  assertEquals(l.getTx(idHex(toCarol))?.status, "conflicted");
+  assertEquals(l.balance(addr(dave)).pending, 1_000_000n);
+  // Miners: a winner, never the loser, and the tips approve winners only.
+  let t = l.mineTemplate()!;
+  assert(toHex(t.txid) !== idHex(toCarol));
+  assertEquals(t.refs.map(toHex), [toHex(cd.id)]);
+  assertEquals(l.addConfirmation(mineConf(txid(toCarol), 8)).kind, "stored");
   assertEquals(l.getTx(idHex(toCarol))?.status, "confirmed");
   assertEquals(l.getTx(idHex(toBob))?.status, "conflicted");
   assertEquals(l.getTx(idHex(bobToDave))?.status, "conflicted");
   assertEquals(l.balance(addr(dave)), { confirmed: 0n, pending: 0n });
   assertEquals(l.balance(addr(carol)).confirmed, 1_000_000n);
   assertEquals(l.supply().ok, true);
-  // Miners are pointed at winners only.
-  const least = l.leastConfirmed(32);
-  assert(least !== null && toHex(least.txid) !== idHex(toBob));
+  t = l.mineTemplate()!;
+  assert(![idHex(toBob), idHex(bobToDave)].includes(toHex(t.txid)), "no loser is a target");
+  assert(!t.refs.some((r) => toHex(r) === toHex(cd.id)), "no tip that approves a loser");
+  l.close();
+});
+
+Deno.test("Ledger.mineTemplate() refs up to four tips in canonical order", async () => {
+  const l = await open();
+  const t1 = pay([g], [{ to: bob, amount: 10n }]);
+  l.addTx(t1);
+  const tips = [1, 2, 3, 4, 5, 6].map((k) => mineConf(txid(t1), 2, [], BigInt(k) << 40n));
+  l.addConfirmations(tips);
+  const t = l.mineTemplate()!;
+  assertEquals(t.refs.length, 4);
+  for (let i = 1; i < t.refs.length; i++) assert(toHex(t.refs[i - 1]) < toHex(t.refs[i]));
+  // A confirmation whose refs are out of order has no canonical encoding: refused.
+  const [a, b] = [tips[0].id, tips[1].id].sort((x, y) => toHex(x) < toHex(y) ? -1 : 1);
+  const bad = l.addConfirmation({ txid: txid(t1), bits: 1, refs: [b, a], nonce: 0n });
+  assertEquals(bad.kind === "invalid" && bad.code, "malformed");
+  l.close();
+});
+
+Deno.test("Ledger: a merged coin whose spender is conflicted is offered again, and a new spend wins", async () => {
+  const l = await open();
+  // Bob pays Alice (P), Alice merges P:0 with her own coin into M (to Carol); Bob reverses P.
+  const toBob = pay([g], [{ to: bob, amount: 1000n }]); // 0: bob 1000, 1: alice change
+  const bc = coinsOf(toBob, [bob, alice]);
+  const p = pay([bc[0]], [{ to: alice, amount: 100n }], T0 + 2000);
+  const m = pay([coinsOf(p, [alice])[0], bc[1]], [{ to: carol, amount: 5000n }], T0 + 3000);
+  const rev = pay([bc[0]], [{ to: bob, amount: 1000n }], T0 + 4000);
+  for (const t of [toBob, p, m, rev]) assertEquals(l.addTx(t).kind, "accepted");
+  l.addConfirmations([mineConf(txid(toBob), 9), mineConf(txid(m), 5), mineConf(txid(rev), 8)]);
+  assertEquals(l.getTx(idHex(rev))?.status, "confirmed");
+  assertEquals(l.getTx(idHex(m))?.status, "conflicted");
+  // Alice's own change coin is neither spent nor lost: counted and offered.
+  assert(l.unspent(addr(alice)).some((c) => c.txid === idHex(toBob) && c.index === 1));
+  const n = pay([bc[1]], [{ to: dave, amount: 500n }], T0 + 5000);
+  assertEquals(l.addTx(n).kind, "accepted");
+  assertEquals(l.getTx(idHex(n))?.status, "pending", "live at once, with no weight at all");
+  assertEquals(l.supply().ok, true);
+  l.close();
+});
+
+Deno.test("Ledger re-watches an old confirmed transaction when a conflict appears", async () => {
+  const l = await open();
+  const t1 = pay([g], [{ to: bob, amount: 10n }]);
+  const t2 = pay(coinsOf(t1, [bob]).slice(0, 1), [{ to: carol, amount: 10n }]);
+  l.addTxs([t1, t2]);
+  const c1 = mineConf(txid(t1), 9); // t1 crosses the threshold: no longer watched
+  const c2 = mineConf(txid(t2), 9, [c1.id]); // t2 too; t1 gets its weight through t2
+  const c3 = mineConf(txid(t2), 4, [c2.id]);
+  l.addConfirmations([c1, c2, c3]);
+  // Stored: a lower bound (no longer watched); asked for: exact, by a walk of its cone.
+  assertEquals([...l.all()].find((r) => r.txid === idHex(t1))?.weightExact, false);
+  assertEquals(l.getTx(txid(t1), { exactWeight: true })?.weight, 512n + 512n + 16n);
+  // The double spend of genesis output 0: t1 is contested, and its weight is exact again.
+  const dbl = pay([g], [{ to: dave, amount: 1_000_000n }], T0 + 9000);
+  assertEquals(l.addTx(dbl).kind, "accepted");
+  const r = l.getTx(txid(t1))!;
+  assertEquals(r.weightExact, true);
+  assertEquals(r.weight, 512n + 512n + 16n);
+  assertEquals(l.getTx(idHex(dbl))?.status, "conflicted");
+  // Out-weighing it flips the outcome (weight 2048 > 1040).
+  l.addConfirmation(mineConf(txid(dbl), 11));
+  assertEquals(l.getTx(idHex(dbl))?.status, "confirmed");
+  assertEquals(l.getTx(txid(t2))?.status, "conflicted");
+  assertEquals(l.supply().ok, true);
   l.close();
 });
 
@@ -173,48 +274,96 @@ function ledgerState(l: Ledger) {
   return { status, balances: l.balances(), summary: toHex(l.summary().digest) };
 }
 
-Deno.test("Ledger equals the pure rule and is order-independent on random histories", async () => {
-  for (let seed = 1; seed <= 12; seed++) {
-    const h = randomHistory(seed, 20);
+/** The ledger's statuses, balances and weights against the pure rule's. */
+function assertPure(l: Ledger, pure: ReturnType<typeof computeState>, what: string) {
+  const s = ledgerState(l);
+  assertEquals(s.status, new Map(pure.status), `${what} statuses`);
+  assertEquals(s.balances, new Map(pure.balances), `${what} balances`);
+  for (const r of l.all()) {
+    const w = pure.weight.get(r.txid)!;
+    if (r.weightExact) assertEquals(r.weight, w, `${what} weight of ${r.txid}`);
+    else {
+      assert(r.weight <= w, `${what}: a lower bound above the weight`);
+      assert(r.weight >= confirmationWeight(TEST_CONFIRM_WORK), `${what}: unwatched too early`);
+    }
+    // A confidence query walks the cone: exact for every transaction.
+    const q = l.getTx(r.txid, { exactWeight: true })!;
+    assert(q.weightExact, `${what}: getTx exact`);
+    assertEquals(q.weight, w, `${what} getTx weight of ${r.txid}`);
+  }
+}
+
+Deno.test("Ledger equals the pure rule and is order-independent on random histories and DAGs", async () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const h = randomHistory(seed, 18);
     const rnd = prng(seed);
-    const items = h.items.slice(1).map((i) => ({ tx: i.tx, work: i.work % 11 }));
+    const txs = h.items.slice(1).map((i) => i.tx);
+    const dag = randomDag(seed, [genesis.tx, ...txs], 30, 6);
     const pure = computeState(
       [
-        { txid: toHex(genesis.txid), tx: genesis.tx, work: genesis.work },
-        ...items.map((i) => ({
-          txid: idHex(i.tx),
-          tx: i.tx,
-          work: i.work,
-        })),
+        { txid: toHex(genesis.txid), tx: genesis.tx, baseWeight: 1n << BigInt(genesis.work) },
+        ...txs.map((tx) => ({ txid: idHex(tx), tx })),
       ],
+      dag.map(stateConf),
       TEST_CONFIRM_WORK,
     );
     let first: ReturnType<typeof ledgerState> | undefined;
     for (let k = 0; k < 3; k++) {
       const l = await open();
-      // Transactions and confirmations interleave in a random order; confirmations may
-      // arrive in several steps of increasing or decreasing work.
-      const events: (() => void)[] = [];
-      for (const i of items) {
-        events.push(() => l.addTx(i.tx));
-        const id = txid(i.tx);
-        if (i.work > 0) events.push(() => l.addConfirmation(id, nonceForWork(id, i.work)));
-        if (i.work > 2) events.push(() => l.addConfirmation(id, nonceForWork(id, i.work - 2)));
-      }
+      // Transactions and confirmations interleave in a random order: children before
+      // parents, confirmations before their transactions and refs.
+      const events: (() => void)[] = [
+        ...txs.map((tx) => () => void l.addTx(tx)),
+        ...dag.map((c) => () => void l.addConfirmation(c)),
+      ];
       for (const e of shuffle(events, rnd)) e();
-      const s = ledgerState(l);
       assertEquals(l.orphans.size, 0);
+      assertEquals(l.waitingConfs.size, 0);
       // The status counts kept with every change equal a count of the rows.
       const counted = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
       for (const r of l.all()) counted[r.status]++;
       assertEquals(l.statusCounts(), counted);
-      assertEquals(s.status, new Map([...pure.status].map(([a, b]) => [a, b])), `seed ${seed}`);
-      assertEquals(s.balances, new Map(pure.balances), `seed ${seed} balances`);
+      assertPure(l, pure, `seed ${seed} order ${k}`);
       assertEquals(l.supply().ok, true);
+      const s = ledgerState(l);
       if (first) assertEquals(s, first);
       first = s;
       l.close();
     }
+  }
+});
+
+Deno.test("a reopened ledger rebuilds its weights and goes on equal to the pure rule", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const seed of [4, 5, 6]) {
+      const path = `${dir}/ledger-${seed}.db`;
+      const h = randomHistory(seed, 16);
+      const txs = h.items.slice(1).map((i) => i.tx);
+      const dag = randomDag(seed + 100, [genesis.tx, ...txs], 24, 5);
+      const half = Math.floor(dag.length / 2);
+      const a = await open(path);
+      a.addTxs(txs.slice(0, 10));
+      a.addConfirmations(dag.slice(0, half));
+      a.close();
+      const b = await open(path);
+      b.addTxs(txs.slice(10));
+      // Confirmations that waited in memory for a transaction are gone with the process (a
+      // peer offers them again): offer them all again.
+      b.addConfirmations(dag);
+      const pure = computeState(
+        [
+          { txid: toHex(genesis.txid), tx: genesis.tx, baseWeight: 1n << BigInt(genesis.work) },
+          ...txs.map((tx) => ({ txid: idHex(tx), tx })),
+        ],
+        dag.map(stateConf),
+        TEST_CONFIRM_WORK,
+      );
+      assertPure(b, pure, `seed ${seed} after reopen`);
+      b.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -246,40 +395,36 @@ Deno.test("openLedger() persists to a file and reopens it", async () => {
   }
 });
 
-Deno.test("the summary kept in the file equals one computed from every row", async () => {
+Deno.test("the summary kept in the file equals one computed from every item", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/ledger.db`;
     const l = await open(path);
-    for (const i of randomHistory(3, 30).items.slice(1)) {
-      l.addTx(i.tx);
-      const id = txid(i.tx);
-      if (i.work % 11 > 0) l.addConfirmation(id, nonceForWork(id, i.work % 11));
-    }
+    const txs = randomHistory(3, 30).items.slice(1).map((i) => i.tx);
+    l.addTxs(txs);
+    const dag = randomDag(3, [genesis.tx, ...txs], 20);
+    l.addConfirmations(dag);
     const before = toHex(l.summary().digest);
     const counts = l.statusCounts();
     l.close();
-    // From scratch: XOR of SHA-256(txid ‖ work as u16) over the stored transactions.
-    const fromRows = (x: Ledger) => {
-      const acc = new Uint8Array(32);
-      for (const r of x.all()) {
-        const h = sha256(Uint8Array.of(...fromHex(r.txid), r.work >> 8, r.work & 0xff));
-        h.forEach((b, k) => acc[k] ^= b);
-      }
-      return toHex(acc);
-    };
+    // From scratch: MuHash3072 of kind ‖ id over the stored transactions and confirmations.
+    const acc = new MuHash3072();
+    const add = (kind: number, id: Uint8Array) => acc.insert(Uint8Array.of(kind, ...id));
     const again = await open(path);
     assert(again.count > 20, "the history stored transactions");
+    for (const r of again.all()) add(0, fromHex(r.txid));
+    for (const c of dag) add(1, c.id);
+    assertEquals(again.confirmationCount, dag.length);
     assertEquals(toHex(again.summary().digest), before);
-    assertEquals(fromRows(again), before);
+    assertEquals(toHex(acc.finalize()), before);
     assertEquals(again.statusCounts(), counts);
     again.close();
-    // A file without the stored digest (as written before it was kept) gets it recomputed.
+    // A file without the stored state (just migrated) gets it recomputed.
     const { DatabaseSync } = await import("node:sqlite");
     const db = new DatabaseSync(path);
-    const kept = db.prepare("SELECT value FROM meta WHERE key = 'digest'").get();
-    assertEquals(kept?.value, before, "every commit keeps the digest in meta");
-    db.exec("DELETE FROM meta WHERE key = 'digest'");
+    const kept = db.prepare("SELECT value FROM meta WHERE key = 'muhash'").get();
+    assertEquals(kept?.value, toHex(acc.toBytes()), "every commit keeps the state in meta");
+    db.exec("DELETE FROM meta WHERE key = 'muhash'");
     db.close();
     const third = await open(path);
     assertEquals(toHex(third.summary().digest), before);

@@ -5,48 +5,55 @@
  */
 import process from "node:process";
 import { confirmationWork } from "../../lib/core/pow.ts";
+import { canonicalRefs, checkConfirmation } from "../../lib/core/confirmation.ts";
 import { toHex } from "../../lib/core/hash.ts";
-import { type FoundConfirmation, MinerPool } from "../../lib/mining/pool.ts";
+import { type FoundConfirmation, MinerPool, type MiningTemplate } from "../../lib/mining/pool.ts";
 import type { FromWorker, JobMessage } from "../../lib/mining/worker.ts";
 import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
 
-/** Winning transactions and their best work, as the ledger would report them. */
+/**
+ * Live transactions and their weights, and the tips, as the ledger would report them: the
+ * template is the least-weighted transaction (ties: the lower txid) and the newest tips.
+ */
 class FakeLedger {
-  readonly works = new Map<string, { txid: Uint8Array; work: number }>();
+  readonly weights = new Map<string, { txid: Uint8Array; weight: bigint }>();
+  readonly tips: Uint8Array[] = [];
   picks = 0;
 
-  constructor(readonly capBits: number) {}
-
-  add(fill: number, work: number): Uint8Array {
+  add(fill: number, weight: bigint): Uint8Array {
     const txid = new Uint8Array(32).fill(fill);
-    this.works.set(toHex(txid), { txid, work });
+    this.weights.set(toHex(txid), { txid, weight });
     return txid;
   }
 
-  workOf(txid: Uint8Array): number {
-    return this.works.get(toHex(txid))!.work;
+  weightOf(txid: Uint8Array): bigint {
+    return this.weights.get(toHex(txid))!.weight;
   }
 
-  /** Least work below the cap; the lower txid breaks a tie. */
-  least(): { txid: Uint8Array; work: number } | null {
-    let best: { hex: string; txid: Uint8Array; work: number } | null = null;
-    for (const [hex, e] of this.works) {
-      if (e.work >= this.capBits) continue;
-      if (best === null || e.work < best.work || (e.work === best.work && hex < best.hex)) {
+  least(): { txid: Uint8Array; weight: bigint } | null {
+    let best: { hex: string; txid: Uint8Array; weight: bigint } | null = null;
+    for (const [hex, e] of this.weights) {
+      if (best === null || e.weight < best.weight || (e.weight === best.weight && hex < best.hex)) {
         best = { hex, ...e };
       }
     }
-    return best === null ? null : { txid: best.txid, work: best.work };
+    return best;
   }
 
-  readonly pickTarget = () => {
+  readonly pickTarget = (): MiningTemplate | null => {
     this.picks++;
-    return this.least();
+    const l = this.least();
+    return l === null ? null : { txid: l.txid, refs: canonicalRefs(this.tips.slice(-4)) };
   };
 
   apply(c: FoundConfirmation): void {
-    const e = this.works.get(toHex(c.txid))!;
-    if (c.work > e.work) e.work = c.work;
+    const e = this.weights.get(toHex(c.conf.txid))!;
+    e.weight += 1n << BigInt(c.conf.bits);
+    for (const r of c.conf.refs) {
+      const k = this.tips.findIndex((t) => toHex(t) === toHex(r));
+      if (k >= 0) this.tips.splice(k, 1);
+    }
+    this.tips.push(c.id);
   }
 }
 
@@ -74,24 +81,30 @@ function workerThreads(): number | null {
   }
 }
 
-Deno.test("MinerPool mines the least-confirmed target up to the cap; finds verify", async () => {
-  const ledger = new FakeLedger(12);
-  const a = ledger.add(0xaa, 6);
-  const b = ledger.add(0xbb, 2);
-  ledger.add(0xcc, 9);
+Deno.test("MinerPool mines the least-weighted target, refs the tips, and never stops", async () => {
+  const ledger = new FakeLedger();
+  const a = ledger.add(0xaa, 1n << 12n);
+  const b = ledger.add(0xbb, 0n);
+  ledger.add(0xcc, 1n << 14n);
   const found: FoundConfirmation[] = [];
   const problems: string[] = [];
   const pool = new MinerPool({
     workers: 2,
-    capBits: 12,
+    capBits: 10,
+    minBits: 8,
     pickTarget: ledger.pickTarget,
     onFound: (c) => {
       const least = ledger.least();
-      if (least === null || toHex(least.txid) !== toHex(c.txid)) {
-        problems.push(`mined ${toHex(c.txid)} while ${least && toHex(least.txid)} was least`);
+      if (least === null || toHex(least.txid) !== toHex(c.conf.txid)) {
+        problems.push(`mined ${toHex(c.conf.txid)} while ${least && toHex(least.txid)} was least`);
       }
-      if (confirmationWork(c.txid, c.nonce) !== c.work) problems.push(`bad work ${c.work}`);
-      if (c.work <= ledger.workOf(c.txid)) problems.push(`no gain on ${toHex(c.txid)}`);
+      try {
+        const id = checkConfirmation(c.conf, 8).id;
+        if (toHex(id) !== toHex(c.id)) problems.push("id differs");
+      } catch (e) {
+        problems.push(String(e));
+      }
+      if (c.conf.bits < 8 || c.conf.bits > 10) problems.push(`bits ${c.conf.bits}`);
       found.push(c);
       ledger.apply(c);
     },
@@ -99,27 +112,28 @@ Deno.test("MinerPool mines the least-confirmed target up to the cap; finds verif
   });
   try {
     pool.start();
-    await waitFor("every tx to reach the cap", () => ledger.least() === null);
-    await waitFor("the pool to go idle", () => pool.stats().target === null);
+    // Far past the point where v1 stopped (its cap): weight keeps growing on every tx.
+    await waitFor("20 finds", () => found.length >= 20);
   } finally {
     await pool.stop();
   }
   assertEquals(problems, []);
-  assertEquals(toHex(found[0].txid), toHex(b), "first find is for the least-confirmed tx");
-  assert(found.some((c) => toHex(c.txid) === toHex(a)));
-  for (const e of ledger.works.values()) assert(e.work >= 12);
+  assertEquals(toHex(found[0].conf.txid), toHex(b), "first find is for the least-weighted tx");
+  assert(found.some((c) => toHex(c.conf.txid) === toHex(a)));
+  // Each template approves the tips it was given: later finds ref earlier ones.
+  assert(found.slice(1).every((c) => c.conf.refs.length > 0), "every later find refs a tip");
   const s = pool.stats();
   assertEquals(s.found, found.length);
   assert(s.totalHashes > 0);
 });
 
-Deno.test("MinerPool.noteBetter() abandons a target that the network has beaten", async () => {
-  const ledger = new FakeLedger(60);
-  const a = ledger.add(0x01, 40);
-  const b = ledger.add(0x02, 41);
+Deno.test("MinerPool.poke() moves to a new least-weighted target at once", async () => {
+  const ledger = new FakeLedger();
+  const a = ledger.add(0x01, 0n);
   const pool = new MinerPool({
     workers: 1,
     capBits: 60,
+    minBits: 59,
     pickTarget: ledger.pickTarget,
     onFound: () => {
       throw new Error("unexpected find");
@@ -127,36 +141,16 @@ Deno.test("MinerPool.noteBetter() abandons a target that the network has beaten"
   });
   try {
     pool.start();
-    assertEquals(pool.stats().target, { txid: toHex(a), goalBits: 41 });
+    assertEquals(pool.stats().target, { txid: toHex(a), goalBits: 59, refs: 0 });
     await waitFor("hashes on the first job", () => pool.stats().totalHashes > 0);
     const jobs = pool.stats().jobs;
-    pool.noteBetter(a, 35); // below the goal: keep going
-    pool.noteBetter(b, 50); // not the target, but remembered
-    assertEquals(pool.stats().jobs, jobs);
-    ledger.works.get(toHex(a))!.work = 45;
-    pool.noteBetter(a, 45);
-    assertEquals(pool.stats().target, { txid: toHex(b), goalBits: 51 });
+    ledger.weights.get(toHex(a))!.weight = 1n << 30n;
+    const b = ledger.add(0x02, 5n);
+    pool.poke();
+    assertEquals(pool.stats().target?.txid, toHex(b));
     assertEquals(pool.stats().jobs, jobs + 1);
     const hashes = pool.stats().totalHashes;
     await waitFor("hashes on the new job", () => pool.stats().totalHashes > hashes);
-  } finally {
-    await pool.stop();
-  }
-});
-
-Deno.test("MinerPool.noteBetter() is remembered when the ledger lags", async () => {
-  const ledger = new FakeLedger(60);
-  const a = ledger.add(0x01, 40);
-  const pool = new MinerPool({
-    workers: 1,
-    capBits: 60,
-    pickTarget: ledger.pickTarget,
-    onFound: () => {},
-  });
-  try {
-    pool.start();
-    pool.noteBetter(a, 44); // the ledger still says 40
-    assertEquals(pool.stats().target, { txid: toHex(a), goalBits: 45 });
   } finally {
     await pool.stop();
   }
@@ -175,7 +169,7 @@ Deno.test("mining worker switches to a new job within one chunk", async () => {
       seq: id,
       signal,
       id,
-      txid: new Uint8Array(32).fill(id),
+      commitment: new Uint8Array(32).fill(id),
       nonceHi: 7,
       stride: 1,
       goal,
@@ -191,6 +185,7 @@ Deno.test("mining worker switches to a new job within one chunk", async () => {
     assert(hit.type === "found");
     assertEquals(hit.id, 2);
     const nonce = (7n << 32n) | BigInt(hit.nonceLo);
+    // The kernel hashes the 32 bytes it is given ‖ nonce, as confirmationWork does.
     assertEquals(confirmationWork(new Uint8Array(32).fill(2), nonce), hit.work);
     assert(hit.work >= 10);
     // After a find the worker waits: no more reports.
@@ -203,14 +198,15 @@ Deno.test("mining worker switches to a new job within one chunk", async () => {
 });
 
 Deno.test("MinerPool.stop() terminates every worker", async () => {
-  const ledger = new FakeLedger(60);
-  ledger.add(0x05, 50);
+  const ledger = new FakeLedger();
+  ledger.add(0x05, 50n);
   let calls = 0;
   const pool = new MinerPool({
     workers: 3,
     capBits: 60,
+    minBits: 60,
     idlePollMs: 20,
-    pickTarget: () => (calls++, ledger.least()),
+    pickTarget: () => (calls++, ledger.pickTarget()),
     onFound: () => {},
   });
   pool.start();
@@ -228,8 +224,8 @@ Deno.test("MinerPool.stop() terminates every worker", async () => {
 });
 
 Deno.test("MinerPool with workers: 0 does nothing", async () => {
-  const ledger = new FakeLedger(24);
-  ledger.add(0x07, 0);
+  const ledger = new FakeLedger();
+  ledger.add(0x07, 0n);
   const pool = new MinerPool({
     workers: 0,
     capBits: 24,
@@ -243,18 +239,16 @@ Deno.test("MinerPool with workers: 0 does nothing", async () => {
   await pool.stop();
 });
 
-Deno.test("MinerPool idles without CPU when every transaction is at the cap", async () => {
-  const ledger = new FakeLedger(16);
-  const tx = ledger.add(0x09, 16);
-  // A ledger double that ignores the cap: the pool must enforce it anyway.
+Deno.test("MinerPool idles without CPU when there is no template", async () => {
+  const ledger = new FakeLedger();
+  let offer = false;
   const pool = new MinerPool({
     workers: 2,
-    capBits: 16,
+    capBits: 9,
+    minBits: 8,
     idlePollMs: 25,
-    pickTarget: () => (ledger.picks++, { txid: tx, work: ledger.workOf(tx) }),
-    onFound: () => {
-      throw new Error("unexpected find");
-    },
+    pickTarget: () => offer ? ledger.pickTarget() : (ledger.picks++, null),
+    onFound: (c) => ledger.apply(c),
   });
   try {
     pool.start();
@@ -268,22 +262,12 @@ Deno.test("MinerPool idles without CPU when every transaction is at the cap", as
     assert(ledger.picks - picks >= 10, "the ledger is polled while idle");
     const cpuMs = (used.user + used.system) / 1000;
     assert(cpuMs < 200, `idle pool used ${cpuMs} ms of CPU in 1 s`);
-    // A new transaction below the cap: poke() starts a job at once.
-    const fresh = ledger.add(0x0a, 3);
-    const poked = new MinerPool({
-      workers: 1,
-      capBits: 16,
-      idlePollMs: 60_000,
-      pickTarget: ledger.pickTarget,
-      onFound: (c) => ledger.apply(c),
-    });
-    try {
-      poked.start();
-      await waitFor("the fresh tx at the cap", () => ledger.workOf(fresh) >= 16);
-      await waitFor("idle again", () => poked.stats().target === null);
-    } finally {
-      await poked.stop();
-    }
+    // Something to mine: poke() starts a job at once, and finds follow.
+    const fresh = ledger.add(0x0a, 0n);
+    offer = true;
+    pool.poke();
+    assertEquals(pool.stats().target?.txid, toHex(fresh));
+    await waitFor("weight on the fresh tx", () => ledger.weightOf(fresh) >= 1n << 8n);
   } finally {
     await pool.stop();
   }
@@ -294,6 +278,7 @@ Deno.test("MinerPool rejects a bad configuration", () => {
   assertThrows(() => new MinerPool({ ...base, workers: -1 }), RangeError, "workers");
   assertThrows(() => new MinerPool({ ...base, workers: 1.5 }), RangeError, "workers");
   assertThrows(() => new MinerPool({ ...base, workers: 1, capBits: 0 }), RangeError, "capBits");
+  assertThrows(() => new MinerPool({ ...base, workers: 1, capBits: 65 }), RangeError, "capBits");
   assertThrows(
     () => new MinerPool({ ...base, workers: 1, idlePollMs: 0 }),
     RangeError,

@@ -1,8 +1,9 @@
+import { mineConf } from "../helpers/dag.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import { txid } from "../../lib/core/tx.ts";
 import { testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { testGenesis } from "../helpers/ledger_fixtures.ts";
 import { freeUdpPort, paymentChain, startNode, waitFor } from "../helpers/net_fixtures.ts";
 import type { Ledger } from "../../lib/ledger/ledger.ts";
 import { openVerifier, type Verifier } from "../../lib/ledger/verifier.ts";
@@ -48,16 +49,16 @@ Deno.test("a payment made on node A reaches B and C with its confirmation", asyn
     a.net.announceTx(tx);
     const id = txid(tx);
     await waitFor(() => b.ledger.hasTx(id) && c.ledger.hasTx(id), 5000, "tx on B and C");
-    const nonce = nonceForWork(id, 9);
-    a.ledger.addConfirmation(id, nonce);
-    a.net.announceConfirmation(id, nonce);
+    const conf = mineConf(id, 9);
+    a.ledger.addConfirmation(conf);
+    a.net.announceConfirmation(conf);
     await waitFor(
       () =>
         b.ledger.getTx(id)?.status === "confirmed" && c.ledger.getTx(id)?.status === "confirmed",
       5000,
       "confirmation on B and C",
     );
-    assertEquals(b.ledger.getTx(id)?.work, 9);
+    assertEquals(b.ledger.getTx(id)?.weight, 512n);
     assertEquals(snapshot(b.ledger), snapshot(a.ledger));
     assertEquals(snapshot(c.ledger), snapshot(a.ledger));
   } finally {
@@ -80,7 +81,7 @@ for (const withPool of [false, true]) {
         const results = a.ledger.addTxs(chain);
         assert(results.every((r) => r.kind === "accepted"), "A accepts the chain");
         for (const t of chain.filter((_, i) => i % 3 === 0)) {
-          a.ledger.addConfirmation(txid(t), nonceForWork(txid(t), 9));
+          a.ledger.addConfirmation(mineConf(txid(t), 9));
         }
         d = await startNode(genesis, port, {
           summaryIntervalMs: 60_000,

@@ -57,10 +57,19 @@ Deno.test("two keyed nodes pay each other; a keyless node on the same LAN sees o
     const addrB = (await b.waitFor(/^Address: (C\w+)$/))[1];
     await c.waitFor(/Type h for help/);
     const t1 = (await a.ask(`t ${addrB} 1000`, /^txid ([0-9a-f]{64})/))[1];
-    await b.waitFor(new RegExp(`Transaction ${t1.slice(0, 16)} confirmed \\(\\+1000\\)`), 45_000);
+    await b.waitFor(
+      new RegExp(`^Payment of 1000 from ${addrA} confirmed \\(${t1.slice(0, 16)}\\)`),
+      45_000,
+    );
     const t2 = (await b.ask(`t ${addrA} 400`, /^txid ([0-9a-f]{64})/))[1];
-    await a.waitFor(new RegExp(`Transaction ${t2.slice(0, 16)} confirmed \\(\\+400\\)`), 45_000);
-    await b.waitFor(new RegExp(`Payment ${t2.slice(0, 16)} confirmed`), 45_000);
+    await a.waitFor(
+      new RegExp(`^Payment of 400 from \\w+ confirmed \\(${t2.slice(0, 16)}\\)`),
+      45_000,
+    );
+    await b.waitFor(
+      new RegExp(`^Your payment of 400 to ${addrA} confirmed \\(${t2.slice(0, 16)}\\)`),
+      45_000,
+    );
     // The keyless node learned nothing and counted what it could not open.
     c.send("b");
     await new Promise((r) => setTimeout(r, 1500));

@@ -54,6 +54,10 @@ async function main(): Promise<void> {
     broadcast: LOOPBACK_BROADCAST,
     summaryIntervalMs: 1000,
     rateLimiter: limiter,
+    // This harness measures the decoder and the ledger under hostile input (fuzz test, net
+    // bench); bans would drop nearly all of it unread. tests/net/hostile_peers_test.ts shows
+    // the bans.
+    bans: false,
   });
   net.start();
   const out = (o: unknown) => console.log(JSON.stringify(o));

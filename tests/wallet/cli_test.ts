@@ -81,7 +81,10 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     // B pays A 1000: the change (4700) goes to a fresh change address, not to addrB.
     const addrA = (await a.ask("i", /^Address:\s+(C\w+)$/))[1];
     const txid = (await b.ask(`t ${addrA} 1000`, /^txid ([0-9a-f]{64})/))[1];
-    await b.waitFor(new RegExp(`Payment ${txid.slice(0, 16)} confirmed`), 45_000);
+    await b.waitFor(
+      new RegExp(`^Your payment of 1000 to ${addrA} confirmed \\(${txid.slice(0, 16)}\\)`),
+      45_000,
+    );
     assertEquals(await balance(b), 4700n);
     const named = await runMain(["wallet", "label", addrA, "Alice's", "shop", "--data", dirB]);
     assertEquals(named.code, 0, named.stderr);
@@ -144,7 +147,7 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
     const swept = await v.ask("sweep", /^Swept 3000 from (C\w+) to (C\w+)$/);
     assertEquals(swept[1], addrV1);
     await v.waitFor(/^txid /);
-    await v.waitFor(/confirmed/, 45_000);
+    await v.waitFor(/^Your payment of 3000 to yourself confirmed/, 45_000);
     const exV = JSON.parse(keep(await runMain(["export", "--data", dirV])).stdout);
     assertEquals(exV.balances[swept[2]], "3000");
     assertEquals(exV.balances[addrV1], undefined);

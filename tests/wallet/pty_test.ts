@@ -135,6 +135,9 @@ Deno.test({
       await pty.waitFor(/^crackcoin>\s*$/m);
       await pty.type("t CKY5fFLpDAWVdj1KPN8doYNgwR6EF2cQm1 1");
       await pty.enter();
+      await pty.waitFor(/\[y\/N\]\s*$/m);
+      await pty.type("y");
+      await pty.enter();
       // Unlocked: the payment fails for lack of coins, not for a locked wallet.
       const s = await pty.waitFor(/Insufficient funds|Sending is off/);
       assert(s.includes("Insufficient funds"), s);

@@ -1,3 +1,4 @@
+import { mineConf } from "../helpers/dag.ts";
 /**
  * The in-memory wallet (lib/wallet/wallet.ts) over a real SQLite ledger: ownership across
  * receive, change and imported addresses; a fresh change address per payment; the gap-limit
@@ -18,7 +19,7 @@ import { readWalletFile, walletToJson } from "../../lib/wallet/wallet_file.ts";
 import { saveWalletState, writeWalletDoc } from "../../lib/wallet/wallet_store.ts";
 import { parseWalletDoc } from "../../lib/wallet/wallet_file.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { nonceForWork, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 
 const WORDS = checkMnemonic(
   "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
@@ -46,10 +47,11 @@ async function ledgerWith(txs: Tx[]) {
     genesis,
     clock: () => T0 + 60_000,
     confirmWork: TEST_CONFIRM_WORK,
+    minConfBits: 1,
   });
   for (const tx of txs) {
     assertEquals(l.addTx(tx).kind, "accepted");
-    l.addConfirmation(txid(tx), nonceForWork(txid(tx), TEST_CONFIRM_WORK + 1));
+    l.addConfirmation(mineConf(txid(tx), TEST_CONFIRM_WORK + 1));
   }
   return l;
 }

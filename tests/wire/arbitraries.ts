@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { compareBytes } from "../../lib/core/hash.ts";
-import type { Confirmation } from "../../lib/core/pow.ts";
+import type { Confirmation } from "../../lib/core/confirmation.ts";
 import {
   encodedTxFromTx,
   INPUT_BYTES,
@@ -82,11 +82,20 @@ const txsThatFit: fc.Arbitrary<Tx[]> = fc.array(tx, { minLength: 1, maxLength: 8
   return out;
 });
 
-/** A confirmation with any txid and any u64 nonce. */
+/** Refs in canonical order: 0..4 distinct ids, strictly increasing. */
+const refs = fc.uniqueArray(bytesOf(32), { maxLength: 4, selector: (b) => b.join(",") })
+  .map((r) => r.sort(compareBytes));
+
+/** A confirmation with any txid, bits, canonical refs and u64 nonce (work is not checked). */
 export const conf: fc.Arbitrary<Confirmation> = fc.record({
   txid: bytesOf(32),
+  bits: fc.integer({ min: 0, max: 255 }),
+  refs,
   nonce: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
 }, plain);
+
+/** A confirmation without refs: the smallest entry, so MAX_CONF_ENTRIES of them fit. */
+export const confNoRefs: fc.Arbitrary<Confirmation> = conf.map((c) => ({ ...c, refs: [] }));
 
 /** A valid inventory: unique txids, none equal to the cursor, in any order. */
 const inv = fc.record({
@@ -96,7 +105,7 @@ const inv = fc.record({
     selector: (b) => b.join(","),
     size: "max",
   }),
-  works: fc.array(fc.integer({ min: 0, max: 256 }), {
+  works: fc.array(fc.integer({ min: 0, max: 1 }), {
     minLength: MAX_INV_ENTRIES,
     maxLength: MAX_INV_ENTRIES,
   }),
@@ -111,7 +120,7 @@ const inv = fc.record({
 /** One arbitrary message of each type. */
 export const messageOf: Readonly<Record<MessageType, fc.Arbitrary<Message>>> = {
   "tx": txsThatFit.map((txs): Message => ({ type: "tx", txs: txs.map(encodedTxFromTx) })),
-  "conf": anyLength(conf, MAX_CONF_ENTRIES, 1)
+  "conf": fc.oneof(anyLength(confNoRefs, MAX_CONF_ENTRIES, 1), anyLength(conf, 40, 1))
     .map((confs): Message => ({ type: "conf", confs })),
   "sync-req": fc.constant({ type: "sync-req" }),
   "summary": fc.record({ count: fc.nat({ max: 0xffffffff }), digest: bytesOf(32) })

@@ -14,6 +14,7 @@ import {
   HEADER_BYTES,
   MAX_BODY_BYTES_BY_TYPE,
   MAX_DATAGRAM_BYTES,
+  PROTOCOL_VERSION,
   WIRE_REASONS,
   WireError,
   type WireReason,
@@ -49,7 +50,7 @@ function expectReason(bytes: Uint8Array, reason: WireReason, net = network): voi
 /** A header for `network` with message type `code`, then `body`. */
 function withHeader(code: number, body: number[] | Uint8Array, net = network): Uint8Array {
   const bytes = new Uint8Array(HEADER_BYTES + body.length);
-  bytes.set([0x43, 0x52, 0x4b, 0x43, 1]);
+  bytes.set([0x43, 0x52, 0x4b, 0x43, PROTOCOL_VERSION]);
   bytes.set(net, 5);
   bytes.set(new Uint8Array(8).fill(0xb1), 13);
   bytes[21] = code;
@@ -171,7 +172,7 @@ Deno.test("decodeDatagram() runs its checks in the documented order", () => {
     return b;
   };
   const breakMagic = (b: Uint8Array) => b[0] = 0;
-  const breakVersion = (b: Uint8Array) => b[4] = 2;
+  const breakVersion = (b: Uint8Array) => b[4] = 1; // a v1 datagram
   const breakNetwork = (b: Uint8Array) => b.set(other, 5);
   const breakType = (b: Uint8Array) => b[21] = 200;
   const all = (b: Uint8Array) =>
@@ -211,8 +212,9 @@ Deno.test("decodeDatagram() throws on counts above the maxima before allocating 
     const cases: [number, number[], number][] = [
       [6, [...new Uint8Array(32), 1, 0xff, 0xff, ...new Uint8Array(34)], 1], // inv: cursor only
       [6, [...new Uint8Array(32), 0, 0, 240, ...new Uint8Array(68)], 1],
-      [2, [0xff, 0xff, ...new Uint8Array(40)], 0], // conf
-      [2, [0, 205, ...new Uint8Array(40)], 0],
+      [2, [0xff, 0xff, ...new Uint8Array(42)], 0], // conf
+      [2, [0, 195, ...new Uint8Array(42)], 0],
+      [2, [0, 2, ...new Uint8Array(42)], 0], // two entries need 84 bytes
       [7, [0xff, 0xff, ...new Uint8Array(32)], 0], // get-data
       [7, [1, 0, ...new Uint8Array(32)], 0],
       [1, [255, ...new Uint8Array(40)], 0], // tx: 255 transactions need 2,805 bytes

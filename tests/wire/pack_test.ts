@@ -2,7 +2,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { encodeTx, type Tx } from "../../lib/core/tx.ts";
-import type { Confirmation } from "../../lib/core/pow.ts";
+import type { Confirmation } from "../../lib/core/confirmation.ts";
 import {
   decodeDatagram,
   HEADER_BYTES,
@@ -77,11 +77,14 @@ Deno.test("packTxs() throws RangeError on a transaction the decoder would refuse
   throws(() => packTxs(network, new Uint8Array(0), []), RangeError);
 });
 
-Deno.test("packConfs() splits at MAX_CONF_ENTRIES and keeps the order", () => {
+Deno.test("packConfs() splits at MAX_CONF_ENTRIES or the datagram size and keeps the order", () => {
   fc.assert(
     fc.property(fc.array(conf, { maxLength: MAX_CONF_ENTRIES * 3, size: "max" }), (confs) => {
       const datagrams = packConfs(network, sender, confs);
-      strictEqual(datagrams.length, Math.ceil(confs.length / MAX_CONF_ENTRIES));
+      const bytes = confs.reduce((n, c) => n + 42 + 32 * c.refs.length, 0);
+      ok(datagrams.length >= Math.ceil(confs.length / MAX_CONF_ENTRIES));
+      ok(datagrams.length >= Math.ceil(bytes / (MAX_DATAGRAM_BYTES - 24)));
+      for (const d of datagrams) ok(d.length <= MAX_DATAGRAM_BYTES);
       const back: Confirmation[] = datagrams.flatMap((bytes) => {
         const m = decodeDatagram(bytes, network).message;
         return m.type === "conf" ? [...m.confs] : [];
@@ -90,7 +93,7 @@ Deno.test("packConfs() splits at MAX_CONF_ENTRIES and keeps the order", () => {
     }),
     { numRuns: 50 },
   );
-  const one = { txid: new Uint8Array(32), nonce: 0n };
+  const one = { txid: new Uint8Array(32), bits: 20, refs: [], nonce: 0n };
   strictEqual(packConfs(network, sender, Array(MAX_CONF_ENTRIES).fill(one)).length, 1);
   strictEqual(packConfs(network, sender, Array(MAX_CONF_ENTRIES + 1).fill(one)).length, 2);
 });

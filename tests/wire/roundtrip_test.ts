@@ -9,7 +9,9 @@ import {
   type Tx,
   txid as txidOf,
 } from "../../lib/core/tx.ts";
+import type { Confirmation } from "../../lib/core/confirmation.ts";
 import {
+  CONF_ENTRY_BYTES,
   type Datagram,
   decodeDatagram,
   encodeDatagram,
@@ -59,7 +61,7 @@ Deno.test("wire constants have the values documented in PROTOCOL.md §9", async 
   strictEqual(MAX_DATAGRAM_BYTES, 8192);
   strictEqual(HEADER_BYTES, 22);
   strictEqual(MAX_BODY_BYTES, 8170);
-  strictEqual(MAX_CONF_ENTRIES, 204);
+  strictEqual(MAX_CONF_ENTRIES, 194);
   strictEqual(MAX_INV_ENTRIES, 239);
   strictEqual(MAX_GET_DATA_ENTRIES, 255);
   ok(HEADER_BYTES + 1 + MAX_TX_BYTES <= MAX_DATAGRAM_BYTES, "largest tx must fit");
@@ -82,9 +84,13 @@ Deno.test("wire constants have the values documented in PROTOCOL.md §9", async 
 Deno.test("encodeDatagram() fills a datagram to each type's maximum count", () => {
   const conf = encode({
     type: "conf",
-    confs: Array.from({ length: MAX_CONF_ENTRIES }, (_, i) => ({ txid: txid(i), nonce: 1n })),
+    confs: Array.from(
+      { length: MAX_CONF_ENTRIES },
+      (_, i) => ({ txid: txid(i), bits: 20, refs: [], nonce: 1n }),
+    ),
   });
-  strictEqual(conf.length, HEADER_BYTES + MAX_BODY_BYTES_BY_TYPE.conf);
+  strictEqual(conf.length, HEADER_BYTES + 2 + MAX_CONF_ENTRIES * CONF_ENTRY_BYTES);
+  ok(conf.length + CONF_ENTRY_BYTES > MAX_DATAGRAM_BYTES, "one more entry would not fit");
   const entries = Array.from(
     { length: MAX_INV_ENTRIES },
     (_, i) => ({ txid: txid(i + 1), work: 1 }),
@@ -108,6 +114,15 @@ Deno.test("encodeDatagram() carries the largest transaction in one datagram", ()
   deepStrictEqual(m.type === "tx" && m.txs[0].txid, txidOf(largestTx));
 });
 
+/** A confirmation entry with defaults (work is not the codec's business). */
+const cf = (c: Partial<Confirmation>): Confirmation => ({
+  txid: txid(1),
+  bits: 20,
+  refs: [],
+  nonce: 0n,
+  ...c,
+});
+
 Deno.test("encodeDatagram() throws RangeError on every limit the decoder enforces", () => {
   const tooBig: Message[] = [
     { type: "tx", txs: [] },
@@ -124,10 +139,15 @@ Deno.test("encodeDatagram() throws RangeError on every limit the decoder enforce
     },
     { type: "tx", txs: [lookAlike({ ...largestTx, timestamp: -1 })] },
     { type: "conf", confs: [] },
-    { type: "conf", confs: Array(MAX_CONF_ENTRIES + 1).fill({ txid: txid(1), nonce: 0n }) },
-    { type: "conf", confs: [{ txid: txid(1), nonce: 1n << 64n }] },
-    { type: "conf", confs: [{ txid: txid(1), nonce: -1n }] },
-    { type: "conf", confs: [{ txid: new Uint8Array(31), nonce: 0n }] },
+    { type: "conf", confs: Array(MAX_CONF_ENTRIES + 1).fill(cf({})) },
+    { type: "conf", confs: Array(50).fill(cf({ refs: [txid(1), txid(2), txid(3), txid(4)] })) },
+    { type: "conf", confs: [cf({ nonce: 1n << 64n })] },
+    { type: "conf", confs: [cf({ nonce: -1n })] },
+    { type: "conf", confs: [cf({ txid: new Uint8Array(31) })] },
+    { type: "conf", confs: [cf({ bits: 256 })] },
+    { type: "conf", confs: [cf({ refs: [txid(2), txid(1)] })] },
+    { type: "conf", confs: [cf({ refs: [txid(1), txid(1)] })] },
+    { type: "conf", confs: [cf({ refs: [txid(1), txid(2), txid(3), txid(4), txid(5)] })] },
     { type: "summary", count: -1, digest: txid(1) },
     { type: "summary", count: 2 ** 32, digest: txid(1) },
     { type: "summary", count: 1.5, digest: txid(1) },
@@ -136,7 +156,7 @@ Deno.test("encodeDatagram() throws RangeError on every limit the decoder enforce
     { type: "get-inv", after: txid(0), limit: MAX_INV_ENTRIES + 1 },
     { type: "get-inv", after: new Uint8Array(0), limit: 1 },
     { type: "inv", after: txid(0), more: true, entries: [] },
-    { type: "inv", after: txid(0), more: false, entries: [{ txid: txid(1), work: 257 }] },
+    { type: "inv", after: txid(0), more: false, entries: [{ txid: txid(1), work: 2 }] },
     { type: "inv", after: txid(0), more: false, entries: [{ txid: txid(1), work: -1 }] },
     { type: "inv", after: txid(1), more: false, entries: [{ txid: txid(1), work: 0 }] },
     {

@@ -59,8 +59,12 @@ function messageFromJson(m: JsonMessage): Message {
     case "conf":
       return {
         type: "conf",
-        confs: m.confs.map((c: { txid: string; nonce: string }) => ({
+        confs: m.confs.map((
+          c: { txid: string; bits: number; refs: string[]; nonce: string },
+        ) => ({
           txid: fromHex(c.txid),
+          bits: c.bits,
+          refs: c.refs.map(fromHex),
           nonce: BigInt(c.nonce),
         })),
       };

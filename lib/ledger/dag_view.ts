@@ -1,0 +1,100 @@
+/**
+ * Read-only queries over the transaction DAG that the Ledger class does not offer yet: the
+ * spenders of an outpoint, the co-spenders of a transaction, and the transactions touching a
+ * set of addresses. They run on a second, read-only connection to the ledger file (WAL lets
+ * it read while the node writes; every statement sees the last commit), for the local API
+ * (lib/http through lib/cli/node_view.ts). They name only the stable columns of the schema
+ * (`txs.seq`, `txs.txid`, `outputs`, `spends`; sql/schema.sql). Answers are txids (lowercase
+ * hex); read the records through `Ledger.getTx`.
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { fromHex, toHex } from "../core/hash.ts";
+
+/** Most prepared statements kept. */
+const MAX_STATEMENTS = 64;
+
+/** Read-only DAG queries on a ledger file. Open with {@linkcode openDagView}. */
+export interface DagView {
+  /** Txids of every stored transaction spending output `index` of `txid`. */
+  readonly spendersOf: (txid: string, index: number) => string[];
+  /** Txids of the other stored transactions that spend one of `txid`'s outpoints. */
+  readonly coSpendersOf: (txid: string) => string[];
+  /**
+   * Txids of the transactions with an output to one of `hashes` (HASH160s) or spending such
+   * an output, most recent first: through the outputs and spends indexes, never a scan.
+   */
+  readonly touching: (hashes: readonly Uint8Array[], limit: number, offset: number) => string[];
+  /** Closes the connection (the view opens it again on its next query). */
+  readonly close: () => void;
+}
+
+/**
+ * A DagView of the ledger file at `path`; nothing is opened until the first query.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "../core/hash.ts";
+ * import { openLedger } from "./ledger.ts";
+ * import { openDagView } from "./dag_view.ts";
+ * const dir = await Deno.makeTempDir();
+ * const ledger = await openLedger(`${dir}/l.db`);
+ * const dag = openDagView(`${dir}/l.db`);
+ * const genesis = ledger.genesis.tx;
+ * if (dag.spendersOf(toHex(ledger.genesis.txid), 0).length !== 0) throw new Error("unspent");
+ * if (dag.touching([genesis.outputs[0].address], 10, 0).length !== 1) throw new Error("touching");
+ * dag.close();
+ * ledger.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openDagView(path: string): DagView {
+  let db: DatabaseSync | null = null;
+  const statements = new Map<string, StatementSync>();
+  const sql = (text: string): StatementSync => {
+    let st = statements.get(text);
+    if (st === undefined) {
+      db ??= new DatabaseSync(path, { readOnly: true });
+      st = db.prepare(text);
+      if (statements.size < MAX_STATEMENTS) statements.set(text, st);
+    }
+    return st;
+  };
+  const txids = (rows: unknown[]) =>
+    (rows as Record<string, unknown>[]).map((r) => toHex(r.txid as Uint8Array));
+  return {
+    spendersOf: (txid, index) =>
+      txids(
+        sql(
+          "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
+            "WHERE p.txid = ? AND s.prev_idx = ?",
+        ).all(fromHex(txid), index),
+      ),
+    coSpendersOf: (txid) =>
+      txids(
+        sql(
+          "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
+            "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
+            "AND s2.tx <> s1.tx JOIN txs t2 ON t2.seq = s2.tx WHERE t1.txid = ?",
+        ).all(fromHex(txid)),
+      ),
+    touching: (hashes, limit, offset) => {
+      if (hashes.length === 0) return [];
+      const marks = hashes.map(() => "?").join(", ");
+      return txids(
+        sql(
+          "SELECT t.txid FROM txs t WHERE t.seq IN (" +
+            `SELECT o.tx FROM outputs o WHERE o.hash IN (${marks}) UNION ` +
+            "SELECT s.tx FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
+            `WHERE o.hash IN (${marks})) ORDER BY t.seq DESC LIMIT ? OFFSET ?`,
+        ).all(...hashes, ...hashes, limit, offset),
+      );
+    },
+    close: () => {
+      statements.clear();
+      const d = db as DatabaseSync | null;
+      db = null;
+      d?.close();
+    },
+  };
+}
