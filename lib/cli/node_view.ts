@@ -8,7 +8,7 @@
 import { decodeAddress, encodeAddress } from "../core/address.ts";
 import { parseAmount } from "../core/amount.ts";
 import { hash160, toHex } from "../core/hash.ts";
-import { CONFIRM_WORK_BITS } from "../core/pow.ts";
+import { CONFIRM_WEIGHT_BITS } from "../core/pow.ts";
 import { isLive } from "../core/state.ts";
 import type { Tx } from "../core/tx.ts";
 import { LedgerError } from "../ledger/errors.ts";
@@ -38,12 +38,11 @@ export const MEMO_ENTRIES = 64;
 /** Most txids remembered as "spends from this wallet" (for the change split of `balance`). */
 export const OWN_SPEND_CACHE = 100_000;
 
-// --- The conflict rule's terms, in one place for protocol v2 (issue 14): there, `weightOf`
-// returns `r.weight` (cumulative weight) and the tie-break sentence names v2's tie-break.
+// --- The conflict rule's terms (protocol v2, PROTOCOL.md §6 and §8).
 
-/** The weight the rule compares; v1: 2^work of the best confirmation (PROTOCOL.md §8). */
-function weightOf(r: { readonly work: number }): bigint {
-  return 1n << BigInt(r.work);
+/** The weight the rule compares: the cumulative weight (in hashes) of the transaction. */
+function weightOf(r: { readonly weight: bigint }): bigint {
+  return r.weight;
 }
 
 /**
@@ -61,7 +60,9 @@ function ruleOrder(a: TxRecord, b: TxRecord): number {
 }
 
 /** How equal weight is decided, for the sentence of `explainConflict`. */
-const TIE_BREAK = "the lower txid wins equal weight (PROTOCOL.md §8)";
+const TIE_BREAK =
+  "equal weight goes to the smaller best confirmation hash, then the lower height, then the " +
+  "lower txid (PROTOCOL.md §8)";
 // ---
 
 /** A NodeView and the function that releases what it holds. */
@@ -294,7 +295,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
       explanation: explainStatus({
         status: r.status,
         work: r.work,
-        confirmWork: CONFIRM_WORK_BITS,
+        confirmWork: CONFIRM_WEIGHT_BITS,
         lostTo,
         deadParent,
         unconfirmedParent,

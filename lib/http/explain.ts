@@ -11,8 +11,8 @@ function short(txid: string): string {
 
 /**
  * Why `spenders[0]` (the rule's winner; the list is in the rule's order) beat the others:
- * more weight, or equal weight and the tie-break, described by `tieBreak` (v1: "the lower
- * txid"). Throws RangeError for fewer than two spenders.
+ * more weight; equal weight and the tie-break, described by `tieBreak`; or less weight, when
+ * the heavier spend depends on a loser. Throws RangeError for fewer than two spenders.
  *
  * @example
  * ```ts
@@ -33,6 +33,12 @@ export function explainConflict(spenders: readonly SpenderJson[], tieBreak: stri
   if (ww > rw) {
     return `${short(w.txid)} wins because it has more weight: ${w.weight} (work ${w.work} bits) ` +
       `against ${r.weight} (work ${r.work} bits) for ${short(r.txid)}${others}.`;
+  }
+  if (ww < rw) {
+    // The heavier spend lost through a parent: a transaction is live only if its parents are.
+    return `${short(w.txid)} wins although ${short(r.txid)} has more weight (${r.weight} ` +
+      `against ${w.weight}): ${short(r.txid)} depends on a transaction that lost a conflict, ` +
+      `so it cannot claim the coin${others}.`;
   }
   return `${short(w.txid)} and ${short(r.txid)} have equal weight ${w.weight} ` +
     `(work ${w.work} bits); ${short(w.txid)} wins the tie-break: ${tieBreak}${others}.`;

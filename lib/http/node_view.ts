@@ -66,9 +66,9 @@ export interface OutpointJson {
 export interface TxSummaryJson {
   readonly txid: string;
   readonly status: TxStatusJson;
-  /** Leading zero bits of the best confirmation (protocol v1). */
+  /** floor(log2 weight): the integer "work" the command loop shows. */
   readonly work: number;
-  /** The weight the conflict rule compares, decimal (v1: 2^work; v2: cumulative weight). */
+  /** Cumulative weight in hashes, decimal: what the conflict rule compares (PROTOCOL.md §6). */
   readonly weight: string;
   readonly timestamp: number;
   readonly inputs: readonly OutpointJson[];

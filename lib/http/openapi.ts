@@ -230,8 +230,11 @@ export const OPENAPI = {
         properties: {
           txid: hex64,
           status,
-          work: { type: "integer", description: "Leading zero bits of the best confirmation" },
-          weight: { ...amount, description: "The weight the conflict rule compares" },
+          work: {
+            type: "integer",
+            description: "floor(log2 weight), as the command loop shows it",
+          },
+          weight: { ...amount, description: "Cumulative weight in hashes (PROTOCOL.md §6)" },
           timestamp: { type: "integer" },
           inputs: { type: "array", items: ref("Outpoint") },
           outputs: {

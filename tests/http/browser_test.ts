@@ -176,14 +176,24 @@ Deno.test({
         reason.includes(txid.slice(0, 16)) && reason.includes("more weight"),
         reason,
       );
-      const weights = await insp.getByTestId("spender-weight")
-        .allTextContents();
-      assertEquals(weights, [win.weight, lose.weight]);
+      // Cumulative weight (protocol v2) keeps growing while A mines: the winner shows at least
+      // what the API said a moment ago, the loser (never approved) what it had.
+      const weights = await insp.getByTestId("spender-weight").allTextContents();
+      assertEquals(weights.length, 2);
+      assert(BigInt(weights[0]) >= BigInt(win.weight), `${weights[0]} < ${win.weight}`);
+      assertEquals(weights[1], lose.weight);
       const ids = await insp.getByTestId("spender-txid").allTextContents();
       assertEquals(ids, [txid.slice(0, 16), loser.slice(0, 16)]);
+      // The sentence names both weights as shown (read together: the inspector refreshes).
+      const shown = await insp.evaluate((el) => ({
+        reason: el.querySelector("[data-testid=conflict-reason]")?.textContent ?? "",
+        weights: [...el.querySelectorAll("[data-testid=spender-weight]")].map((w) =>
+          w.textContent ?? ""
+        ),
+      }));
       assert(
-        reason.includes(win.weight) && reason.includes(lose.weight),
-        reason,
+        shown.weights.length === 2 && shown.weights.every((w) => shown.reason.includes(w)),
+        JSON.stringify(shown),
       );
       await pa.screenshot({ path: `${IMG}inspector.png` });
 

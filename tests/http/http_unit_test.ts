@@ -97,6 +97,9 @@ Deno.test("explainConflict() names the winner and both weights, or the tie-break
     "the lower txid",
   );
   assert(three.includes("and 1 more spenders"), three);
+  const lighter = explainConflict([spender(a, 20, true), spender(b, 22, false)], "x");
+  assert(lighter.includes(`wins although ${b.slice(0, 16)} has more weight`), lighter);
+  assert(lighter.includes("depends on a transaction that lost a conflict"), lighter);
   assertThrows(() => explainConflict([spender(a, 1, true)], "x"), RangeError);
 });
 
