@@ -332,6 +332,10 @@ export class CommandLoop {
         `${c.confStale} stale, ${c.confUnknown} unknown; relayed ${c.relayed}`,
     );
     o.line(
+      `Suppression: ${c.relaySuppressed} relays, ${c.summariesSuppressed} summaries; ` +
+        `${c.syncRecent} syncs from a recent anchor`,
+    );
+    o.line(
       `Sync: ${c.syncRequested} requested, ${c.syncSessions} sessions, ` +
         `${c.syncCompleted} completed, ${c.syncAbandoned} abandoned` +
         (sync ? `; now with ${sync.peer}, ${sync.wanted} wanted` : ""),

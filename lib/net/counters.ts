@@ -26,7 +26,13 @@ export interface NetCounters {
   confStale: number;
   confUnknown: number;
   relayed: number;
+  /** Relays dropped because enough copies were heard during their delay (suppression). */
+  relaySuppressed: number;
+  /** Summaries of ours skipped because enough equal ones were heard (suppression). */
+  summariesSuppressed: number;
   syncSessions: number;
+  /** Sessions that walked the recent inventory only (from an anchor txid, lib/net/recent.ts). */
+  syncRecent: number;
   syncCompleted: number;
   syncAbandoned: number;
   syncRequested: number;
@@ -65,7 +71,10 @@ export function newCounters(): NetCounters {
     confStale: 0,
     confUnknown: 0,
     relayed: 0,
+    relaySuppressed: 0,
+    summariesSuppressed: 0,
     syncSessions: 0,
+    syncRecent: 0,
     syncCompleted: 0,
     syncAbandoned: 0,
     syncRequested: 0,

@@ -113,8 +113,10 @@ export class Dispatcher {
     // ended with its confirmations.)
     switch (m.type) {
       case "tx":
+        this.#p.relay.heardTxs(m.txs); // copies count on arrival (relay suppression)
         return this.#p.ingest.queue(m.txs, addr);
       case "conf":
+        this.#p.relay.heardConfs(m.confs);
         return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs, addr));
       case "summary":
         // A cookie now, so that a peer that answers ranks as verified in the sync queue.

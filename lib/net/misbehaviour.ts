@@ -26,7 +26,7 @@ export const OFFENCE_POINTS = Object.freeze(
     /**
      * A confirmation of a txid this node does not hold, that no sync session asked for. Honest
      * relays make a few (a miner's confirmation racing its transaction); a full `conf`
-     * datagram of them (204) is 20 points.
+     * datagram of them (194) is about 19 points.
      */
     "unknown-confirmation": 0.1,
     /**

@@ -17,6 +17,7 @@ import { TxIngest } from "./ingest.ts";
 import type { NetLedger } from "./ledger_port.ts";
 import { type PeerInfo, PeerTable } from "./peers.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { RecentLog } from "./recent.ts";
 import { Relay } from "./relay.ts";
 import { Summaries } from "./summaries.ts";
 import { SyncDriver } from "./sync_driver.ts";
@@ -29,6 +30,12 @@ export { MAX_PEERS, PEER_TTL_MS, type PeerInfo } from "./peers.ts";
 export { SUMMARY_INTERVAL_MS } from "./summaries.ts";
 export { SYNC_REQ_REPEAT_MS, SYNC_TICK_MS } from "./sync_driver.ts";
 export type { NetLedger, StoreTxsOptions } from "./ledger_port.ts";
+
+/**
+ * Summaries heard this long after our sync request answer it: a difference they show
+ * queues a sync at once instead of after the persistence interval (lib/net/summaries.ts).
+ */
+export const SYNC_REPLY_WINDOW_MS = 10_000;
 
 /** Every counter goes to the log (one JSON object with --json-log) this often. */
 export const COUNTERS_LOG_INTERVAL_MS = 300_000;
@@ -104,13 +111,21 @@ export class NetNode {
       bans: cfg.bans ?? true,
     });
     this.#sync = new SyncDriver(ctx, guard);
-    this.#relay = new Relay(ctx, this.#sync, cfg.onConfirmation, guard);
+    const recent = new RecentLog();
+    this.#relay = new Relay(
+      ctx,
+      this.#sync,
+      cfg.onConfirmation,
+      guard,
+      recent,
+      () => this.#peers.size,
+    );
     this.#ingest = new TxIngest(ctx, {
       solicited: (id) => this.#sync.wants(id),
       onStored: (batch, events) => this.#relay.onTxsStored(batch, events),
       rejects: guard,
     });
-    this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs);
+    this.#summaries = new Summaries(ctx, this.#peers, this.#sync, cfg.summaryIntervalMs, recent);
     this.#dispatcher = new Dispatcher(ctx, {
       limiter: cfg.rateLimiter ?? new RateLimiter(),
       peers: this.#peers,
@@ -180,12 +195,15 @@ export class NetNode {
     clearInterval(this.#countersTimer);
     this.#sync.stop();
     this.#summaries.stop();
+    this.#relay.stop();
     await this.#transport.close();
     await this.#ingest.stop();
   }
 
   /** Broadcasts a sync request: every peer answers with its summary. */
   syncNow(): void {
+    // Replies may come late from a busy peer: anything within the window counts as one.
+    this.#summaries.expectReplies(SYNC_REPLY_WINDOW_MS);
     this.#sync.syncNow();
   }
 

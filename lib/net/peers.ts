@@ -42,6 +42,11 @@ export class PeerTable {
     });
   }
 
+  /** Peers held. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
   /** Drops peers not heard from for PEER_TTL_MS. */
   expire(now: number): void {
     for (const [id, p] of this.#peers) if (now - p.lastSeen > PEER_TTL_MS) this.#peers.delete(id);

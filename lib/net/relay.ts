@@ -2,10 +2,16 @@
  * What happens after received data is stored: every outcome is counted, new transactions and
  * better confirmations are relayed (unless a sync session asked for them), and the parents
  * of orphans are asked for. Adopted orphans are new transactions like any other.
+ *
+ * Relaying is suppressed on the LAN (lib/net/suppression.ts): on a large LAN only some nodes
+ * are candidates for each item, and a candidate rebroadcasts it after a random short delay
+ * only if fewer than RELAY_K copies of it were heard meanwhile.
+ * Static (`--peer`) peers get every relayed item at once, unsuppressed. Our own transactions
+ * and confirmations go out at once: every version 2 confirmation carries weight of its own.
  * @module
  */
-import { fromHex } from "../core/hash.ts";
-import type { Confirmation } from "../core/confirmation.ts";
+import { fromHex, toHex } from "../core/hash.ts";
+import { type Confirmation, confirmationId } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import { type ConfResult, isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
 import { packConfs, packTxs } from "../wire/mod.ts";
@@ -15,12 +21,32 @@ import type { NetGuard } from "./guard.ts";
 import type { Received } from "./ingest.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
+import {
+  RELAY_CANDIDATES_CONF,
+  RELAY_CANDIDATES_TX,
+  RELAY_K,
+  RELAY_K_TX,
+  relayCandidate,
+  relayWindowMs,
+  Suppressor,
+} from "./suppression.ts";
+import type { RecentLog } from "./recent.ts";
+
+/** A relay waiting for its delay. */
+type PendingRelay =
+  | { readonly kind: "tx"; readonly entry: EncodedTx }
+  | { readonly kind: "conf"; readonly conf: Confirmation };
 
 /** Counts, relays and follows up the outcomes of stored transactions and confirmations. */
 export class Relay {
   readonly #ctx: NetContext;
   readonly #sync: SyncDriver;
   readonly #onConfirmation?: (txid: Uint8Array, bits: number) => void;
+  readonly #suppressor: Suppressor<PendingRelay>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  readonly #recent: RecentLog | undefined;
+  readonly #peerCount: () => number;
   readonly #guard?: NetGuard;
 
   constructor(
@@ -28,11 +54,26 @@ export class Relay {
     sync: SyncDriver,
     onConfirmation?: (txid: Uint8Array, bits: number) => void,
     guard?: NetGuard,
+    recent?: RecentLog,
+    peerCount?: () => number,
   ) {
     this.#ctx = ctx;
     this.#sync = sync;
     this.#onConfirmation = onConfirmation;
     this.#guard = guard;
+    this.#peerCount = peerCount ?? (() => 0);
+    this.#suppressor = new Suppressor<PendingRelay>({
+      maxDelayMs: () => relayWindowMs(this.#peerCount()),
+      kFor: (item) => item.kind === "tx" ? RELAY_K_TX : RELAY_K,
+    });
+    this.#recent = recent;
+  }
+
+  /** Stops the relay timer; what waits is dropped (anti-entropy covers it). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#suppressor.clear();
   }
 
   /**
@@ -45,19 +86,17 @@ export class Relay {
     const now = this.#ctx.clock();
     const missing = new Map<string, { addr: Addr | undefined; ids: Set<string> }>();
     let item = 0;
-    // Confirmations that waited for these transactions and are now stored: new items.
-    const confs = events.filter(isConfEvent);
-    if (confs.length > 0) await this.#afterConfs(confs, undefined);
     for (const e of events) {
       if (!isTxEvent(e)) continue;
       const addr = e.adopted ? undefined : batch[item++]?.addr;
       switch (e.kind) {
         case "accepted":
           c.txAccepted++;
+          this.#recent?.add(e.entry.txid, now);
           if (!this.#sync.wants(e.txid)) relay.push(e.entry);
           break;
         case "duplicate":
-          c.txDuplicate++;
+          c.txDuplicate++; // counted as a copy on arrival (heardTxs)
           if (addr && !e.adopted && !this.#sync.wants(e.txid)) this.#guard?.report(addr, "repeat");
           break;
         case "orphan": {
@@ -92,34 +131,39 @@ export class Relay {
       await this.#sync.wantParents(parents, addr);
     }
     if (relay.length > 0) {
-      c.relayed += relay.length;
-      this.#sendTxs(relay);
+      // Static peers at once; the LAN after the delay, unless enough copies were heard.
+      this.#sendTxs(relay, "static");
+      // One delay for the batch: parents and the children they let in go out together.
+      const due = this.#suppressor.drawDue(now);
+      for (const entry of relay) this.#offer(`t${entry.id}`, { kind: "tx", entry }, now, 0, due);
+      this.#schedule();
     }
     this.#sync.pump();
   }
 
   /**
-   * Stores received confirmations, counts them, relays the new ones, and asks the sender for
-   * what a waiting one lacks (its transaction or refs), as for an orphan's parents.
+   * Stores received confirmations, counts them, relays the new ones (suppressed), and asks
+   * the sender for what a waiting one lacks (its transaction or refs), as for an orphan's
+   * parents.
    */
   async onConfs(confs: readonly Confirmation[], addr?: Addr): Promise<void> {
     this.#ctx.counters.confReceived += confs.length;
     const source = addr ? addrKey(addr) : undefined;
     const events = this.#ctx.ledger.storeConfirmations(confs, source).filter(isConfEvent);
     await this.#afterConfs(events, addr);
+    this.#schedule();
     this.#sync.pump();
   }
 
   async #afterConfs(events: readonly ConfResult[], addr: Addr | undefined): Promise<void> {
     const c = this.#ctx.counters;
-    const relay: Confirmation[] = [];
     const missing = new Set<string>();
     const now = this.#ctx.clock();
     let waiting = 0, repeats = 0;
     for (const r of events) {
       if (r.kind === "stored") {
         c.confImproved++;
-        if (!this.#sync.wants(r.id)) relay.push(r.conf);
+        if (!this.#sync.wants(r.id)) this.#relayConf(r.id, r.conf, now);
         this.#onConfirmation?.(r.conf.txid, r.bits);
       } else if (r.kind === "known") {
         c.confStale++;
@@ -137,16 +181,87 @@ export class Relay {
     if (addr && repeats > 0) this.#guard?.report(addr, "repeat", repeats);
     const want = [...missing].filter((id) => !this.#ctx.ledger.hasTx(id)).map(fromHex);
     if (want.length > 0) await this.#sync.wantParents(want, addr);
-    if (relay.length > 0) {
-      c.relayed += relay.length;
-      this.announceConfirmations(relay);
-    }
   }
 
-  /** Sends transactions of ours, or relayed ones, to the LAN and the static peers. */
-  #sendTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[]): void {
+  /** A new confirmation (id in hex) from elsewhere: static peers now, the LAN suppressed. */
+  #relayConf(id: string, conf: Confirmation, now: number): void {
     const ctx = this.#ctx;
-    for (const d of packTxs(ctx.ledger.network, ctx.nodeId, txs)) ctx.transport.sendAll(d);
+    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, [conf])) {
+      ctx.transport.sendStatic(d);
+    }
+    this.#offer(`c${id}`, { kind: "conf", conf }, now, 0);
+  }
+
+  /**
+   * Transactions heard (called on arrival, before they are stored: on a busy node storage
+   * takes long, and a copy counts only if it is heard before the delay ends). Each counts as
+   * a copy against a pending relay of the same txid.
+   */
+  heardTxs(txs: readonly EncodedTx[]): void {
+    if (this.#suppressor.size === 0) return;
+    for (const t of txs) this.#suppressor.heard(`t${t.id}`);
+  }
+
+  /** Confirmations heard (on arrival): each counts against a pending relay of the same id. */
+  heardConfs(confs: readonly Confirmation[]): void {
+    if (this.#suppressor.size === 0) return;
+    for (const c of confs) this.#suppressor.heard(`c${toHex(confirmationId(c))}`);
+  }
+
+  #offer(key: string, item: PendingRelay, now: number, level: number, due?: number): void {
+    const expected = item.kind === "tx" ? RELAY_CANDIDATES_TX : RELAY_CANDIDATES_CONF;
+    if (
+      !this.#suppressor.pending(key) && !relayCandidate(this.#peerCount(), expected, Math.random())
+    ) {
+      this.#ctx.counters.relaySuppressed++;
+      return;
+    }
+    const early = this.#suppressor.offer(key, item, now, level, due);
+    if (early) this.#broadcast([early]);
+  }
+
+  /** Arms the timer for the earliest pending relay or held confirmation. */
+  #schedule(): void {
+    const next = this.#suppressor.nextDue() ?? Infinity;
+    if (!Number.isFinite(next) || this.#ctx.stopped()) return;
+    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#fire();
+    }, Math.max(0, next - this.#ctx.clock()));
+  }
+
+  #fire(): void {
+    if (this.#ctx.stopped()) return;
+    const now = this.#ctx.clock();
+    const { send, suppressed } = this.#suppressor.due(now);
+    this.#ctx.counters.relaySuppressed += suppressed.length;
+    this.#broadcast(send);
+    this.#schedule();
+  }
+
+  /** Rebroadcasts relays whose delay ended with fewer than k copies heard. */
+  #broadcast(items: readonly PendingRelay[]): void {
+    if (items.length === 0) return;
+    const ctx = this.#ctx;
+    ctx.counters.relayed += items.length;
+    const txs: EncodedTx[] = [], confs: Confirmation[] = [];
+    for (const it of items) it.kind === "tx" ? txs.push(it.entry) : confs.push(it.conf);
+    const net = ctx.ledger.network;
+    for (const d of packTxs(net, ctx.nodeId, txs)) ctx.transport.sendBroadcast(d);
+    for (const d of packConfs(net, ctx.nodeId, confs)) ctx.transport.sendBroadcast(d);
+  }
+
+  /** Sends transactions to the LAN and the static peers, or to the static peers only. */
+  #sendTxs(txs: readonly (Tx | Uint8Array | EncodedTx)[], to: "all" | "static" = "all"): void {
+    const ctx = this.#ctx;
+    for (const d of packTxs(ctx.ledger.network, ctx.nodeId, txs)) {
+      if (to === "all") ctx.transport.sendAll(d);
+      else ctx.transport.sendStatic(d);
+    }
   }
 
   /** Announces a transaction of ours. */
@@ -154,8 +269,12 @@ export class Relay {
     this.#sendTxs([tx]);
   }
 
-  /** Sends confirmations to the LAN and the static peers. */
+  /** Announces confirmations of ours (found by our miner) to the LAN and the static peers. */
   announceConfirmations(confs: readonly Confirmation[]): void {
+    this.#broadcastOwnConfs(confs);
+  }
+
+  #broadcastOwnConfs(confs: readonly Confirmation[]): void {
     const ctx = this.#ctx;
     for (const d of packConfs(ctx.ledger.network, ctx.nodeId, confs)) ctx.transport.sendAll(d);
   }

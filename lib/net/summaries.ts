@@ -1,18 +1,33 @@
 /**
  * Anti-entropy summaries (docs/PROTOCOL.md §10): each node announces the count and set digest
- * of what it holds at random intervals, answers sync requests with it, and queues a sync
- * with any peer whose summary differs from its own. The announcement is also when the peer
- * table and the orphan pool are tidied.
+ * of what it holds at random intervals, answers sync requests with it, and syncs with a
+ * peer whose summary differs from its own when the difference persists. The announcement is
+ * also when the peer table and the orphan pool are tidied.
+ *
+ * Two rules keep this flat as the LAN grows (issue 16):
+ * - Suppression: our summary is skipped (on the LAN; static peers still get it) when
+ *   RELAY_K peers' summaries equal to ours were heard since our last one.
+ * - Persistence: a differing summary does not start a sync at once (while items are in
+ *   flight almost every summary differs); lib/net/difference.ts decides when a difference
+ *   has persisted long enough. A summary equal to ours forgets the peer's difference.
+ * - Recent inventory: that sync first walks the peer's inventory from a transaction we
+ *   stored a while ago (lib/net/recent.ts), and only the next one, if the difference is
+ *   still there, from the zero txid.
  * @module
  */
 import { bytesEqual } from "../core/hash.ts";
-import { type NetContext, sendTo, sendToAll } from "./context.ts";
+import { datagramOf, type NetContext, sendTo } from "./context.ts";
 import type { PeerTable } from "./peers.ts";
+import type { RecentLog } from "./recent.ts";
+import { shouldAnnounceSummary } from "./suppression.ts";
 import type { SyncDriver } from "./sync_driver.ts";
-import type { Addr } from "./transport.ts";
+import { type Addr, addrKey } from "./transport.ts";
+import { DifferenceTracker } from "./difference.ts";
 
 /** Default interval of anti-entropy summaries. */
 export const SUMMARY_INTERVAL_MS = 3000;
+/** Peers whose differing summary is remembered at once. */
+export const MAX_DIFFERING = 256;
 
 /** Our periodic summary, and the comparison of the peers' summaries with ours. */
 export class Summaries {
@@ -21,12 +36,44 @@ export class Summaries {
   readonly #sync: SyncDriver;
   readonly #intervalMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Summaries equal to ours heard since our last announcement. */
+  #equalHeard = 0;
+  readonly #diffs: DifferenceTracker<Addr>;
+  #solicitedUntil = 0;
+  readonly #recent: RecentLog | undefined;
+  /** Peers last synced from a recent anchor, and when: the next sync walks from the start. */
+  #triedRecent = new Map<string, number>();
 
-  constructor(ctx: NetContext, peers: PeerTable, sync: SyncDriver, intervalMs?: number) {
+  constructor(
+    ctx: NetContext,
+    peers: PeerTable,
+    sync: SyncDriver,
+    intervalMs?: number,
+    recent?: RecentLog,
+  ) {
     this.#ctx = ctx;
     this.#peers = peers;
     this.#sync = sync;
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
+    this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
+    this.#recent = recent;
+  }
+
+  /**
+   * Queues a sync for a persistent difference: from the recent anchor first, from the start
+   * when a recent sync with this peer within the last three intervals did not resolve it.
+   */
+  #queuePersistent(key: string, addr: Addr, now: number): void {
+    const tried = this.#triedRecent.get(key);
+    const anchor = this.#recent?.anchor(now);
+    if (anchor && (tried === undefined || now - tried > 3 * this.#intervalMs)) {
+      if (this.#triedRecent.size >= MAX_DIFFERING) this.#triedRecent.clear();
+      this.#triedRecent.set(key, now);
+      this.#sync.queue(addr, anchor);
+    } else {
+      this.#triedRecent.delete(key);
+      this.#sync.queue(addr);
+    }
   }
 
   /**
@@ -48,11 +95,22 @@ export class Summaries {
   }
 
   #announce(): void {
-    const now = this.#ctx.clock();
+    const ctx = this.#ctx;
+    const now = ctx.clock();
     this.#peers.expire(now);
-    this.#ctx.ledger.expireOrphans(now);
-    const s = this.#ctx.ledger.summary();
-    sendToAll(this.#ctx, { type: "summary", count: s.count, digest: s.digest });
+    ctx.ledger.expireOrphans(now);
+    const s = ctx.ledger.summary();
+    const d = datagramOf(ctx, { type: "summary", count: s.count, digest: s.digest });
+    if (shouldAnnounceSummary(this.#equalHeard)) ctx.transport.sendBroadcast(d);
+    else ctx.counters.summariesSuppressed++;
+    ctx.transport.sendStatic(d);
+    this.#equalHeard = 0;
+    this.#checkDifferences(now, s);
+  }
+
+  /** Queues a sync with each peer whose difference persisted (lib/net/difference.ts). */
+  #checkDifferences(now: number, mine: { count: number; digest: Uint8Array }): void {
+    for (const addr of this.#diffs.tick(mine, now)) this.#queuePersistent(addrKey(addr), addr, now);
   }
 
   /** Answers a sync request with our summary. */
@@ -61,9 +119,37 @@ export class Summaries {
     await sendTo(this.#ctx, { type: "summary", count: s.count, digest: s.digest }, addr);
   }
 
-  /** A peer's summary: a sync with it is queued when it differs from ours. */
-  onSummary(count: number, digest: Uint8Array, addr: Addr): void {
+  /**
+   * A peer's summary. Equal to ours: it counts toward suppressing ours, and the peer's
+   * difference is forgotten. Different: remembered (see the module comment), and a sync is
+   * queued once the difference is an interval old. A summary that answers our sync request
+   * (`solicited`, or within the `expectReplies` window) or comes from a static peer queues a
+   * sync at once, as the user or a start asked for one.
+   */
+  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false): void {
     const mine = this.#ctx.ledger.summary();
-    if (count !== mine.count || !bytesEqual(digest, mine.digest)) this.#sync.queue(addr);
+    const k = addrKey(addr);
+    if (count === mine.count && bytesEqual(digest, mine.digest)) {
+      this.#equalHeard++;
+      this.#diffs.onEqual(k);
+      return;
+    }
+    const now = this.#ctx.clock();
+    if (solicited || now < this.#solicitedUntil || this.#ctx.transport.isStatic(addr)) {
+      this.#sync.queue(addr);
+      return;
+    }
+    if (this.#diffs.onDiffering(k, addr, { count, digest }, mine, now)) {
+      this.#queuePersistent(k, addr, now);
+    }
+    for (const a of this.#diffs.countCheck(mine, now)) this.#queuePersistent(addrKey(a), a, now);
+  }
+
+  /**
+   * We broadcast a sync request: the summaries that arrive within `ms` answer it, and a
+   * difference they show queues a sync at once.
+   */
+  expectReplies(ms: number): void {
+    this.#solicitedUntil = this.#ctx.clock() + ms;
   }
 }

@@ -136,17 +136,20 @@ export class SyncSession {
 
   /**
    * `localCount` is the number of transactions the node holds (to tell an honest inventory
-   * from one that repeats itself); without it that check is off.
+   * from one that repeats itself); without it that check is off. `from`: where the inventory
+   * walk starts (a txid in the peer's storage order; all zeros = the start, the default). A
+   * txid the peer does not hold makes it walk from the start.
    */
   constructor(
     peer: string,
     local: LocalWork,
     now: number,
-    opts: { localCount?: () => number } = {},
+    opts: { localCount?: () => number; from?: Uint8Array } = {},
   ) {
     this.peer = peer;
     this.#local = local;
     this.#localCount = opts.localCount ?? (() => Infinity);
+    if (opts.from !== undefined) this.#cursor = opts.from.slice();
     this.#lastProgress = now;
     this.#started = now;
   }

@@ -8,6 +8,7 @@ import { toHex } from "../core/hash.ts";
 import { MAX_INV_ENTRIES, packGetData } from "../wire/mod.ts";
 import { datagramOf, type NetContext, sendToAll } from "./context.ts";
 import type { NetGuard } from "./guard.ts";
+import { MAX_PEERS } from "./peers.ts";
 import { type SyncAction, SyncSession } from "./sync.ts";
 import { SyncQueue } from "./sync_queue.ts";
 import { type Addr, addrKey } from "./transport.ts";
@@ -27,6 +28,8 @@ export class SyncDriver {
   #sessionAddr: Addr | null = null;
   readonly #queue: SyncQueue<Addr>;
   readonly #guard?: NetGuard;
+  /** Where a queued peer's inventory walk starts, when not at the zero txid. */
+  #from = new Map<string, Uint8Array>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #repeats: ReturnType<typeof setTimeout>[] = [];
 
@@ -96,10 +99,20 @@ export class SyncDriver {
     }
   }
 
-  /** Queues a sync with the peer at `addr` (its summary differs from ours). */
-  queue(addr: Addr): void {
+  /**
+   * Queues a sync with the peer at `addr` (its summary differs from ours). `from` starts its
+   * inventory walk at that txid instead of the zero txid (recent inventory, see
+   * lib/net/recent.ts); a later queueing without it walks from the start.
+   */
+  queue(addr: Addr, from?: Uint8Array): void {
     if (this.#sessionAddr && addrKey(this.#sessionAddr) === addrKey(addr)) return;
-    this.#queue.push(addrKey(addr), addr.hostname, addr, this.#ctx.clock());
+    const k = addrKey(addr);
+    if (this.#queue.push(k, addr.hostname, addr, this.#ctx.clock())) {
+      if (from) {
+        if (this.#from.size >= MAX_PEERS) this.#from.clear();
+        this.#from.set(k, from);
+      } else this.#from.delete(k);
+    }
   }
 
   /** An inventory page: used only when it comes from the running session's peer. */
@@ -144,9 +157,13 @@ export class SyncDriver {
     if (!s) {
       const next = this.#queue.pop(now);
       if (next === undefined) return;
+      const from = this.#from.get(next.source);
+      this.#from.delete(next.source);
       ctx.counters.syncSessions++;
+      if (from) ctx.counters.syncRecent++;
       s = this.#session = new SyncSession(next.source, ctx.ledger.workOf, now, {
         localCount: () => ctx.ledger.summary().count,
+        from,
       });
       this.#sessionAddr = next.addr;
     }

@@ -123,7 +123,17 @@ export class Transport {
 
   /** Broadcast on the LAN, and unicast to every static peer. */
   sendAll(datagram: Uint8Array): void {
+    this.sendBroadcast(datagram);
+    this.sendStatic(datagram);
+  }
+
+  /** Broadcast on the LAN only (the part of `sendAll` that relay suppression may skip). */
+  sendBroadcast(datagram: Uint8Array): void {
     void this.send(datagram, { transport: "udp", hostname: this.broadcast, port: this.port });
+  }
+
+  /** Unicast to every static (`--peer`) peer only; never suppressed. */
+  sendStatic(datagram: Uint8Array): void {
     for (const p of this.#opts.peers ?? []) {
       void this.send(datagram, { transport: "udp", hostname: p.hostname, port: p.port });
     }

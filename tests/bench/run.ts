@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<{ bench: () => Promise<BenchSection
   genesis: () => import("./genesis_bench.ts"),
   net: () => import("./net_bench.ts"),
   lan: () => import("./lan_bench.ts"),
+  scale: () => import("./scale_bench.ts"),
   api: () => import("./api_bench.ts"),
   wallet: () => import("./wallet_bench.ts"),
 };

@@ -135,9 +135,11 @@ Deno.test({
         }
       }
     });
+    // It claims more transactions than d holds: a difference that persists (lib/net/
+    // difference.ts, rule 2) is what starts a session now, not any differing summary.
     const summaries = setInterval(() => {
       const digest = crypto.getRandomValues(new Uint8Array(32));
-      void stalling.send({ type: "summary", count: 1, digest }, d.net.unicastPort);
+      void stalling.send({ type: "summary", count: chain.length + 1, digest }, d.net.unicastPort);
     }, 200);
     let a;
     try {

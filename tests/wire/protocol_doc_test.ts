@@ -15,7 +15,9 @@ import {
   decodeDatagram,
   HEADER_BYTES,
   INV_ENTRY_BYTES,
+  MAGIC,
   MIN_TX_BYTES,
+  PROTOCOL_VERSION,
 } from "../../lib/wire/mod.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -26,7 +28,7 @@ const network = fromHex("a1a2a3a4a5a6a7a8");
 
 function withHeader(code: number, body: Uint8Array): Uint8Array {
   const b = new Uint8Array(HEADER_BYTES + body.length);
-  b.set([0x43, 0x52, 0x4b, 0x43, 1]);
+  b.set([...MAGIC, PROTOCOL_VERSION]);
   b.set(network, 5);
   b[21] = code;
   b.set(body, HEADER_BYTES);
@@ -64,7 +66,7 @@ Deno.test("PROTOCOL §5: the sighash tag is the 20 ASCII bytes the document list
 
 Deno.test("PROTOCOL §9.5: smallest entry per type, and count versus decode for short bodies", () => {
   const m =
-    /`tx` (\d+)\s*\(a transaction's fixed fields[\s\S]*?`conf` (\d+), `inv` (\d+), `get-data` (\d+)/
+    /`tx` (\d+)\s*\(a transaction's fixed fields[\s\S]*?`conf` (\d+)(?: \([^)]*\))?, `inv` (\d+), `get-data`\s+(\d+)/
       .exec(doc);
   assert(m, "§9.5 states the smallest entries");
   assertEquals(
