@@ -16,6 +16,7 @@ import {
   HEADER_BYTES,
   INV_ENTRY_BYTES,
   MIN_TX_BYTES,
+  PROTOCOL_VERSION,
 } from "../../lib/wire/mod.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -26,7 +27,7 @@ const network = fromHex("a1a2a3a4a5a6a7a8");
 
 function withHeader(code: number, body: Uint8Array): Uint8Array {
   const b = new Uint8Array(HEADER_BYTES + body.length);
-  b.set([0x43, 0x52, 0x4b, 0x43, 1]);
+  b.set([0x43, 0x52, 0x4b, 0x43, PROTOCOL_VERSION]);
   b.set(network, 5);
   b[21] = code;
   b.set(body, HEADER_BYTES);
