@@ -125,30 +125,32 @@ export class Output {
 }
 
 /**
- * Formats the quantity that decides conflicts (today the work of a transaction's best
- * confirmation, in bits). Every place that prints it goes through here and
- * {@linkcode weightAgainst}, so a change of the measure (cumulative weight) is one edit.
+ * Formats the quantity that decides conflicts as people read it: `work` is ⌊log2⌋ of a
+ * transaction's cumulative weight in hashes (protocol v2, docs/PROTOCOL.md §8), printed
+ * "2^24". Every event that compares two spenders goes through here and
+ * {@linkcode weightAgainst}; `l` and `x` print the exact weight with `shortWeight` /
+ * `formatWeight` of lib/core/weight.ts.
  *
  * @example
  * ```ts
  * import { formatWeight } from "./output.ts";
- * if (formatWeight(21) !== "21") throw new Error("format");
+ * if (formatWeight(21) !== "2^21") throw new Error("format");
  * ```
  */
 export function formatWeight(work: number | bigint): string {
-  return String(work);
+  return `2^${work}`;
 }
 
-/** Name of the quantity that decides conflicts, as printed ("work"). */
-export const WEIGHT_NAME = "work";
+/** Name of the quantity that decides conflicts, as printed ("weight": cumulative weight). */
+export const WEIGHT_NAME = "weight";
 
 /**
- * "work 24 against 21": the winner's measure against the loser's.
+ * "weight 2^24 against 2^21": the winner's cumulative weight against the loser's (⌊log2⌋).
  *
  * @example
  * ```ts
  * import { weightAgainst } from "./output.ts";
- * if (weightAgainst(24, 21) !== "work 24 against 21") throw new Error("phrase");
+ * if (weightAgainst(24, 21) !== "weight 2^24 against 2^21") throw new Error("phrase");
  * ```
  */
 export function weightAgainst(winner: number | bigint, loser: number | bigint): string {
@@ -165,7 +167,7 @@ export function whyWon(
   loser: { txid: string; work: number },
 ): string {
   return winner.work === loser.work
-    ? `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides (log2 of the weight): the ` +
+    ? `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the ` +
       `exact cumulative weight, or on a tie the smaller best hash`
     : `more ${WEIGHT_NAME}: ${weightAgainst(winner.work, loser.work)}`;
 }

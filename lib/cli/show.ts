@@ -6,8 +6,9 @@
 import { addressFromPublicKey, encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { isLive } from "../core/state.ts";
+import { formatWeight as describeWeight, shortWeight } from "../core/weight.ts";
 import type { TxRecord } from "../ledger/ledger.ts";
-import { formatTime, formatWeight, type Output, WEIGHT_NAME, whyWon } from "./output.ts";
+import { formatTime, type Output, WEIGHT_NAME, whyWon } from "./output.ts";
 import type { Node } from "./run_node.ts";
 import { splitBalance, type TxEffect, txEffect } from "./wallet_view.ts";
 
@@ -60,18 +61,23 @@ export function printBalance(node: Node, o: Output): void {
   );
 }
 
+/** A cumulative weight in a column: "0" before any confirmation, else "2^24.31" or "≥2^24.00". */
+function weightCell(w: bigint, exact: boolean): string {
+  return w === 0n ? "0" : shortWeight(w, exact);
+}
+
 /** `l [N]`: the last N transactions, as they concern you. */
 export function printHistory(node: Node, o: Output, count: number): void {
   const rows = node.ledger.history(count);
   o.line(
-    `txid              status      ${WEIGHT_NAME.padStart(4)}  time                 direction  ` +
+    `txid              status      ${WEIGHT_NAME.padEnd(9)}  time                 direction  ` +
       `${"amount".padStart(12)}  counterparty`,
   );
   for (const r of rows) {
     const side = yourSide(txEffect(r.tx, node.isMine));
     o.line(
       `${r.txid.slice(0, 16)}  ${o.paint(statusColour(r.status), r.status.padEnd(10))}  ${
-        formatWeight(r.work).padStart(4)
+        weightCell(r.weight, r.weightExact).padEnd(9)
       }  ${formatTime(r.tx.timestamp)}  ${side.direction.padEnd(9)}  ${
         side.amount.padStart(12)
       }  ${side.who}`,
@@ -87,7 +93,9 @@ export function printTransaction(node: Node, o: Output, rec: TxRecord): void {
   o.line(`Transaction ${rec.txid}`);
   o.line(
     `Status:   ${o.paint(statusColour(rec.status), rec.status)}, ${WEIGHT_NAME} ${
-      formatWeight(rec.work)
+      rec.weight === 0n
+        ? "0 (no confirmation approves it yet)"
+        : describeWeight(rec.weight, node.ledger.recentHashRate(), rec.weightExact)
     }`,
   );
   o.line(`Time:     ${formatTime(rec.tx.timestamp)}`);
@@ -122,7 +130,7 @@ export function printTransaction(node: Node, o: Output, rec: TxRecord): void {
   for (const p of partners) {
     o.line(
       `  ${p.txid}  ${o.paint(statusColour(p.status), p.status.padEnd(10))}  ${WEIGHT_NAME} ${
-        formatWeight(p.work)
+        weightCell(p.weight, p.weightExact)
       }`,
     );
   }

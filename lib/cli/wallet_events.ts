@@ -88,7 +88,7 @@ function what(e: TxEffect): string {
  *   kind: "reversed", txid: "aa".repeat(32), effect, work: 21,
  *   winner: { txid: "bb".repeat(32), work: 24 },
  * });
- * if (line !== `Payment of 500 from Cabc REVERSED: a conflicting spend ${"bb".repeat(32)} won (work 24 against 21)`) {
+ * if (line !== `Payment of 500 from Cabc REVERSED: a conflicting spend ${"bb".repeat(32)} won (weight 2^24 against 2^21)`) {
  *   throw new Error(line);
  * }
  * ```
@@ -103,7 +103,11 @@ export function eventText(e: WalletEvent): string {
       return `${what(e.effect)} confirmed (${id})`;
     case "reversed": {
       const why = e.winner
-        ? `a conflicting spend ${e.winner.txid} won (${weightAgainst(e.winner.work, e.work ?? 0)})`
+        ? `a conflicting spend ${e.winner.txid} won (${
+          e.winner.work === (e.work ?? 0)
+            ? `weight 2^${e.work} on both sides; the exact weight or the smaller best hash decided`
+            : weightAgainst(e.winner.work, e.work ?? 0)
+        })`
         : e.lostParent
         ? `it spends ${e.lostParent}, which lost a double spend`
         : `it lost a double spend (${formatWeight(e.work ?? 0)})`;

@@ -26,9 +26,13 @@ function args(dir: string, port: number, extra: string[]): string[] {
   ];
 }
 
-/** The work of a transaction as `x TXID` shows it. */
+/** ⌊log2⌋ of a transaction's cumulative weight, as `x TXID` shows it ("weight 2^24.31 hashes"). */
 async function workOf(node: NodeProc, txid: string): Promise<number> {
-  return Number((await node.ask(`x ${txid}`, /^Status:\s+\w+, work (\d+)$/))[1]);
+  const m = await node.ask(
+    `x ${txid}`,
+    /^Status:\s+\w+, weight (?:0 \(no confirmation|(?:≥ )?2\^(\d+)\.\d\d hashes)/,
+  );
+  return Number(m[1] ?? 0);
 }
 
 Deno.test("a reversed payment is announced with the winner and the work; a lost spend is not", async () => {
@@ -79,7 +83,7 @@ Deno.test("a reversed payment is announced with the winner and the work; a lost 
     a2 = await start(args(`${root}/a2`, shared, ["--miners", "0"]));
     const from = a2.lines.length;
     const reversed = `^Payment of 500 from ${payer} REVERSED: a conflicting spend ${tx2} won ` +
-      `\\(work ${w2} against ${w1}\\)$`;
+      `\\(weight 2\\^${w2} against 2\\^${w1}\\)$`;
     await r.waitFor(new RegExp(reversed), 60_000);
     // R's own view of the pair, with the reason.
     const shown = r.lines.length;
@@ -87,11 +91,13 @@ Deno.test("a reversed payment is announced with the winner and the work; a lost 
     await r.waitFor(/^Winner:/, 15_000, shown);
     const text = r.lines.slice(shown).join("\n");
     assert(text.includes(`Transaction ${tx1}`), text);
-    assert(/^Status:\s+conflicted, work/m.test(text), text);
+    assert(/^Status:\s+conflicted, weight 2\^[0-9.]+ hashes/m.test(text), text);
     assert(text.includes(`You:      received +500 from ${payer}`), text);
-    assert(new RegExp(`^  ${tx2}  confirmed\\s+work ${w2}$`, "m").test(text), text);
+    assert(new RegExp(`^  ${tx2}  confirmed\\s+weight 2\\^${w2}\\.\\d\\d$`, "m").test(text), text);
     assert(
-      text.includes(`Winner:   ${tx2.slice(0, 16)}, by more work: work ${w2} against ${w1}`),
+      text.includes(
+        `Winner:   ${tx2.slice(0, 16)}, by more weight: weight 2^${w2} against 2^${w1}`,
+      ),
       text,
     );
     // A2 received tx1, conflicted on arrival and never confirmed there: not announced.
@@ -103,7 +109,9 @@ Deno.test("a reversed payment is announced with the winner and the work; a lost 
     const hist = await r.ask(
       "l",
       new RegExp(
-        `^${tx1.slice(0, 16)}\\s+conflicted\\s+\\d+\\s+.*received\\s+\\+500\\s+from ${payer}$`,
+        `^${
+          tx1.slice(0, 16)
+        }\\s+conflicted\\s+≥?2\\^[0-9.]+\\s+.*received\\s+\\+500\\s+from ${payer}$`,
       ),
     );
     assert(hist);

@@ -336,7 +336,7 @@ Deno.test("piped t: no question; paying keeps the money spendable; l speaks for 
       rows[1],
     );
     assert(
-      /\s+confirmed\s+\d+\s+.*\sreceived\s+\+1000000000\s+from genesis$/.test(rows[2]),
+      /\s+confirmed\s+≥?2\^[0-9.]+\s+.*\sreceived\s+\+1000000000\s+from genesis$/.test(rows[2]),
       rows[2],
     );
   } finally {

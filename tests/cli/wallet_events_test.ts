@@ -68,7 +68,7 @@ Deno.test("eventText() speaks for the user: who, how much, and why a payment was
       work: 21,
       winner: { txid: win, work: 24 },
     }),
-    `Payment of 500 from Cpayer REVERSED: a conflicting spend ${win} won (work 24 against 21)`,
+    `Payment of 500 from Cpayer REVERSED: a conflicting spend ${win} won (weight 2^24 against 2^21)`,
   );
   assertEquals(
     eventText({ kind: "reversed", txid: id, effect: received, work: 21, lostParent: win }),

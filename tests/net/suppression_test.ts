@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assertEquals } from "../helpers/assert.ts";
 import {
   MAX_PENDING_RELAYS,
   RELAY_DELAY_MAX_MS,
