@@ -308,7 +308,7 @@ export class CommandLoop {
       o.line(
         `  ${p.nodeId}  ${p.address.padEnd(21)}  seen ${
           Math.round((now - p.lastSeen) / 1000)
-        }s ago  ${p.count ?? "?"} txs${p.static ? "  (static)" : ""}`,
+        }s ago  ${p.count ?? "?"} items${p.static ? "  (static)" : ""}`,
       );
     }
     const c = this.#node.net.counters;

@@ -74,7 +74,11 @@ export function printHistory(node: Node, o: Output, count: number): void {
       `${"amount".padStart(12)}  counterparty`,
   );
   for (const r of rows) {
-    const side = yourSide(txEffect(r.tx, node.isMine));
+    const effect = txEffect(r.tx, node.isMine);
+    const side = yourSide(effect);
+    // An address-book entry (`wallet label ADDRESS NAME`) names the counterparty.
+    const label = effect.counterparty ? node.wallet.labelOf(effect.counterparty) : undefined;
+    if (label !== undefined) side.who += ` "${label}"`;
     o.line(
       `${r.txid.slice(0, 16)}  ${o.paint(statusColour(r.status), r.status.padEnd(10))}  ${
         weightCell(r.weight, r.weightExact).padEnd(9)

@@ -135,7 +135,8 @@ export async function openNodeWallet(
   if (created) {
     options.log(
       "info",
-      `New HD wallet ${path}: back up its recovery words with 'crackcoin wallet --show-mnemonic'`,
+      `New HD wallet ${path}: back up its recovery words with ` +
+        `'crackcoin wallet --show-mnemonic --data ${dirOfWallet(path)}'`,
     );
   }
   if (wallet.note) options.log("warn", `Wallet note: ${wallet.note}`);
@@ -172,4 +173,10 @@ export function walletOwnership(
       tx.outputs.some((o) => wallet.isMine(o.address)) ||
       tx.inputs.some((i) => wallet.isMine(hash160(i.publicKey))),
   };
+}
+
+/** The data directory of a wallet file path (the folder that holds it). */
+function dirOfWallet(path: string): string {
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return i <= 0 ? "." : path.slice(0, i);
 }
