@@ -33,6 +33,12 @@ export interface ExportJson {
     /** Cumulative weight (protocol v2): log2 of hashes, exact hashes, and whether exact. */
     weight: WeightJson;
   }[];
+  /**
+   * Every stored confirmation (protocol v2, PROTOCOL.md §6): its id (the pow hash), the txid it
+   * hardens, the claimed bits, its refs and its nonce, so a third party can recheck every proof
+   * of work and recompute every cumulative weight from the export alone.
+   */
+  confirmations: { id: string; txid: string; bits: number; refs: string[]; nonce: string }[];
   balances: Record<string, string>;
   supply: { genesis: string; unspent: string; ok: boolean };
 }
@@ -69,6 +75,16 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
         raw: toHex(r.raw),
       });
     }
+    const confirmations = [];
+    for (const { id, conf } of ledger.confirmations()) {
+      confirmations.push({
+        id: toHex(id),
+        txid: toHex(conf.txid),
+        bits: conf.bits,
+        refs: conf.refs.map(toHex),
+        nonce: conf.nonce.toString(),
+      });
+    }
     const balances: Record<string, string> = {};
     for (const [a, v] of ledger.balances()) balances[a] = v.toString();
     const s = ledger.supply();
@@ -76,6 +92,7 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
       network: toHex(ledger.network),
       wallet,
       transactions,
+      confirmations,
       balances,
       supply: { genesis: s.genesis.toString(), unspent: s.unspent.toString(), ok: s.ok },
     };

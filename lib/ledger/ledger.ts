@@ -51,6 +51,7 @@ import {
   allBalances,
   balanceOf,
   inventoryPage,
+  readAllConfirmations,
   readConfirmationRow,
   txRecord,
   unspentOf,
@@ -703,6 +704,11 @@ export class Ledger {
   /** A stored confirmation by id. */
   getConfirmation(id: Uint8Array): Confirmation | undefined {
     return readConfirmationRow(this.#s, id);
+  }
+
+  /** Every stored confirmation with its id (the pow hash), in storage order (for `export`). */
+  confirmations(): Generator<{ id: Uint8Array; conf: Confirmation }> {
+    return readAllConfirmations(this.#s);
   }
 
   /** A stored item (transaction or confirmation) by id, for sync replies. */

@@ -38,7 +38,20 @@ export function txRecord(r: Row, weights: WeightIndex): TxRecord {
 /** A stored confirmation by id, or undefined. */
 export function readConfirmationRow(s: Statements, id: Uint8Array): Confirmation | undefined {
   const r = s.getConf.get(id) as Row | undefined;
-  if (r === undefined) return undefined;
+  return r === undefined ? undefined : confirmationOfRow(r);
+}
+
+/** Every stored confirmation with its id (the pow hash), in storage order. */
+export function* readAllConfirmations(
+  s: Statements,
+): Generator<{ id: Uint8Array; conf: Confirmation }> {
+  for (const r of s.allConfs.iterate() as Iterable<Row>) {
+    yield { id: r.id as Uint8Array, conf: confirmationOfRow(r) };
+  }
+}
+
+/** A `confs` row joined with its txid, as a Confirmation. */
+function confirmationOfRow(r: Row): Confirmation {
   const refBytes = r.refs as Uint8Array;
   const refs: Uint8Array[] = [];
   for (let i = 0; i < refBytes.length; i += 32) refs.push(refBytes.slice(i, i + 32));

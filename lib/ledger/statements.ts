@@ -33,6 +33,10 @@ export function prepareStatements(db: DatabaseSync): Statements {
       "SELECT c.id, t.txid, c.bits, c.nonce, c.refs FROM confs c " +
         "JOIN txs t ON t.seq = c.tx WHERE c.id = ?",
     ),
+    allConfs: p(
+      "SELECT c.id, t.txid, c.bits, c.nonce, c.refs FROM confs c " +
+        "JOIN txs t ON t.seq = c.tx ORDER BY c.seq",
+    ),
     confBySeq: p("SELECT id, bits FROM confs WHERE seq = ?"),
     headBySeq: p("SELECT txid, status, height, weight FROM txs WHERE seq = ?"),
     parent: p("SELECT seq, status, height, raw FROM txs WHERE txid = ?"),

@@ -10,6 +10,8 @@ import { exportLedger } from "../../lib/cli/export.ts";
 import { genesisToJson } from "../../lib/core/genesis.ts";
 import { fromHex, sha256d, toHex } from "../../lib/core/hash.ts";
 import { weightBits } from "../../lib/core/weight.ts";
+import { confirmationId } from "../../lib/core/confirmation.ts";
+import { leadingZeroBits } from "../../lib/core/pow.ts";
 import { mineConf } from "../helpers/dag.ts";
 import { verifyMessageNoble } from "../../lib/core/sign.ts";
 import { decodeTx, sighashMessage, txid } from "../../lib/core/tx.ts";
@@ -55,6 +57,19 @@ Deno.test("exportLedger() gives raw bytes that verify every txid and signature, 
     // The confirmation of chain[1] approves it and its ancestors: chain[0] and the genesis.
     const weighed = doc.transactions.filter((t) => BigInt(t.weight.hashes) >= 512n);
     assertEquals(weighed.length, 3, "genesis, chain[0] and chain[1]");
+    // Every confirmation is in the export with what an outsider needs to recheck its work.
+    assertEquals(doc.confirmations.length, 1);
+    const c = doc.confirmations[0];
+    assertEquals(c.txid, toHex(txid(chain[1])));
+    const conf = {
+      txid: fromHex(c.txid),
+      bits: c.bits,
+      refs: c.refs.map(fromHex),
+      nonce: BigInt(c.nonce),
+    };
+    const id = confirmationId(conf);
+    assertEquals(toHex(id), c.id, "id = the pow hash of the exported fields");
+    assert(leadingZeroBits(id) >= c.bits, "the pow hash has the claimed bits");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
