@@ -308,7 +308,11 @@ export function makeNodeView(node: Node): NodeViewHandle {
     const ids = new Set(rows.map((r) => r.txid));
     const edges: { from: string; to: string; index: number }[] = [];
     const conflicts: { a: string; b: string }[] = [];
+    const approvals: { from: string; to: string }[] = [];
     for (const r of rows) {
+      for (const to of dag.approvedBy(r.txid)) {
+        if (ids.has(to)) approvals.push({ from: r.txid, to });
+      }
       for (const i of r.tx.inputs) {
         const p = toHex(i.txid);
         if (ids.has(p)) edges.push({ from: r.txid, to: p, index: i.index });
@@ -317,7 +321,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
         if (ids.has(other) && r.txid < other) conflicts.push({ a: r.txid, b: other });
       }
     }
-    return { nodes: rows.map(summary), edges, conflicts, total: ledger.count };
+    return { nodes: rows.map(summary), edges, conflicts, approvals, total: ledger.count };
   }
 
   function send(to: string, amountText: string): { txid: string } {

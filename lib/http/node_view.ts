@@ -118,6 +118,11 @@ export interface GraphJson {
   readonly edges: readonly { readonly from: string; readonly to: string; readonly index: number }[];
   /** Pairs of transactions in the window that spend a common outpoint. */
   readonly conflicts: readonly { readonly a: string; readonly b: string }[];
+  /**
+   * Confirmation references at tx level (protocol v2): a confirmation of `from` approves a
+   * confirmation of `to`, so `from`'s confirming work counts for `to` as well.
+   */
+  readonly approvals: readonly { readonly from: string; readonly to: string }[];
   /** Transactions in the whole ledger. */
   readonly total: number;
 }

@@ -290,6 +290,12 @@ export const OPENAPI = {
             type: "array",
             items: { type: "object", properties: { a: hex64, b: hex64 } },
           },
+          approvals: {
+            type: "array",
+            description: "Confirmation references at tx level: a confirmation of `from` " +
+              "approves one of `to` (protocol v2)",
+            items: { type: "object", properties: { from: hex64, to: hex64 } },
+          },
           total: { type: "integer" },
         },
       },

@@ -25,6 +25,11 @@ export interface DagView {
    * an output, most recent first: through the outputs and spends indexes, never a scan.
    */
   readonly touching: (hashes: readonly Uint8Array[], limit: number, offset: number) => string[];
+  /**
+   * Txids of the transactions whose confirmations a confirmation of `txid` references (protocol
+   * v2 refs, docs/PROTOCOL.md §6): the approval edges of the confirmation DAG, at tx level.
+   */
+  readonly approvedBy: (txid: string) => string[];
   /** Closes the connection (the view opens it again on its next query). */
   readonly close: () => void;
 }
@@ -69,6 +74,14 @@ export function openDagView(path: string): DagView {
           "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
             "WHERE p.txid = ? AND s.prev_idx = ?",
         ).all(fromHex(txid), index),
+      ),
+    approvedBy: (txid) =>
+      txids(
+        sql(
+          "SELECT DISTINCT t2.txid FROM txs t1 JOIN confs c1 ON c1.tx = t1.seq " +
+            "JOIN conf_refs r ON r.conf = c1.seq JOIN confs c2 ON c2.seq = r.ref " +
+            "JOIN txs t2 ON t2.seq = c2.tx WHERE t1.txid = ? AND t2.seq <> t1.seq",
+        ).all(fromHex(txid)),
       ),
     coSpendersOf: (txid) =>
       txids(

@@ -243,6 +243,10 @@ Deno.test("api: token, Host check, every endpoint, SSE of a payment, double spen
       const g = await a.api("graph?limit=10");
       assertEquals(g.body.total, 2);
       assert(g.body.edges.some((e: Json) => e.from === txid && e.index === 0));
+      // Confirmation references at tx level: both ends are transactions of the window.
+      assert(Array.isArray(g.body.approvals), "graph carries approvals");
+      const inWindow = new Set(g.body.nodes.map((n: Json) => n.txid));
+      for (const e of g.body.approvals) assert(inWindow.has(e.from) && inWindow.has(e.to));
     } finally {
       assertEquals([evA.error(), evB.error()], [null, null], "the streams stayed up");
       await evA.close();

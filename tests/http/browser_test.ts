@@ -216,6 +216,7 @@ Deno.test({
       await pa.getByTestId("graph-info").filter({ hasText: "7 of 7 transactions shown" })
         .waitFor({ timeout: 15_000 });
       await pa.getByTestId("graph-info").filter({ hasText: "1 conflicts" }).waitFor();
+      await pa.getByTestId("graph-info").filter({ hasText: / \d+ approvals,/ }).waitFor();
       await pa.locator("[data-testid=graph] canvas").first().waitFor();
       await pa.screenshot({ path: `${IMG}explorer.png` });
       await pa.getByTestId("tab-network").click();

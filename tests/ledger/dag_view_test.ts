@@ -10,6 +10,7 @@ import { openDagView } from "../../lib/ledger/dag_view.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
+import { mineConf } from "../helpers/dag.ts";
 
 Deno.test("openDagView() finds a double spend's spenders and an address's transactions", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-dag-" });
@@ -41,6 +42,34 @@ Deno.test("openDagView() finds a double spend's spenders and an address's transa
       dag.touching([hash160(bob.publicKey), hash160(carol.publicKey)], 10, 0),
       [idHex(fromBob), idHex(toCarol), idHex(toBob)],
     );
+  } finally {
+    dag.close();
+    ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openDagView().approvedBy() follows confirmation refs to the approved transactions", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-dag-" });
+  const [alice, bob] = [testKeys(0), testKeys(1)];
+  const genesis = testGenesis(alice, 1000n);
+  const ledger = await openLedger(`${dir}/l.db`, {
+    genesis,
+    minConfBits: 1,
+    clock: () => T0 + 1e7,
+  });
+  const dag = openDagView(`${dir}/l.db`);
+  try {
+    const coin = { txid: genesis.txid, index: 0, amount: 1000n, keys: alice };
+    const toBob = pay([coin], [{ to: bob, amount: 1000n }], T0 + 1);
+    assertEquals(ledger.addTx(toBob).kind, "accepted");
+    const cGenesis = mineConf(genesis.txid, 4);
+    assertEquals(ledger.addConfirmation(cGenesis).kind, "stored");
+    // A confirmation of toBob that references the genesis's confirmation approves the genesis.
+    const cBob = mineConf(txid(toBob), 4, [cGenesis.id]);
+    assertEquals(ledger.addConfirmation(cBob).kind, "stored");
+    assertEquals(dag.approvedBy(idHex(toBob)), [idHex(genesis.tx)]);
+    assertEquals(dag.approvedBy(idHex(genesis.tx)), []);
   } finally {
     dag.close();
     ledger.close();

@@ -1,6 +1,8 @@
 /**
  * The ledger explorer: a live graph of transactions (nodes) and spends (edges, parent → spender)
- * drawn with Cytoscape.js. Conflicts are red dashed links and conflicted transactions red.
+ * drawn with Cytoscape.js. Conflicts are red dashed links and conflicted transactions red; green
+ * dotted arrows are confirmation references (protocol v2: the work confirming one transaction
+ * counts for the transactions it approves).
  * It shows a window (the last N, or one address) and never the whole DAG, so it stays fast on
  * a large ledger. A click opens the inspector.
  * @module
@@ -51,6 +53,18 @@ const STYLE: cytoscape.StylesheetJson = [
     },
   },
   {
+    selector: "edge.approval",
+    style: {
+      width: 1,
+      "line-color": "#2ca02c",
+      "target-arrow-color": "#2ca02c",
+      "target-arrow-shape": "vee",
+      "line-style": "dotted",
+      "curve-style": "bezier",
+      "arrow-scale": 0.6,
+    },
+  },
+  {
     selector: "edge.conflict",
     style: {
       width: 3,
@@ -77,6 +91,12 @@ function elementsOf(g: GraphJson): cytoscape.ElementDefinition[] {
       classes: "spend",
       // Drawn from the parent to the spender: coins flow down from the oldest transactions.
       data: { id: `s:${e.from}:${e.to}:${e.index}`, source: e.to, target: e.from },
+    })),
+    // Protocol v2: a confirmation of `from` references one of `to`, so its work counts for `to`.
+    ...g.approvals.map((a) => ({
+      group: "edges" as const,
+      classes: "approval",
+      data: { id: `a:${a.from}:${a.to}`, source: a.from, target: a.to },
     })),
     ...g.conflicts.map((c) => ({
       group: "edges" as const,
@@ -147,7 +167,8 @@ export function Explorer(
         const conflicted = g.nodes.filter((n) => n.status === "conflicted").length;
         setInfo(
           `${g.nodes.length} of ${g.total} transactions shown, ${g.edges.length} spends, ` +
-            `${g.conflicts.length} conflicts, ${conflicted} conflicted`,
+            `${g.approvals.length} approvals, ${g.conflicts.length} conflicts, ` +
+            `${conflicted} conflicted`,
         );
       } catch (e) {
         if (live) setError(String((e as Error).message ?? e));
