@@ -86,6 +86,12 @@ Deno.test("wallet end to end: new, paid, deleted, restored from the words; r; ch
       45_000,
     );
     assertEquals(await balance(b), 4700n);
+    // The export below expects every coin confirmed: wait until the 700 has stopped being
+    // incoming (it may still gather weight when B's own payment is already confirmed).
+    for (const t0 = Date.now(); (await b.ask("i", BALANCE_LINE))[2] !== "4700";) {
+      assert(Date.now() - t0 < 45_000, "B's 4700 never all confirmed");
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const named = await runMain(["wallet", "label", addrA, "Alice's", "shop", "--data", dirB]);
     assertEquals(named.code, 0, named.stderr);
     const exB = JSON.parse(keep(await runMain(["export", "--data", dirB])).stdout);
