@@ -1,7 +1,7 @@
 /**
  * The orphan pool on a QuotaPool (lib/core/quota_pool.ts): valid-looking transactions whose
  * parents are missing, held in memory while the parents are requested (docs/PROTOCOL.md
- * §10.6, §11). The same interface as the FIFO pool of orphans.ts, plus
+ * §10.6, §11). The interface of the earlier FIFO orphan pool, plus
  *
  * - a source per orphan: one source holds at most an eighth of the pool, so a source at its
  *   rate limit sending junk orphans displaces only its own;

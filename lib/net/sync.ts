@@ -19,7 +19,7 @@ export const SYNC_IN_FLIGHT = 3;
 /**
  * How far past the earliest missing txid (in the peer's storage order) requests may run.
  * Children fetched before a lost parent wait in the orphan pool, so this stays well below
- * its capacity (MAX_ORPHANS, lib/ledger/orphans.ts).
+ * its capacity (MAX_ORPHANS, lib/ledger/orphan_pool.ts).
  */
 export const SYNC_WINDOW = 4 * SYNC_BATCH;
 /**

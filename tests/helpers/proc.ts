@@ -3,6 +3,7 @@
  * @module
  */
 
+import { parseCommand } from "../../lib/cli/args.ts";
 import { startTaskFlags } from "../../tools/compile.ts";
 
 /** Path of main.ts. */
@@ -71,6 +72,7 @@ export async function runMain(
   stdin = "",
   env: Record<string, string> = {},
 ): Promise<RunResult> {
+  assertLoopbackOnly(args, env);
   return await run(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args], stdin, {
     NO_COLOR: "1",
     ...env,
@@ -101,6 +103,7 @@ export class NodeProc {
 
   /** Starts main.ts with `args`. */
   static async startMain(args: string[], env: Record<string, string> = {}): Promise<NodeProc> {
+    assertLoopbackOnly(args, env);
     return new NodeProc(
       await spawnPiped(Deno.execPath(), ["run", ...(await startFlags()), MAIN, ...args], { env }),
     );
@@ -215,3 +218,30 @@ export async function collectLines(
  */
 export const BALANCE_LINE =
   /^Balance:\s+(\d+) spendable \((\d+) confirmed, (\d+) own change\), (\d+) incoming pending$/;
+
+/**
+ * Network safety (docs/TESTING.md): a node started from the machine's own namespace may send
+ * only to 127.0.0.0/8. Parses `args` with the program's own parser and throws unless a node
+ * run broadcasts to a 127/8 address and every `--peer` is on loopback. Arguments the parser
+ * refuses start no node (the program exits before opening a socket), and subcommands other
+ * than a node run open no UDP socket, so both pass. Namespace nodes (netns.ts) start another way.
+ */
+export function assertLoopbackOnly(args: readonly string[], env: Record<string, string> = {}) {
+  if (args[0] === "wallet") return; // handled before the parser in main.ts; no sockets
+  let cmd;
+  try {
+    cmd = parseCommand(args, { get: (name) => env[name] ?? Deno.env.get(name), cpus: 2 });
+  } catch {
+    return;
+  }
+  if (cmd.kind !== "node") return;
+  const { broadcast, peers } = cmd.options;
+  const loopback = (h: string) => h.startsWith("127.") || h === "localhost";
+  if (!broadcast.startsWith("127.") || !peers.every((p) => loopback(p.hostname))) {
+    throw new Error(
+      `test node would send outside 127.0.0.0/8 (--broadcast ${broadcast}, peers ${
+        peers.map((p) => p.hostname).join(",") || "none"
+      }): pass --broadcast 127.255.255.255 (network safety)`,
+    );
+  }
+}
