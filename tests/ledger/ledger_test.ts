@@ -477,8 +477,20 @@ Deno.test("openLedger() refuses corrupt, foreign and newer files and leaves them
 });
 
 Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()", async () => {
-  const { VerifyPool } = await import("../../lib/ledger/verify_pool.ts");
-  const pool = new VerifyPool(2);
+  // Two workers, and the batch marked as asked for: the workers check every signature and
+  // compute the sighash messages, key hashes and digest elements (the product goes in at
+  // once, and the duplicate's, the orphan's and the rejections' elements come out again).
+  const { openVerifier } = await import("../../lib/ledger/verifier.ts");
+  const inner = await openVerifier({ workers: 2 });
+  let answered = 0;
+  const pool = {
+    verifyTxs: async (...args: Parameters<typeof inner.verifyTxs>) => {
+      const r = await inner.verifyTxs(...args);
+      answered += r?.txs.filter((v) => v !== null).length ?? 0;
+      return r;
+    },
+    close: () => inner.close(),
+  };
   try {
     const t1 = pay([g], [{ to: bob, amount: 300n }]);
     const t2 = pay([coinsOf(t1, [bob])[0]], [{ to: carol, amount: 100n }]);
@@ -493,7 +505,8 @@ Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()",
     const a = await open();
     const b = await open();
     const expected = a.addTxs(batch);
-    const got = b.commitTxs(await b.prepareTxs(batch, pool));
+    const got = b.commitTxs(await b.prepareTxs(batch, pool, { requested: true }));
+    assertEquals(answered, 6, "the workers checked every transaction that decodes");
     assertEquals(got, expected);
     assertEquals(got.map((r) => r.kind), [
       "accepted",
@@ -505,6 +518,8 @@ Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()",
       "duplicate",
     ]);
     assertEquals(got[3].kind === "rejected" && got[3].code, "bad-signature");
+    // Same statuses, balances and summary digest: a's digest took each element on this
+    // thread, b's the workers' product less the elements of what was not stored.
     assertEquals(ledgerState(b), ledgerState(a));
     assert(b.hasTx(idHex(t3)), "the orphan was retried when its parent arrived");
     a.close();
