@@ -4,6 +4,7 @@ import { bytesEqual, fromHex, toHex } from "../../lib/core/hash.ts";
 import { MuHash3072 } from "../../lib/core/set_digest.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
+import { verifyMessageNoble } from "../../lib/core/sign.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
 import { isConfEvent, isTxEvent, type LedgerEvent } from "../../lib/ledger/events.ts";
@@ -526,5 +527,35 @@ Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()",
     b.close();
   } finally {
     pool.close();
+  }
+});
+
+Deno.test("a rolled-back commit leaves nothing behind: its transactions are not parents later", async () => {
+  // A verify function that fails (throws, not "false") on t2's signature makes the commit of
+  // [t1, t2] roll back; t1 was stored inside it, and then kept in the recent-parents memory.
+  const t1 = pay([g], [{ to: bob, amount: 300n }]);
+  const t2 = pay([coinsOf(t1, [bob, alice])[1]], [{ to: carol, amount: 100n }]);
+  const t3 = pay([coinsOf(t1, [bob, alice])[0]], [{ to: dave, amount: 100n }]);
+  let broken = true;
+  const l = await openLedger(":memory:", {
+    genesis,
+    clock: NOW,
+    confirmWork: TEST_CONFIRM_WORK,
+    verify: (sig, msg, key) => {
+      if (broken && bytesEqual(sig, t2.inputs[0].signature)) throw new Error("disk on fire");
+      return verifyMessageNoble(sig, msg, key);
+    },
+  });
+  try {
+    const before = toHex(l.summary().digest);
+    await assertRejects(async () => l.addTxs([t1, t2]), LedgerError, "disk on fire");
+    assertEquals(l.count, 1);
+    assertEquals(toHex(l.summary().digest), before, "the digest is the one before the commit");
+    assertEquals(l.addTx(t3).kind, "orphan", "t3's parent t1 is not stored");
+    broken = false;
+    assertEquals(l.addTxs([t1, t2]).map((r) => r.kind), ["accepted", "accepted"]);
+    assert(l.hasTx(idHex(t3)), "the orphan t3 was let in by t1");
+  } finally {
+    l.close();
   }
 });
