@@ -241,7 +241,9 @@ export async function bench(): Promise<BenchSection> {
             fmtRate(f.ingest)
           } | ${(f.ingest / f.verify).toFixed(2)} | ${fmtRate(f.pipelined)} | ${
             (f.pipelined / f.verify).toFixed(2)
-          } | ${f.threadUs.toFixed(1)} µs | ${f.workerUs.toFixed(1)} µs | ${storeUs.toFixed(0)} µs |`,
+          } | ${f.threadUs.toFixed(1)} µs | ${f.workerUs.toFixed(1)} µs | ${
+            storeUs.toFixed(0)
+          } µs |`,
         );
       });
     }
