@@ -200,6 +200,11 @@ export class Ledger {
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   /** Outcomes of the open database transaction, published after its commit. */
   #events: LedgerEvent[] = [];
+  /**
+   * Index in `#events` of the first status event (from null) of each transaction stored in the
+   * open database transaction, by txid: a later change in the same commit updates it in place.
+   */
+  #storedEvent = new Map<string, number>();
   #inTx = false;
   #closed = false;
 
@@ -236,10 +241,11 @@ export class Ledger {
       onChange: (id, before, after) => {
         this.#statusCounts[before]--;
         this.#statusCounts[after]++;
-        const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
-        if (last?.kind === "status" && last.from === null) {
-          this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
-        } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
+        // A transaction stored in this commit keeps one event, its first status updated.
+        const at = this.#storedEvent.get(id);
+        const first = at === undefined ? undefined : this.#events[at];
+        if (first?.kind === "status") this.#events[at!] = { ...first, to: after };
+        else this.#events.push({ kind: "status", txid: id, from: before, to: after });
       },
     });
     this.#init();
@@ -274,6 +280,7 @@ export class Ledger {
     }
     this.#rebuildWeights();
     this.#events = [];
+    this.#storedEvent.clear();
   }
 
   /**
@@ -340,6 +347,7 @@ export class Ledger {
         this.#db.exec("ROLLBACK");
       } catch { /* the rollback error would hide the cause */ }
       this.#events = [];
+      this.#storedEvent.clear();
       this.#inTx = false;
       this.#reloadCounters();
       this.#reloadWeightsAfterRollback();
@@ -349,6 +357,7 @@ export class Ledger {
     this.#inTx = false;
     const events = this.#events;
     this.#events = [];
+    this.#storedEvent.clear();
     if (events.length > 0) { for (const fn of [...this.#listeners]) fn(events); }
     return result;
   }
@@ -602,7 +611,9 @@ export class Ledger {
     if (opts.inDigest !== true) this.#muhash.insert(itemElement(ITEM_TX, idBytes));
     this.#digest = null;
     this.#digestChanged = true;
-    this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
+    const hex = toHex(idBytes);
+    this.#storedEvent.set(hex, this.#events.length);
+    this.#events.push({ kind: "status", txid: hex, from: null, to: st.status, tx });
     this.#weights.watch(seq, {
       weight: st.weight,
       best: null,
