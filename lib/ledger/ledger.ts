@@ -238,17 +238,20 @@ export class Ledger {
       statuses: this.#watchedStatus,
       genesisBase: this.#genesisBase(),
       confirmBits: this.#confirmWork,
-      onChange: (id, before, after) => {
-        this.#statusCounts[before]--;
-        this.#statusCounts[after]++;
-        // A transaction stored in this commit keeps one event, its first status updated.
-        const at = this.#storedEvent.get(id);
-        const first = at === undefined ? undefined : this.#events[at];
-        if (first?.kind === "status") this.#events[at!] = { ...first, to: after };
-        else this.#events.push({ kind: "status", txid: id, from: before, to: after });
-      },
+      onChange: (id, before, after) => this.#statusChanged(id, before, after),
     });
     this.#init();
+  }
+
+  /** Counts a status change (txid in hex) and records its event. */
+  #statusChanged(id: string, before: TxStatus, after: TxStatus): void {
+    this.#statusCounts[before]--;
+    this.#statusCounts[after]++;
+    // A transaction stored in this commit keeps one event, its first status updated.
+    const at = this.#storedEvent.get(id);
+    const first = at === undefined ? undefined : this.#events[at];
+    if (first?.kind === "status") this.#events[at!] = { ...first, to: after };
+    else this.#events.push({ kind: "status", txid: id, from: before, to: after });
   }
 
   #init(): void {
@@ -718,8 +721,19 @@ export class Ledger {
       const w = this.#weights.watched.get(t)!;
       const status = this.#watchedStatus.get(t);
       const settle = w.weight >= this.#threshold && !w.contested;
-      this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
-      if (w.contested || (status === "pending" && w.weight >= this.#threshold)) seeds.push(t);
+      if (settle && status === "pending") {
+        // Pending is live, so its parents are live; nothing spends its outpoints but it; and
+        // now its weight reaches the threshold: statusOf (core/state.ts) says confirmed, and
+        // no other status depends on the change (it stays live). Written with its weight.
+        this.#s.settleConfirmed.run(w.weight.toString(), fromHexOrNull(w.best), t);
+        const head = this.#s.headBySeq.get(t) as Row;
+        this.#statusChanged(toHex(head.txid as Uint8Array), "pending", "confirmed");
+      } else {
+        this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
+      }
+      if (w.contested || (status === "pending" && w.weight >= this.#threshold && !settle)) {
+        seeds.push(t);
+      }
       if (settle) {
         // Its weight only grows and nothing contests it: a lower bound is enough from now on.
         this.#weights.unwatch(t);

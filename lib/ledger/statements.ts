@@ -72,6 +72,9 @@ export function prepareStatements(db: DatabaseSync): Statements {
     referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
     setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
     setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
+    settleConfirmed: p(
+      "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq = ?",
+    ),
     watchedRows: p("SELECT seq, txid, weight, best, status FROM txs WHERE watched = 1"),
     allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
     tips: p(
