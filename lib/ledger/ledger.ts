@@ -796,6 +796,20 @@ export class Ledger {
   }
 
   /**
+   * The txids (hex) of every stored transaction that pays one of `hashes` (20-byte address
+   * hashes) or spends an output paying one: a wallet's transactions. Two index range reads per
+   * hash (outputs by owner, then their spends).
+   */
+  txidsTouching(hashes: Iterable<Uint8Array>): Set<string> {
+    const out = new Set<string>();
+    for (const h of hashes) {
+      for (const r of this.#s.paysTo.all(h) as Row[]) out.add(toHex(r.txid as Uint8Array));
+      for (const r of this.#s.spendsFrom.all(h) as Row[]) out.add(toHex(r.txid as Uint8Array));
+    }
+    return out;
+  }
+
+  /**
    * A stored transaction with its state, or undefined. Its weight is the stored one (exact
    * while watched, else a lower bound); with `exactWeight`, a confidence query, an unwatched
    * one's exact weight is summed over its future cone, up to CONE_BUDGET confirmations.

@@ -85,6 +85,11 @@ export function prepareStatements(db: DatabaseSync): Statements {
       "SELECT txid, weight FROM txs WHERE status IN ('pending', 'confirmed') " +
         "ORDER BY seq DESC LIMIT 1",
     ),
+    paysTo: p("SELECT t.txid FROM outputs o JOIN txs t ON t.seq = o.tx WHERE o.hash = ?"),
+    spendsFrom: p(
+      "SELECT t.txid FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
+        "JOIN txs t ON t.seq = s.tx WHERE o.hash = ?",
+    ),
     balance: p(
       "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +
         "JOIN txs t ON t.seq = o.tx WHERE o.hash = ? " +
