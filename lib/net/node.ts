@@ -139,7 +139,7 @@ export class NetNode {
 
   /**
    * Datagrams the kernel dropped at our two ports because a receive buffer was full
-   * (/proc/net/udp); null when it cannot be read (it needs --allow-all).
+   * (/proc/net/udp, lib/net/kernel_drops.ts); null when it cannot be read.
    */
   kernelDrops(): Promise<number | null> {
     return readKernelDrops([this.#transport.port, this.#transport.unicastPort]);

@@ -32,6 +32,7 @@ export class SyncDriver {
   #from = new Map<string, Uint8Array>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #repeats: ReturnType<typeof setTimeout>[] = [];
+  #completed: (() => void)[] = [];
 
   constructor(ctx: NetContext, guard?: NetGuard) {
     this.#ctx = ctx;
@@ -51,6 +52,14 @@ export class SyncDriver {
     clearInterval(this.#timer);
     for (const t of this.#repeats) clearTimeout(t);
     this.#repeats = [];
+  }
+
+  /**
+   * Calls `fn` after each session that completed (its peer's inventory walked and everything
+   * wanted fetched): lib/net/summaries.ts keeps our next summary off the LAN then.
+   */
+  onCompleted(fn: () => void): void {
+    this.#completed.push(fn);
   }
 
   /** The running session, if any. */
@@ -138,8 +147,10 @@ export class SyncDriver {
     const now = ctx.clock();
     let s = this.#session;
     if (s && s.state !== "running") {
-      if (s.state === "done") ctx.counters.syncCompleted++;
-      else ctx.counters.syncAbandoned++;
+      if (s.state === "done") {
+        ctx.counters.syncCompleted++;
+        for (const fn of this.#completed) fn();
+      } else ctx.counters.syncAbandoned++;
       ctx.log("info", `sync ${s.state}`, { peer: s.peer, fetched: s.fetched, end: s.end });
       const end = s.end ?? "stalled";
       const fetched = s.fetched;

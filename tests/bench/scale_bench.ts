@@ -26,7 +26,9 @@ import {
   netnsUnavailable,
   NsNode,
   poll,
+  run,
 } from "../helpers/netns.ts";
+import { parseUdpDropsAll } from "../../lib/net/kernel_drops.ts";
 import { paymentPlan } from "../lan/scenario.ts";
 import { MESSAGE_TYPES } from "../../lib/wire/constants.ts";
 import type { BenchSection } from "./section.ts";
@@ -52,8 +54,10 @@ export interface ScaleResult {
   readonly bridge: number;
   /** Per payment, averaged over nodes: datagrams the node read (its `p` counter). */
   readonly readPerNode: number;
-  /** Kernel receive-buffer drops, all nodes, whole run (from `p`). */
+  /** Kernel receive-buffer drops, all nodes, whole run (from `p`; NaN where it cannot read). */
   readonly kernelDrops: number;
+  /** The same, read by the bench from each namespace's /proc/net/udp. */
+  readonly kernelDropsNs: number;
   /** Datagrams dropped by the loss rule, all hosts. */
   readonly lossDropped: number;
   /** CPU ms per payment per non-mining node (average). */
@@ -63,6 +67,9 @@ export interface ScaleResult {
   /** Ms from the last payment until every node's summary digest agrees (work too), or -1. */
   readonly settleMs: number;
   readonly load: string;
+  /** Per payment, each `p` counter averaged over the non-mining nodes, then the miners. */
+  readonly plainCounts: Record<string, number>;
+  readonly minerCounts: Record<string, number>;
 }
 
 function typeName(code: number): string {
@@ -117,21 +124,64 @@ async function pinNeighbours(lan: Lan): Promise<void> {
   }
 }
 
-/** utime + stime of a process, in ms (clock ticks of 10 ms). */
+/**
+ * utime + stime of a process, in ms (clock ticks of 10 ms). Read with `cat`: Deno 2.9.6 reads
+ * nothing under /proc without --allow-all, which `deno task bench` does not grant.
+ */
 async function cpuMs(pid: number): Promise<number> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return 0;
-  }
+  const r = await run("cat", [`/proc/${pid}/stat`]);
+  if (r.code !== 0) throw new Error(`Cannot read /proc/${pid}/stat: ${r.stderr.trim()}`);
+  const f = r.stdout.slice(r.stdout.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
-async function pCounters(n: NsNode): Promise<{ read: number; drops: number }> {
+/**
+ * Kernel receive-buffer drops of every UDP socket in a host's namespace (only its node's), from
+ * that namespace's /proc/net/udp: measured by the bench whatever the node itself may read.
+ */
+async function namespaceDrops(lan: Lan, h: Host): Promise<number> {
+  return parseUdpDropsAll(await lan.exec(h, "cat", ["/proc/net/udp"]));
+}
+
+/** What a node's `p` shows: datagrams read, kernel drops, and its other counters by name. */
+interface PView {
+  readonly read: number;
+  readonly drops: number;
+  /** Counters of the Txs, Confirmations, Suppression and Sync lines, by "line word". */
+  readonly counts: Record<string, number>;
+}
+
+async function pCounters(n: NsNode): Promise<PView> {
+  const from = n.lines.length;
   const m = await n.ask("p", /^Datagrams: (\d+) in.*?(?:kernel drops (\d+|unknown).*)?$/, 30_000);
+  await n.waitFor(/^Sync: /, 30_000, from);
+  const counts: Record<string, number> = {};
+  for (const line of n.lines.slice(from)) {
+    const head = line.match(/^(Txs|Confirmations|Suppression|Sync): /);
+    if (!head) continue;
+    for (const c of line.matchAll(/(\d+) ([a-z][a-z ]*?)(?=[,;]|$)/g)) {
+      counts[`${head[1]} ${c[2]}`] = Number(c[1]);
+    }
+  }
   // "unknown": the node cannot read /proc/net/udp with its permissions; counted as NaN.
-  return { read: Number(m[1]), drops: m[2] === undefined ? NaN : Number(m[2]) };
+  return { read: Number(m[1]), drops: m[2] === undefined ? NaN : Number(m[2]), counts };
+}
+
+/** Per payment, averaged over `who`: each `p` counter's growth from `base` to `end`. */
+function countsPer(
+  base: readonly PView[],
+  end: readonly PView[],
+  who: readonly number[],
+  payments: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of who) {
+    for (const [k, v] of Object.entries(end[i].counts)) {
+      out[k] = (out[k] ?? 0) + (v - (base[i].counts[k] ?? 0)) / who.length / payments;
+    }
+  }
+  for (const k of Object.keys(out)) out[k] = Math.round(out[k] * 100) / 100;
+  return out;
 }
 
 async function spendable(n: NsNode): Promise<bigint> {
@@ -215,12 +265,14 @@ export async function runScale(
     const base = await Promise.all(lan.hosts.map((h) => readCounters(lan, h)));
     const baseP = await Promise.all(nodes.map(pCounters));
     const baseCpu = await Promise.all(nodes.map((n) => cpuMs(n.pid)));
+    const t0 = performance.now();
     const plan = paymentPlan(PAYERS, payments);
     for (const p of plan) {
       await poll(async () => await spendable(nodes[p.from]) >= p.amount, 60_000, "funds", 100);
       await pay(nodes[p.from], addresses[p.to], p.amount);
     }
     const last = performance.now();
+    say(`${payments} payments in ${((last - t0) / 1000).toFixed(1)} s`);
     const want = payments + 1;
     await poll(
       async () => (await Promise.all(nodes.map((n) => n.count()))).every((c) => c === want),
@@ -263,6 +315,8 @@ export async function runScale(
     });
     const read = endP.reduce((t, p, i) => t + p.read - baseP[i].read, 0);
     const kernelDrops = endP.reduce((t, p) => t + p.drops, 0);
+    const kernelDropsNs = (await Promise.all(lan.hosts.map((h) => namespaceDrops(lan, h))))
+      .reduce((t, d) => t + d, 0);
     const plain = nodes.map((_, i) => i).filter((i) => i >= MINERS);
     const cpu = plain.reduce((t, i) => t + endCpu[i] - baseCpu[i], 0) / plain.length;
     const r: ScaleResult = {
@@ -274,11 +328,19 @@ export async function runScale(
       bridge: per(bridge),
       readPerNode: per(read / hosts),
       kernelDrops,
+      kernelDropsNs,
       lossDropped,
       cpuMsPerNode: per(cpu),
       convergenceMs,
       settleMs,
       load,
+      plainCounts: countsPer(baseP, endP, plain, payments),
+      minerCounts: countsPer(
+        baseP,
+        endP,
+        nodes.map((_, i) => i).filter((i) => i < MINERS),
+        payments,
+      ),
     };
     say(JSON.stringify(r));
     return r;
@@ -336,6 +398,9 @@ export function table(rs: readonly ScaleResult[]): string {
     } | |`,
     `| kernel receive drops, whole run (\`p\`) | ${
       rs.map((r) => Number.isNaN(r.kernelDrops) ? "unknown" : r.kernelDrops).join(" | ")
+    } | |`,
+    `| kernel receive drops, whole run (/proc/net/udp) | ${
+      rs.map((r) => r.kernelDropsNs).join(" | ")
     } | |`,
     `| load average at start | ${rs.map((r) => r.load.split(",")[0]).join(" | ")} | |`,
   ];

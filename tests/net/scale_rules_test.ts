@@ -1,0 +1,246 @@
+/**
+ * The issue 16 rules added for protocol v2, over real UDP sockets on loopback (127/8 only):
+ * summaries suppressed when covered ("no newer than what we heard"), a quiet summary after a
+ * completed sync, a miner's confirmations sent in fewer datagrams, and items from a static
+ * peer always rebroadcast on the LAN.
+ * @module
+ */
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { txid } from "../../lib/core/tx.ts";
+import { toHex } from "../../lib/core/hash.ts";
+import type { Confirmation } from "../../lib/core/confirmation.ts";
+import { MAX_FUTURE_MS } from "../../lib/core/validate.ts";
+import { openLedger } from "../../lib/ledger/ledger.ts";
+import { decodeDatagram, encodeDatagram, packTxs } from "../../lib/wire/mod.ts";
+import { OWN_CONF_BATCH_MS } from "../../lib/net/relay.ts";
+import { T0, testKeys } from "../helpers/fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import {
+  freeUdpPort,
+  paymentChain,
+  startNode,
+  type TestNode,
+  waitFor,
+} from "../helpers/net_fixtures.ts";
+
+const alice = testKeys(0);
+const genesis = testGenesis(alice);
+
+/** A socket on the shared port that hears the LAN's broadcasts, with what it decoded. */
+function listenLan(port: number): {
+  got: { at: number; type: string; items: number; ids: string[] }[];
+  close(): Promise<void>;
+} {
+  const sock = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "0.0.0.0",
+    port,
+    reuseAddress: true,
+  });
+  const got: { at: number; type: string; items: number; ids: string[] }[] = [];
+  const loop = (async () => {
+    try {
+      for await (const [data] of sock) {
+        const d = decodeDatagram(data, genesis.network);
+        const m = d.message;
+        if (m.type === "conf") {
+          got.push({
+            at: performance.now(),
+            type: "conf",
+            items: m.confs.length,
+            ids: m.confs.map((c) => String(c.nonce)),
+          });
+        } else if (m.type === "tx") {
+          got.push({
+            at: performance.now(),
+            type: "tx",
+            items: m.txs.length,
+            ids: m.txs.map((t) => t.id),
+          });
+        } else got.push({ at: performance.now(), type: m.type, items: 1, ids: [] });
+      }
+    } catch { /* closed */ }
+  })();
+  return {
+    got,
+    async close() {
+      sock.close();
+      await loop;
+    },
+  };
+}
+
+Deno.test("summaries counting more items than ours suppress ours; ours covers nothing for them", async () => {
+  const port = freeUdpPort();
+  const [tx] = paymentChain(genesis, alice, 1);
+  const nodes: TestNode[] = [];
+  try {
+    // B and C hold one payment more than D. D's clock is more than MAX_FUTURE_MS behind the
+    // payment's timestamp, so it refuses it (future-timestamp) however often it syncs: its
+    // count stays lower for the whole test.
+    for (let i = 0; i < 2; i++) {
+      const ledger = await openLedger(":memory:", {
+        genesis,
+        confirmWork: TEST_CONFIRM_WORK,
+        minConfBits: 1,
+        clock: () => T0 + 3_600_000,
+      });
+      assertEquals(ledger.addTx(tx).kind, "accepted");
+      nodes.push(
+        await startNode(genesis, port, { ledger, summaryIntervalMs: 200, syncOnStart: false }),
+      );
+    }
+    const behind = await openLedger(":memory:", {
+      genesis,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      clock: () => tx.timestamp - MAX_FUTURE_MS - 600_000,
+    });
+    const d = await startNode(genesis, port, {
+      ledger: behind,
+      summaryIntervalMs: 200,
+      syncOnStart: false,
+    });
+    nodes.push(d);
+    await waitFor(
+      () => d.net.counters.summariesSuppressed >= 3,
+      10_000,
+      "D's summaries to be suppressed by B's and C's",
+    );
+    assert(!d.ledger.hasTx(txid(tx)), "D still refuses the payment");
+    // D's summary counts fewer items: it never covers B's or C's, and each hears at most one
+    // other covering summary (the other's equal one) in most intervals.
+    const [b, c] = nodes;
+    const spoken = (n: TestNode) => n.net.counters.summariesSuppressed;
+    assert(
+      spoken(b) + spoken(c) < d.net.counters.summariesSuppressed,
+      `B and C (${spoken(b)}, ${spoken(c)} suppressed) keep announcing while D ` +
+        `(${d.net.counters.summariesSuppressed}) stays quiet`,
+    );
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+});
+
+Deno.test("a node that just completed a sync keeps its next summary off the LAN", async () => {
+  const port = freeUdpPort();
+  const txs = paymentChain(genesis, alice, 3);
+  const nodes: TestNode[] = [];
+  try {
+    const ledger = await openLedger(":memory:", {
+      genesis,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      clock: () => T0 + 3_600_000,
+    });
+    for (const t of txs) assertEquals(ledger.addTx(t).kind, "accepted");
+    nodes.push(
+      await startNode(genesis, port, { ledger, summaryIntervalMs: 60_000, syncOnStart: false }),
+    );
+    // B starts empty and asks at start: A's reply starts a session that fetches all three.
+    const b = await startNode(genesis, port, { summaryIntervalMs: 300 });
+    nodes.push(b);
+    await waitFor(() => b.net.counters.syncCompleted >= 1, 10_000, "B's sync to complete");
+    assert(txs.every((t) => b.ledger.hasTx(txid(t))), "B holds what A has");
+    await waitFor(
+      () => b.net.counters.summariesQuiet >= 1,
+      5_000,
+      "B's next summary to stay quiet",
+    );
+    assertEquals(nodes[0].net.counters.summariesQuiet, 0, "A synced nothing and was never quiet");
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+});
+
+Deno.test("a miner's confirmations: the first goes out at once, those found in the window after it together", async () => {
+  const port = freeUdpPort();
+  const lan = listenLan(port);
+  const n = await startNode(genesis, port, { summaryIntervalMs: 60_000, syncOnStart: false });
+  try {
+    const conf = (i: number): Confirmation => ({
+      txid: genesis.txid,
+      bits: 20,
+      refs: [],
+      nonce: BigInt(i),
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) n.net.announceConfirmation(conf(i));
+    await waitFor(() => lan.got.filter((g) => g.type === "conf").length >= 2, 5_000, "2 datagrams");
+    const confs = lan.got.filter((g) => g.type === "conf");
+    assertEquals(confs.map((g) => g.items), [1, 4], "one datagram at once, then four together");
+    assertEquals(confs.flatMap((g) => g.ids), ["0", "1", "2", "3", "4"], "none lost, in order");
+    assert(confs[0].at - t0 < OWN_CONF_BATCH_MS / 2, "the first without waiting");
+    assert(
+      confs[1].at - confs[0].at >= OWN_CONF_BATCH_MS * 0.8,
+      `the rest at the window's end (${Math.round(confs[1].at - confs[0].at)} ms)`,
+    );
+    // A window passes without finds: the next one goes out at once again.
+    await new Promise((r) => setTimeout(r, OWN_CONF_BATCH_MS * 3));
+    const t1 = performance.now();
+    n.net.announceConfirmation(conf(5));
+    await waitFor(
+      () => lan.got.filter((g) => g.type === "conf").length >= 3,
+      5_000,
+      "3rd datagram",
+    );
+    const third = lan.got.filter((g) => g.type === "conf")[2];
+    assertEquals(third.ids, ["5"]);
+    assert(third.at - t1 < OWN_CONF_BATCH_MS / 2, "at once after a quiet window");
+  } finally {
+    await n.stop();
+    await lan.close();
+  }
+});
+
+Deno.test("on a large LAN, what arrives from a static peer is always rebroadcast on the LAN", async () => {
+  const port = freeUdpPort();
+  const bridgeSide = freeUdpPort();
+  const nodes: TestNode[] = [];
+  const lan = listenLan(port);
+  const far = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: bridgeSide });
+  const fakes = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    // B is the bridge node: its static peer is the test's `far` socket.
+    const b = await startNode(genesis, port, {
+      summaryIntervalMs: 60_000,
+      syncOnStart: false,
+      peers: [{ hostname: "127.0.0.1", port: bridgeSide }],
+    });
+    nodes.push(b);
+    // 40 peers heard: a node is then a candidate for a transaction with probability 6/40.
+    const s = b.ledger.summary();
+    for (let i = 0; i < 40; i++) {
+      const d = encodeDatagram({
+        network: genesis.network,
+        sender: crypto.getRandomValues(new Uint8Array(8)),
+        message: { type: "summary", count: s.count, digest: s.digest },
+      });
+      await fakes.send(d, { transport: "udp", hostname: "127.0.0.1", port: b.net.unicastPort });
+    }
+    await waitFor(() => b.net.peers().length >= 40, 5_000, "B to hear 40 peers");
+    // Ten payments from the far LAN, one datagram each, a while apart (ten separate batches).
+    const txs = paymentChain(genesis, alice, 10);
+    const id = crypto.getRandomValues(new Uint8Array(8));
+    for (const t of txs) {
+      for (const d of packTxs(genesis.network, id, [t])) {
+        await far.send(d, { transport: "udp", hostname: "127.0.0.1", port: b.net.unicastPort });
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await waitFor(() => txs.every((t) => b.ledger.hasTx(txid(t))), 5_000, "B to store all");
+    const want = new Set(txs.map((t) => toHex(txid(t))));
+    const heard = () => new Set(lan.got.filter((g) => g.type === "tx").flatMap((g) => g.ids));
+    await waitFor(
+      () => [...want].every((x) => heard().has(x)),
+      10_000,
+      "every payment from the static peer to be rebroadcast on the LAN",
+    );
+    assertEquals(b.net.counters.relaySuppressed, 0, "none left to another candidate");
+  } finally {
+    for (const n of nodes) await n.stop();
+    far.close();
+    fakes.close();
+    await lan.close();
+  }
+});
