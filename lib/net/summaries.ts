@@ -9,7 +9,10 @@
  *   RELAY_K peers' summaries that cover ours were heard since our last one: equal to ours, or
  *   counting more items when heard (`summaryCovers`, "no newer than what we heard").
  * - Quiet after a sync: the next summary after a completed sync session is skipped on the
- *   LAN too: we now hold what the peer announced, and its summary already told the LAN.
+ *   LAN too: we now hold what the peer announced, and its summary already told the LAN. A
+ *   completed session also ends the window in which summaries count as answers to our sync
+ *   request (each starting a session at once): on a LAN where nodes start while others pay,
+ *   every differing broadcast summary in that window started one.
  * - Persistence: a differing summary does not start a sync at once (while items are in
  *   flight almost every summary differs); lib/net/difference.ts decides when a difference
  *   has persisted long enough. A summary equal to ours forgets the peer's difference.
@@ -62,7 +65,11 @@ export class Summaries {
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
     this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
     this.#recent = recent;
-    sync.onCompleted(() => this.#synced = true);
+    sync.onCompleted(() => {
+      this.#synced = true;
+      // Caught up: later summaries no longer answer our request, they go through the rules.
+      this.#solicitedUntil = 0;
+    });
   }
 
   /**

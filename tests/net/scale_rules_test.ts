@@ -153,6 +153,45 @@ Deno.test("a node that just completed a sync keeps its next summary off the LAN"
   }
 });
 
+Deno.test("a completed sync ends the window in which any differing summary starts a session at once", async () => {
+  const port = freeUdpPort();
+  const txs = paymentChain(genesis, alice, 2);
+  const nodes: TestNode[] = [];
+  try {
+    const ledger = await openLedger(":memory:", {
+      genesis,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      clock: () => T0 + 3_600_000,
+    });
+    assertEquals(ledger.addTx(txs[0]).kind, "accepted");
+    const a = await startNode(genesis, port, {
+      ledger,
+      summaryIntervalMs: 200,
+      syncOnStart: false,
+    });
+    nodes.push(a);
+    // B asks at start (a 10 s answer window opens), syncs the first payment from A, and
+    // never announces a summary of its own (rule 2 then waits COUNT_PERSIST_MS, 1.5 s).
+    const b = await startNode(genesis, port, { summaryIntervalMs: 60_000 });
+    nodes.push(b);
+    await waitFor(() => b.ledger.hasTx(txid(txs[0])), 10_000, "B's first sync");
+    await waitFor(() => b.net.syncStatus() === null, 5_000, "B's session to end");
+    const sessions = b.net.counters.syncSessions;
+    // A stores a second payment without broadcasting it: only its summaries tell B.
+    assertEquals(a.ledger.addTx(txs[1]).kind, "accepted");
+    await new Promise((r) => setTimeout(r, 900));
+    assertEquals(
+      b.net.counters.syncSessions,
+      sessions,
+      "A's differing summaries (every 200 ms) no longer start a session at once",
+    );
+    await waitFor(() => b.ledger.hasTx(txid(txs[1])), 10_000, "rule 2 to fetch it after 1.5 s");
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+});
+
 Deno.test("a miner's confirmations: the first goes out at once, those found in the window after it together", async () => {
   const port = freeUdpPort();
   const lan = listenLan(port);
