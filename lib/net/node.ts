@@ -160,6 +160,11 @@ export class NetNode {
     return this.#peers.list();
   }
 
+  /** True while the sync driver's step timer runs: only with a session or peers waiting. */
+  get syncTicking(): boolean {
+    return this.#sync.ticking;
+  }
+
   /** The running sync session, if any. */
   syncStatus(): { peer: string; wanted: number; fetched: number } | null {
     return this.#sync.status();

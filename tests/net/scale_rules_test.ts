@@ -192,6 +192,38 @@ Deno.test("a completed sync ends the window in which any differing summary start
   }
 });
 
+Deno.test("the sync step timer runs only while a session runs or peers wait", async () => {
+  const port = freeUdpPort();
+  const txs = paymentChain(genesis, alice, 2);
+  const nodes: TestNode[] = [];
+  try {
+    const ledger = await openLedger(":memory:", {
+      genesis,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      clock: () => T0 + 3_600_000,
+    });
+    for (const t of txs) assertEquals(ledger.addTx(t).kind, "accepted");
+    const a = await startNode(genesis, port, {
+      ledger,
+      summaryIntervalMs: 60_000,
+      syncOnStart: false,
+    });
+    nodes.push(a);
+    const b = await startNode(genesis, port, { summaryIntervalMs: 60_000, syncOnStart: false });
+    nodes.push(b);
+    assertEquals(b.net.syncTicking, false, "idle: no timer");
+    assertEquals(a.net.syncTicking, false);
+    b.net.syncNow(); // A's answer differs: a session is queued at once
+    await waitFor(() => b.net.syncTicking, 5_000, "the timer to start with the queued peer");
+    await waitFor(() => txs.every((t) => b.ledger.hasTx(txid(t))), 10_000, "the sync");
+    await waitFor(() => !b.net.syncTicking, 5_000, "the timer to stop after the session");
+    assertEquals(b.net.counters.syncCompleted, 1);
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+});
+
 Deno.test("a miner's confirmations: the first goes out at once, those found in the window after it together", async () => {
   const port = freeUdpPort();
   const lan = listenLan(port);
