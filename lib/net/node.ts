@@ -173,7 +173,7 @@ export class NetNode {
   /** Opens the sockets, starts the loops and asks the peers for what they know. */
   start(): void {
     const t = this.#transport;
-    t.start(async (data, addr) => await this.#dispatcher.handle(data, addr));
+    t.start(async (data, addr, onLan) => await this.#dispatcher.handle(data, addr, onLan));
     this.#sync.start();
     this.#summaries.start();
     this.#cfg.log?.("info", "network started", {

@@ -44,8 +44,10 @@ export class Summaries {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Summaries covering ours (`summaryCovers`) heard since our last announcement. */
   #coversHeard = 0;
-  /** A sync session completed since our last announcement. */
+  /** A sync session with a peer the LAN hears completed since our last announcement. */
   #synced = false;
+  /** Peers whose summaries we heard by broadcast (their address: all sends are unicast-sourced). */
+  #lanPeers = new Set<string>();
   readonly #diffs: DifferenceTracker<Addr>;
   #solicitedUntil = 0;
   readonly #recent: RecentLog | undefined;
@@ -65,8 +67,10 @@ export class Summaries {
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
     this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
     this.#recent = recent;
-    sync.onCompleted(() => {
-      this.#synced = true;
+    sync.onCompleted((addr) => {
+      // Quiet only after a peer the LAN hears: after syncing from a static peer (or one that
+      // only answered us), ours is what tells the LAN.
+      if (this.#lanPeers.has(addrKey(addr))) this.#synced = true;
       // Caught up: later summaries no longer answer our request, they go through the rules.
       this.#solicitedUntil = 0;
     });
@@ -141,10 +145,15 @@ export class Summaries {
    * (`solicited`, or within the `expectReplies` window) or comes from a static peer queues a
    * sync at once, as the user or a start asked for one.
    */
-  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false): void {
+  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false, onLan = true): void {
     const mine = this.#ctx.ledger.summary();
     const k = addrKey(addr);
-    if (summaryCovers({ count, digest }, mine)) this.#coversHeard++;
+    // Only what the LAN heard too can stand in for ours there.
+    if (onLan) {
+      if (summaryCovers({ count, digest }, mine)) this.#coversHeard++;
+      if (this.#lanPeers.size >= MAX_DIFFERING) this.#lanPeers.clear();
+      this.#lanPeers.add(k);
+    }
     if (count === mine.count && bytesEqual(digest, mine.digest)) {
       this.#diffs.onEqual(k);
       return;

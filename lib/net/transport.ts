@@ -85,8 +85,12 @@ export class Transport {
     );
   }
 
-  /** Opens both sockets and hands every datagram received to `handle`, one at a time. */
-  start(handle: (data: Uint8Array, addr: Addr) => Promise<void>): void {
+  /**
+   * Opens both sockets and hands every datagram received to `handle`, one at a time, with
+   * `onLan` true when it came to the broadcast socket (the LAN heard it too), false when it
+   * came to our own socket (a reply, or a static peer's unicast).
+   */
+  start(handle: (data: Uint8Array, addr: Addr, onLan: boolean) => Promise<void>): void {
     this.#bcast = Deno.listenDatagram({
       transport: "udp",
       hostname: this.bind,
@@ -94,7 +98,10 @@ export class Transport {
       reuseAddress: true,
     });
     this.#uni = Deno.listenDatagram({ transport: "udp", hostname: this.bind, port: 0 });
-    this.#loops.push(this.#receive(this.#bcast, handle), this.#receive(this.#uni, handle));
+    this.#loops.push(
+      this.#receive(this.#bcast, (d, a) => handle(d, a, true)),
+      this.#receive(this.#uni, (d, a) => handle(d, a, false)),
+    );
   }
 
   async #receive(

@@ -11,7 +11,8 @@ import { toHex } from "../../lib/core/hash.ts";
 import type { Confirmation } from "../../lib/core/confirmation.ts";
 import { MAX_FUTURE_MS } from "../../lib/core/validate.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { decodeDatagram, encodeDatagram, packTxs } from "../../lib/wire/mod.ts";
+import { decodeDatagram, encodeDatagram, packConfs, packTxs } from "../../lib/wire/mod.ts";
+import { mineWithKernel } from "../helpers/netns.ts";
 import { OWN_CONF_BATCH_MS } from "../../lib/net/relay.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -57,6 +58,8 @@ function listenLan(port: number): {
             items: m.txs.length,
             ids: m.txs.map((t) => t.id),
           });
+        } else if (m.type === "summary") {
+          got.push({ at: performance.now(), type: "summary", items: m.count, ids: [] });
         } else got.push({ at: performance.now(), type: m.type, items: 1, ids: [] });
       }
     } catch { /* closed */ }
@@ -135,10 +138,12 @@ Deno.test("a node that just completed a sync keeps its next summary off the LAN"
     });
     for (const t of txs) assertEquals(ledger.addTx(t).kind, "accepted");
     nodes.push(
-      await startNode(genesis, port, { ledger, summaryIntervalMs: 60_000, syncOnStart: false }),
+      await startNode(genesis, port, { ledger, summaryIntervalMs: 300, syncOnStart: false }),
     );
-    // B starts empty and asks at start: A's reply starts a session that fetches all three.
-    const b = await startNode(genesis, port, { summaryIntervalMs: 300 });
+    // B starts empty and hears A's broadcast summaries: a peer the LAN hears, counting more
+    // than B for an interval (rule 2), so B syncs from it; B's next summary would then only
+    // repeat A's to the LAN.
+    const b = await startNode(genesis, port, { summaryIntervalMs: 300, syncOnStart: false });
     nodes.push(b);
     await waitFor(() => b.net.counters.syncCompleted >= 1, 10_000, "B's sync to complete");
     assert(txs.every((t) => b.ledger.hasTx(txid(t))), "B holds what A has");
@@ -312,6 +317,85 @@ Deno.test("on a large LAN, what arrives from a static peer is always rebroadcast
     for (const n of nodes) await n.stop();
     far.close();
     fakes.close();
+    await lan.close();
+  }
+});
+
+Deno.test("a bridge node that synced from its static peer tells its LAN: unicast summaries cover nothing there", async () => {
+  const port = freeUdpPort();
+  const farPort = freeUdpPort();
+  const txs = paymentChain(genesis, alice, 3);
+  const lan = listenLan(port);
+  const nodes: TestNode[] = [];
+  try {
+    // B bridges the LAN on `port` to E, the far LAN's node on `farPort`.
+    const b = await startNode(genesis, port, {
+      summaryIntervalMs: 1000,
+      syncOnStart: false,
+      peers: [{ hostname: "127.0.0.1", port: farPort }],
+    });
+    nodes.push(b);
+    const ledger = await openLedger(":memory:", {
+      genesis,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      clock: () => T0 + 3_600_000,
+    });
+    for (const t of txs) assertEquals(ledger.addTx(t).kind, "accepted");
+    // E announces every 200 ms, to B too: several summaries per B interval, equal to B's
+    // once B has synced, but heard by B alone.
+    const e = await startNode(genesis, farPort, {
+      ledger,
+      summaryIntervalMs: 200,
+      syncOnStart: false,
+      peers: [{ hostname: "127.0.0.1", port: b.net.unicastPort }],
+    });
+    nodes.push(e);
+    await waitFor(() => txs.every((t) => b.ledger.hasTx(txid(t))), 10_000, "B to sync from E");
+    const synced = performance.now();
+    await waitFor(
+      () => lan.got.some((g) => g.type === "summary" && g.items === 4 && g.at > synced),
+      5_000,
+      "B's summary counting the far LAN's payments on B's LAN",
+    );
+    assertEquals(b.net.counters.summariesSuppressed, 0, "E's unicast summaries cover nothing");
+    assertEquals(b.net.counters.summariesQuiet, 0, "no quiet interval after a static peer's sync");
+  } finally {
+    for (const n of nodes) await n.stop();
+    await lan.close();
+  }
+});
+
+Deno.test("copies from static peers do not count toward suppressing the LAN rebroadcast", async () => {
+  const port = freeUdpPort();
+  const farPort = freeUdpPort();
+  const lan = listenLan(port);
+  const far = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: farPort });
+  const nodes: TestNode[] = [];
+  try {
+    const b = await startNode(genesis, port, {
+      summaryIntervalMs: 60_000,
+      syncOnStart: false,
+      peers: [{ hostname: "127.0.0.1", port: farPort }],
+    });
+    nodes.push(b);
+    // Two links bring the same confirmation (here: the far socket sends it twice, unicast).
+    const conf = mineWithKernel(genesis.txid, 1);
+    const id = crypto.getRandomValues(new Uint8Array(8));
+    for (let i = 0; i < 2; i++) {
+      for (const d of packConfs(genesis.network, id, [conf])) {
+        await far.send(d, { transport: "udp", hostname: "127.0.0.1", port: b.net.unicastPort });
+      }
+    }
+    await waitFor(
+      () => lan.got.some((g) => g.type === "conf" && g.ids.includes(String(conf.nonce))),
+      5_000,
+      "B to rebroadcast it on its LAN (k = 2, but the second copy reached B alone)",
+    );
+    assertEquals(b.net.counters.confStale, 1, "the second copy was a duplicate");
+  } finally {
+    for (const n of nodes) await n.stop();
+    far.close();
     await lan.close();
   }
 });
