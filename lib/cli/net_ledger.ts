@@ -17,7 +17,7 @@ import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
  * being stored, or on this thread during the commit. Without it, batches are stored with
  * `addTxs` (the ledger's own verify function).
  */
-export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verify">): NetLedger {
+export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verifyTxs">): NetLedger {
   // The events of one commit reach subscribers synchronously inside the call that commits,
   // so collecting them around that call gives exactly that commit's outcomes.
   let sink: LedgerEvent[] | null = null;

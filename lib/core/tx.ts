@@ -265,6 +265,64 @@ export function sighashMessage(tx: Tx): Uint8Array {
   return sha256(w.finish());
 }
 
+/** Offset of the first input in an encoding: version 1, timestamp 8, input count 1. */
+const INPUTS_AT = 10;
+/** Offsets inside one encoded input: txid 32, index 1, then the public key, then the signature. */
+const KEY_AT = 33;
+const SIGNATURE_AT = KEY_AT + PUBLIC_KEY_BYTES;
+
+/**
+ * The number of inputs of a canonical encoding, after checking that its counts and its length
+ * agree (§4 layout; the field values are not checked, `decodeTx` does that). Lets a worker read
+ * the inputs' keys and signatures in place. Throws WireError when the layout does not hold.
+ */
+export function encodedInputCount(raw: Uint8Array): number {
+  if (raw.length < TX_FIXED_BYTES) throw new WireError(`Truncated tx of ${raw.length} bytes`);
+  const nIn = raw[INPUTS_AT - 1];
+  const outAt = INPUTS_AT + nIn * INPUT_BYTES;
+  if (nIn > MAX_INPUTS || raw.length <= outAt) {
+    throw new WireError(`Tx of ${raw.length} bytes cannot hold ${nIn} inputs`);
+  }
+  const nOut = raw[outAt];
+  if (nOut > MAX_OUTPUTS || raw.length !== outAt + 1 + nOut * OUTPUT_BYTES) {
+    throw new WireError(`Tx of ${raw.length} bytes does not hold ${nIn} inputs, ${nOut} outputs`);
+  }
+  return nIn;
+}
+
+/** Input `i`'s public key (33 bytes), read in place from an encoding checked by `encodedInputCount`. */
+export function encodedPublicKey(raw: Uint8Array, i: number): Uint8Array {
+  const at = INPUTS_AT + i * INPUT_BYTES + KEY_AT;
+  return raw.subarray(at, at + PUBLIC_KEY_BYTES);
+}
+
+/** Input `i`'s signature (64 bytes), read in place from an encoding checked by `encodedInputCount`. */
+export function encodedSignature(raw: Uint8Array, i: number): Uint8Array {
+  const at = INPUTS_AT + i * INPUT_BYTES + SIGNATURE_AT;
+  return raw.subarray(at, at + SIGNATURE_BYTES);
+}
+
+/**
+ * `sighashMessage(decodeTx(raw))`, computed from the encoding in place: the tag, then the
+ * encoding with each input's signature left out (§5). Throws WireError like
+ * `encodedInputCount`.
+ */
+export function sighashOfEncoding(raw: Uint8Array): Uint8Array {
+  const nIn = encodedInputCount(raw);
+  const pre = new Uint8Array(SIGHASH_TAG.length + raw.length - nIn * SIGNATURE_BYTES);
+  pre.set(SIGHASH_TAG);
+  let at = SIGHASH_TAG.length;
+  pre.set(raw.subarray(0, INPUTS_AT), at);
+  at += INPUTS_AT;
+  for (let i = 0; i < nIn; i++) {
+    const from = INPUTS_AT + i * INPUT_BYTES;
+    pre.set(raw.subarray(from, from + SIGNATURE_AT), at);
+    at += SIGNATURE_AT;
+  }
+  pre.set(raw.subarray(INPUTS_AT + nIn * INPUT_BYTES), at);
+  return sha256(pre);
+}
+
 /** Outpoint key "txidhex:index", for maps and the database. */
 export function outpointKey(txidBytes: Uint8Array, index: number): string {
   return `${toHex(txidBytes)}:${index}`;

@@ -125,15 +125,17 @@ export function missingParents(tx: Tx, lookup: ParentLookup): string[] {
  * Context checks against the spent outputs (PROTOCOL.md §7.2): every spent output exists,
  * HASH160(public key) owns it, every signature verifies, and inputs sum to outputs.
  * Spending an output that another transaction also spends is NOT an error here: that is a
- * conflict, decided by the state rule. `message` is the sighash message, when the caller
- * already has it. Throws RuleError with code "missing-input", "bad-output-index",
+ * conflict, decided by the state rule. `message` is the sighash message and `ownerHashes`
+ * HASH160 of each input's key, when the caller already has them (computed from this very
+ * encoding: the verify workers do). Throws RuleError with code "missing-input", "bad-output-index",
  * "wrong-owner", "unbalanced" or "bad-signature".
  */
 export function checkTxInputs(
   tx: Tx,
   lookup: ParentLookup,
   verify: VerifyFn,
-  message: Uint8Array = sighashMessage(tx),
+  message?: Uint8Array,
+  ownerHashes?: readonly Uint8Array[],
 ): void {
   let inSum = 0n;
   const spent: TxOutput[] = [];
@@ -149,7 +151,7 @@ export function checkTxInputs(
         `input ${i} spends output ${inp.index} of ${toHex(inp.txid)}, which has ${parent.length}`,
       );
     }
-    if (!bytesEqual(hash160(inp.publicKey), out.address)) {
+    if (!bytesEqual(ownerHashes?.[i] ?? hash160(inp.publicKey), out.address)) {
       throw new RuleError("wrong-owner", `input ${i} public key does not own the output it spends`);
     }
     spent.push(out);
@@ -160,6 +162,7 @@ export function checkTxInputs(
   if (inSum !== outSum) {
     throw new RuleError("unbalanced", `inputs sum ${inSum} != outputs sum ${outSum}`);
   }
+  message ??= sighashMessage(tx);
   for (const [i, inp] of tx.inputs.entries()) {
     if (!verify(inp.signature, message, inp.publicKey)) {
       throw new RuleError("bad-signature", `input ${i} signature does not verify`);

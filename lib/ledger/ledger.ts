@@ -115,6 +115,9 @@ const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
+/** How many recently stored transactions `#recentParents` keeps (about 1 MiB). */
+const RECENT_PARENTS = 4096;
+
 interface ParentRow {
   readonly seq: number;
   readonly outputs: readonly TxOutput[];
@@ -177,6 +180,13 @@ export class Ledger {
   readonly #walk: StatusWalker;
   /** Status of watched transactions, so mining templates need no query. */
   readonly #watchedStatus = new Map<number, TxStatus>();
+  /**
+   * Seq, outputs and height of the transactions stored most recently, by txid (hex): the
+   * parents a new transaction most often spends (a wallet's change, a sync batch's chain),
+   * found without a query or decoding. Their rows never change; their statuses do, and come
+   * from `#watchedStatus` (or a query, once unwatched). Emptied when a commit rolls back.
+   */
+  readonly #recentParents = new Map<string, Omit<ParentRow, "status">>();
   #seq = 0;
   #count = 0;
   #confCount = 0;
@@ -347,6 +357,7 @@ export class Ledger {
     // The in-memory index may hold effects of the rolled-back commit: rebuild it.
     this.#weights.clear();
     this.#watchedStatus.clear();
+    this.#recentParents.clear();
     try {
       this.#rebuildWeights();
     } catch { /* the database is unusable; the next write reports it */ }
@@ -407,7 +418,7 @@ export class Ledger {
    */
   async prepareTxs(
     txs: readonly (Tx | Uint8Array | EncodedTx)[],
-    verifier: Pick<Verifier, "verify">,
+    verifier: Pick<Verifier, "verifyTxs">,
     hint?: BatchHint,
   ): Promise<PreparedTxs> {
     return await prepareBatch(txs, verifier, hint);
@@ -419,9 +430,22 @@ export class Ledger {
    * retried on the way) is verified here.
    */
   commitTxs(prepared: PreparedTxs, sources?: readonly string[]): AddResult[] {
-    return this.#write(() =>
-      prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]))
-    );
+    return this.#write(() => {
+      // The workers' digest elements go in as one product; each one whose transaction is
+      // not stored now (a duplicate, an orphan, a rejection) comes out again.
+      if (prepared.product !== undefined) {
+        this.#muhash.insertHashed(prepared.product);
+        this.#digest = null;
+        this.#digestChanged = true;
+      }
+      const results = prepared.items.map((t, i) => this.#add(t, this.#verify, false, sources?.[i]));
+      prepared.items.forEach((t, i) => {
+        if (inProduct(t) && results[i].kind !== "accepted") {
+          this.#muhash.remove(itemElement(ITEM_TX, (t as Checked).entry.txid));
+        }
+      });
+      return results;
+    });
   }
 
   /**
@@ -448,9 +472,12 @@ export class Ledger {
   ): AddResult {
     let entry: EncodedTx;
     let message: Uint8Array | undefined;
+    let ownerHashes: readonly Uint8Array[] | undefined;
+    let inDigest = false;
     try {
       if (!(input instanceof Uint8Array) && "signatures" in input) {
-        ({ entry, message } = input);
+        ({ entry, message, ownerHashes } = input);
+        inDigest = input.inProduct === true;
       } else entry = toEncoded(input);
     } catch (e) {
       if (e instanceof WireError || e instanceof RangeError) {
@@ -479,7 +506,8 @@ export class Ledger {
         return { kind: "orphan", txid: id, missing };
       }
       const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
-      checkTxInputs(tx, lookup, checked ? checkedVerify(tx, checked, verify) : verify, message);
+      const verifyFn = checked ? checkedVerify(tx, checked, verify) : verify;
+      checkTxInputs(tx, lookup, verifyFn, message, ownerHashes);
     } catch (e) {
       if (e instanceof RuleError) {
         return { kind: "rejected", txid: id, code: e.code, message: e.message };
@@ -512,7 +540,9 @@ export class Ledger {
       [...rivals].map((r) => this.#walk.keyOf(r)),
       this.#confirmWork,
     );
-    const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n });
+    const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n }, {
+      inDigest,
+    });
     if (rivals.size > 0) {
       this.#weights.markContested(seq, this.#dag);
       for (const r of rivals) this.#weights.markContested(r, this.#dag);
@@ -526,6 +556,12 @@ export class Ledger {
   }
 
   #parent(txid: Uint8Array): ParentRow | undefined {
+    const recent = this.#recentParents.get(toHex(txid));
+    if (recent !== undefined) {
+      const status = this.#watchedStatus.get(recent.seq) ??
+        (this.#s.headBySeq.get(recent.seq) as Row).status as TxStatus;
+      return { ...recent, status };
+    }
     const r = this.#s.parent.get(txid) as Row | undefined;
     if (r === undefined) return undefined;
     return {
@@ -543,6 +579,7 @@ export class Ledger {
     tx: Tx,
     parentSeqs: readonly number[],
     st: { height: number; status: TxStatus; weight: bigint },
+    opts: { inDigest?: boolean } = {},
   ): number {
     const seq = ++this.#seq;
     this.#s.insTx.run(
@@ -561,7 +598,8 @@ export class Ledger {
     tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
     this.#count++;
     this.#statusCounts[st.status]++;
-    this.#muhash.insert(itemElement(ITEM_TX, idBytes));
+    // inDigest: the commit already added the workers' element for it (commitTxs).
+    if (opts.inDigest !== true) this.#muhash.insert(itemElement(ITEM_TX, idBytes));
     this.#digest = null;
     this.#digestChanged = true;
     this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
@@ -573,6 +611,10 @@ export class Ledger {
     });
     this.#weights.addTx(seq, parentSeqs);
     this.#watchedStatus.set(seq, st.status);
+    this.#recentParents.set(toHex(idBytes), { seq, outputs: tx.outputs, height: st.height });
+    if (this.#recentParents.size > RECENT_PARENTS) {
+      this.#recentParents.delete(this.#recentParents.keys().next().value!);
+    }
     return seq;
   }
 
@@ -861,4 +903,9 @@ function nonceBytes(nonce: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, nonce);
   return b;
+}
+
+/** True when a prepared item's digest element is in its batch's product. */
+function inProduct(t: Tx | Uint8Array | EncodedTx | Checked): boolean {
+  return !(t instanceof Uint8Array) && "signatures" in t && t.inProduct === true;
 }

@@ -26,6 +26,7 @@ import {
   type VerifyBackendName,
 } from "../verify/backend.ts";
 import { type SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import { muHashProduct } from "../core/set_digest.ts";
 
 export type { SignatureCheck } from "./verify_pool.ts";
 
@@ -58,8 +59,46 @@ export interface Verifier {
    * needs the answer.
    */
   verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null>;
+  /**
+   * Checks a batch of whole transactions (canonical encodings with their txids), routed like
+   * `verify`: the workers verify every signature and also compute each transaction's sighash
+   * message, its inputs' key hashes and its summary-digest element (batch_checks.ts). Null
+   * when the verifier chose the calling thread; the ledger then does all of it itself.
+   */
+  verifyTxs(txs: readonly TxToCheck[], hint?: BatchHint): Promise<TxsVerdict | null>;
   /** Ends the workers. Later batches go to the calling thread. */
   close(): void;
+}
+
+/** A transaction for {@linkcode Verifier.verifyTxs}: its canonical encoding and txid. */
+export interface TxToCheck {
+  readonly raw: Uint8Array;
+  readonly txid: Uint8Array;
+}
+
+/** What the workers found for one transaction. */
+export interface TxVerdict {
+  /** Its sighash message (32 bytes, PROTOCOL.md §5). */
+  readonly message: Uint8Array;
+  /** Per input: does its signature verify over `message`? */
+  readonly signatures: readonly boolean[];
+  /** Per input: HASH160 of its public key (20 bytes), for the ownership rule (§7.2). */
+  readonly ownerHashes: readonly Uint8Array[];
+  /** Its summary-digest element is part of the batch's `product`. */
+  readonly inProduct: true;
+}
+
+/** The verdicts of one batch. */
+export interface TxsVerdict {
+  /** Per transaction, in order; null when its encoding's layout does not hold. */
+  readonly txs: readonly (TxVerdict | null)[];
+  /**
+   * The product mod P of the MuHash3072 elements (set_digest.ts `muHashElement` of the
+   * summary entry) of every transaction with a non-null verdict.
+   */
+  readonly product: bigint;
+  /** Milliseconds the workers spent on the batch, summed (for benchmarks). */
+  readonly workerMs: number;
 }
 
 /** Options of {@linkcode openVerifier}. */
@@ -125,6 +164,44 @@ class PooledVerifier implements Verifier {
     if (hint?.requested !== true && transactionsIn(checks) < POOL_MIN_TXS) return null;
     try {
       return await pool.verify(checks);
+    } catch (e) {
+      if (this.#pool !== null) this.#onWorkerError?.(e);
+      return null;
+    }
+  }
+
+  async verifyTxs(txs: readonly TxToCheck[], hint?: BatchHint): Promise<TxsVerdict | null> {
+    const pool = this.#pool;
+    if (pool === null || txs.length === 0) return null;
+    if (hint?.requested !== true && txs.length < POOL_MIN_TXS) return null;
+    try {
+      const out: (TxVerdict | null)[] = [];
+      const products: bigint[] = [];
+      let workerMs = 0;
+      for (const r of await pool.verifyTxs(txs)) {
+        products.push(r.product);
+        workerMs += r.elapsedMs;
+        for (let k = 0; k < r.malformed.length; k++) {
+          if (r.malformed[k] === 1) {
+            out.push(null);
+            continue;
+          }
+          const signatures: boolean[] = [];
+          const ownerHashes: Uint8Array[] = [];
+          for (let j = r.firstInput[k]; j < r.firstInput[k + 1]; j++) {
+            signatures.push(r.results[j] === 1);
+            ownerHashes.push(r.ownerHashes.subarray(20 * j, 20 * j + 20));
+          }
+          out.push({
+            message: r.messages.subarray(32 * k, 32 * k + 32),
+            signatures,
+            ownerHashes,
+            inProduct: true,
+          });
+        }
+      }
+      if (out.length !== txs.length) throw new Error("verify workers answered a different batch");
+      return { txs: out, product: muHashProduct(products), workerMs };
     } catch (e) {
       if (this.#pool !== null) this.#onWorkerError?.(e);
       return null;

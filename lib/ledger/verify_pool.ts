@@ -6,7 +6,7 @@
  * @module
  */
 import type { VerifyBackendName } from "../verify/backend.ts";
-import type { VerifyReply, VerifyRequest } from "./verify_worker.ts";
+import type { TxsReply, TxsRequest, VerifyReply, VerifyRequest } from "./batch_checks.ts";
 
 /** One signature check. */
 export interface SignatureCheck {
@@ -25,7 +25,10 @@ export class VerifyPool {
   readonly backend: VerifyBackendName;
   #reported: VerifyBackendName | null = null;
   #workers: Worker[] = [];
-  #pending = new Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>();
+  #pending = new Map<
+    number,
+    { resolve: (r: VerifyReply | TxsReply) => void; reject: (e: unknown) => void }
+  >();
   #nextId = 1;
   #closed = false;
 
@@ -40,11 +43,11 @@ export class VerifyPool {
   #start(): void {
     for (let i = this.#workers.length; i < this.size; i++) {
       const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e: MessageEvent<VerifyReply>) => {
+      w.onmessage = (e: MessageEvent<VerifyReply | TxsReply>) => {
         this.#reported = e.data.backend;
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
-        p?.resolve(e.data.results);
+        p?.resolve(e.data);
       };
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
@@ -64,17 +67,37 @@ export class VerifyPool {
     this.#pending.clear();
   }
 
+  /** Sends `req` to worker `w` and resolves with its reply. */
+  #send<R extends VerifyReply | TxsReply>(
+    w: number,
+    req: VerifyRequest | TxsRequest,
+    transfer: ArrayBuffer[],
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.set(req.id, {
+        resolve: resolve as (r: VerifyReply | TxsReply) => void,
+        reject,
+      });
+      this.#workers[w % this.#workers.length].postMessage(req, transfer);
+    });
+  }
+
+  /** How many parts a batch of `n` items is split into, one per worker. */
+  #parts(n: number): number {
+    return Math.max(1, Math.min(this.size, Math.floor(n / MIN_PER_WORKER)));
+  }
+
   /** Verifies every check; results are in the same order. */
   async verify(checks: readonly SignatureCheck[]): Promise<boolean[]> {
     if (this.#closed) throw new Error("The verification pool is closed");
     if (checks.length === 0) return [];
     this.#start();
-    const parts = Math.max(1, Math.min(this.size, Math.floor(checks.length / MIN_PER_WORKER)));
-    const per = Math.ceil(checks.length / parts);
-    const jobs: Promise<Uint8Array>[] = [];
+    const per = Math.ceil(checks.length / this.#parts(checks.length));
+    const jobs: Promise<VerifyReply>[] = [];
     for (let p = 0; p * per < checks.length; p++) {
       const slice = checks.slice(p * per, (p + 1) * per);
       const req: VerifyRequest = {
+        kind: "checks",
         id: this.#nextId++,
         backend: this.backend,
         n: slice.length,
@@ -82,20 +105,54 @@ export class VerifyPool {
         messages: concat(slice.map((c) => c.message), 32),
         publicKeys: concat(slice.map((c) => c.publicKey), 33),
       };
-      jobs.push(
-        new Promise<Uint8Array>((resolve, reject) => {
-          this.#pending.set(req.id, { resolve, reject });
-          this.#workers[p % this.#workers.length].postMessage(req, [
-            req.signatures.buffer as ArrayBuffer,
-            req.messages.buffer as ArrayBuffer,
-            req.publicKeys.buffer as ArrayBuffer,
-          ]);
-        }),
-      );
+      jobs.push(this.#send<VerifyReply>(p, req, [
+        req.signatures.buffer as ArrayBuffer,
+        req.messages.buffer as ArrayBuffer,
+        req.publicKeys.buffer as ArrayBuffer,
+      ]));
     }
     const out: boolean[] = [];
-    for (const r of await Promise.all(jobs)) for (const b of r) out.push(b === 1);
+    for (const r of await Promise.all(jobs)) for (const b of r.results) out.push(b === 1);
     return out;
+  }
+
+  /**
+   * Checks whole transactions (encodings with their txids; see batch_checks.ts): one reply
+   * per part, in order, each covering a consecutive run of `txs`.
+   */
+  async verifyTxs(
+    txs: readonly { readonly raw: Uint8Array; readonly txid: Uint8Array }[],
+  ): Promise<TxsReply[]> {
+    if (this.#closed) throw new Error("The verification pool is closed");
+    if (txs.length === 0) return [];
+    this.#start();
+    const per = Math.ceil(txs.length / this.#parts(txs.length));
+    const jobs: Promise<TxsReply>[] = [];
+    for (let p = 0; p * per < txs.length; p++) {
+      const slice = txs.slice(p * per, (p + 1) * per);
+      const lengths = Uint32Array.from(slice, (t) => t.raw.length);
+      const raws = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (const t of slice) {
+        raws.set(t.raw, at);
+        at += t.raw.length;
+      }
+      const req: TxsRequest = {
+        kind: "txs",
+        id: this.#nextId++,
+        backend: this.backend,
+        n: slice.length,
+        raws,
+        lengths,
+        txids: concat(slice.map((t) => t.txid), 32),
+      };
+      jobs.push(this.#send<TxsReply>(p, req, [
+        raws.buffer as ArrayBuffer,
+        lengths.buffer as ArrayBuffer,
+        req.txids.buffer as ArrayBuffer,
+      ]));
+    }
+    return await Promise.all(jobs);
   }
 
   /** Terminates the workers; verifications still pending reject. */

@@ -28,7 +28,7 @@ export function checkAccepted(rs: readonly { kind: string }[]): void {
 export async function ingestPipelined(
   ledger: Ledger,
   batches: readonly Uint8Array[][],
-  verifier: Pick<Verifier, "verify">,
+  verifier: Pick<Verifier, "verifyTxs">,
 ): Promise<void> {
   // Sync replies: asked for, so the Verifier sends them to its workers.
   const hint = { requested: true };

@@ -4,7 +4,7 @@ import { encodedTxFromTx, txid } from "../../lib/core/tx.ts";
 import { isConfEvent, isTxEvent } from "../../lib/ledger/events.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { type BatchHint, openVerifier } from "../../lib/ledger/verifier.ts";
-import type { SignatureCheck } from "../../lib/ledger/verify_pool.ts";
+import type { TxToCheck } from "../../lib/ledger/verifier.ts";
 import { netLedgerOf } from "../../lib/cli/net_ledger.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
@@ -58,9 +58,9 @@ Deno.test("NetLedger.storeTxs() hands every batch to the verifier, saying which 
   const real = await openVerifier({ workers: 1 });
   const hints: (BatchHint | undefined)[] = [];
   const verifier = {
-    verify: (checks: readonly SignatureCheck[], hint?: BatchHint) => {
+    verifyTxs: (txs: readonly TxToCheck[], hint?: BatchHint) => {
       hints.push(hint);
-      return real.verify(checks, hint);
+      return real.verifyTxs(txs, hint);
     },
   };
   const net = netLedgerOf(ledger, verifier);

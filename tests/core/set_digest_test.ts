@@ -13,6 +13,7 @@ import {
   MUHASH_MODULUS,
   MUHASH_STATE_BYTES,
   muHashElement,
+  muHashProduct,
 } from "../../lib/core/set_digest.ts";
 import { readVectorJson } from "./vectors.ts";
 
@@ -85,13 +86,15 @@ Deno.test("MuHash3072 satisfies the vector file's identity z*X*Y/(Y*X) = empty",
   );
 });
 
+/** One element's value with plain `%`, read from the keystream as one hex number. */
+function value(e: Uint8Array): bigint {
+  const ks = chacha20(sha256(e), new Uint8Array(12), new Uint8Array(384));
+  return BigInt("0x" + (toHex(ks.slice().reverse()) || "0")) % (2n ** 3072n - 1103717n);
+}
+
 /** The construction with plain `%` and a Fermat inverse, as an independent reference. */
 function referenceDigest(inserted: readonly Uint8Array[], removed: readonly Uint8Array[]) {
   const p = 2n ** 3072n - 1103717n;
-  const value = (e: Uint8Array) => {
-    const ks = chacha20(sha256(e), new Uint8Array(12), new Uint8Array(384));
-    return BigInt("0x" + (toHex(ks.slice().reverse()) || "0")) % p;
-  };
   const modPow = (b: bigint, e: bigint) => {
     let r = 1n;
     for (b %= p; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
@@ -247,4 +250,24 @@ Deno.test("docs/PROTOCOL.md §10.7 states the modulus and state size that set_di
   assert.ok(section.includes("P = 2^3072 − 1103717"));
   assert.ok(section.includes(`${MUHASH_STATE_BYTES} bytes: N ‖ D`));
   assert.ok(section.includes("all-zero 96-bit nonce"));
+});
+
+Deno.test("insertHashed(muHashProduct(elements)) adds exactly those elements", () => {
+  fc.assert(
+    fc.property(elements, elements, (before, batch) => {
+      const each = digestOf(before);
+      for (const b of batch) each.insert(b);
+      const once = digestOf(before).insertHashed(muHashProduct(batch.map(muHashElement)));
+      assert.ok(once.equals(each));
+      assert.equal(toHex(once.finalize()), toHex(each.finalize()));
+      // The element values are the plain-arithmetic ones (the little-endian read is exact).
+      for (const b of batch) assert.equal(muHashElement(b), value(b));
+    }),
+    { numRuns: 20 },
+  );
+  assert.equal(muHashProduct([]), 1n);
+  for (const bad of [0n, MUHASH_MODULUS, MUHASH_MODULUS + 5n, -1n]) {
+    assert.throws(() => new MuHash3072().insertHashed(bad), RangeError);
+    assert.throws(() => muHashProduct([bad]), RangeError);
+  }
 });

@@ -11,6 +11,9 @@ import { initSigning, signTx, verifyTxSignaturesNoble } from "../../lib/core/sig
 import {
   decodeOutputs,
   decodeTx,
+  encodedInputCount,
+  encodedPublicKey,
+  encodedSignature,
   encodeTx,
   INPUT_BYTES,
   MAX_INPUTS,
@@ -18,6 +21,7 @@ import {
   MAX_TX_BYTES,
   OUTPUT_BYTES,
   sighashMessage,
+  sighashOfEncoding,
   type Tx,
   TX_FIXED_BYTES,
   txid,
@@ -309,4 +313,45 @@ Deno.test("txid() changes when any byte of the encoding changes", () => {
   // Every changed byte still decodes except the version, the two counts and the timestamp's
   // top 11 bits (a timestamp above 2^53 - 1 is malformed), which live in bytes 1 and 2.
   assert.ok(decodable >= enc.length - 5 && decodable <= enc.length - 4, `${decodable}`);
+});
+
+Deno.test("sighashOfEncoding() and the in-place key and signature readers agree with decodeTx()", () => {
+  fc.assert(
+    fc.property(txArb, (tx) => {
+      const raw = encodeTx(tx);
+      assert.equal(encodedInputCount(raw), tx.inputs.length);
+      assert.deepEqual(sighashOfEncoding(raw), sighashMessage(tx));
+      tx.inputs.forEach((inp, i) => {
+        assert.deepEqual(encodedPublicKey(raw, i), inp.publicKey);
+        assert.deepEqual(encodedSignature(raw, i), inp.signature);
+      });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("encodedInputCount() refuses an encoding whose counts and length disagree", () => {
+  fc.assert(
+    fc.property(makeTxArb("small"), fc.integer({ min: 1, max: 40 }), (tx, cut) => {
+      const raw = encodeTx(tx);
+      // Shorter or longer by any amount, or a count raised by one: the layout no longer holds.
+      assert.throws(
+        () => encodedInputCount(raw.subarray(0, Math.max(0, raw.length - cut))),
+        WireError,
+      );
+      const longer = new Uint8Array(raw.length + cut);
+      longer.set(raw);
+      assert.throws(() => encodedInputCount(longer), WireError);
+      if (tx.inputs.length < MAX_INPUTS) {
+        const more = raw.slice();
+        more[9]++;
+        assert.throws(() => encodedInputCount(more), WireError);
+      }
+    }),
+    { numRuns: 200 },
+  );
+  const tooMany = new Uint8Array(TX_FIXED_BYTES + (MAX_INPUTS + 1) * INPUT_BYTES);
+  tooMany[0] = 1;
+  tooMany[9] = MAX_INPUTS + 1;
+  assert.throws(() => encodedInputCount(tooMany), WireError);
 });

@@ -39,7 +39,7 @@ export async function startNode(
     peers?: { hostname: string; port: number }[];
     ledger?: Ledger;
     syncOnStart?: boolean;
-    verifier?: Pick<Verifier, "verify">;
+    verifier?: Pick<Verifier, "verifyTxs">;
   } = {},
 ): Promise<TestNode> {
   const ledger = opts.ledger ?? await openLedger(":memory:", {

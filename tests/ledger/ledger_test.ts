@@ -1,9 +1,10 @@
-import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { bytesEqual, fromHex, toHex } from "../../lib/core/hash.ts";
 import { MuHash3072 } from "../../lib/core/set_digest.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
+import { verifyMessageNoble } from "../../lib/core/sign.ts";
 import { type Ledger, openLedger, type StatusChange } from "../../lib/ledger/ledger.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
 import { isConfEvent, isTxEvent, type LedgerEvent } from "../../lib/ledger/events.ts";
@@ -477,8 +478,20 @@ Deno.test("openLedger() refuses corrupt, foreign and newer files and leaves them
 });
 
 Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()", async () => {
-  const { VerifyPool } = await import("../../lib/ledger/verify_pool.ts");
-  const pool = new VerifyPool(2);
+  // Two workers, and the batch marked as asked for: the workers check every signature and
+  // compute the sighash messages, key hashes and digest elements (the product goes in at
+  // once, and the duplicate's, the orphan's and the rejections' elements come out again).
+  const { openVerifier } = await import("../../lib/ledger/verifier.ts");
+  const inner = await openVerifier({ workers: 2 });
+  let answered = 0;
+  const pool = {
+    verifyTxs: async (...args: Parameters<typeof inner.verifyTxs>) => {
+      const r = await inner.verifyTxs(...args);
+      answered += r?.txs.filter((v) => v !== null).length ?? 0;
+      return r;
+    },
+    close: () => inner.close(),
+  };
   try {
     const t1 = pay([g], [{ to: bob, amount: 300n }]);
     const t2 = pay([coinsOf(t1, [bob])[0]], [{ to: carol, amount: 100n }]);
@@ -493,7 +506,8 @@ Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()",
     const a = await open();
     const b = await open();
     const expected = a.addTxs(batch);
-    const got = b.commitTxs(await b.prepareTxs(batch, pool));
+    const got = b.commitTxs(await b.prepareTxs(batch, pool, { requested: true }));
+    assertEquals(answered, 6, "the workers checked every transaction that decodes");
     assertEquals(got, expected);
     assertEquals(got.map((r) => r.kind), [
       "accepted",
@@ -505,11 +519,43 @@ Deno.test("Ledger.prepareTxs() + commitTxs() give the same results as addTxs()",
       "duplicate",
     ]);
     assertEquals(got[3].kind === "rejected" && got[3].code, "bad-signature");
+    // Same statuses, balances and summary digest: a's digest took each element on this
+    // thread, b's the workers' product less the elements of what was not stored.
     assertEquals(ledgerState(b), ledgerState(a));
     assert(b.hasTx(idHex(t3)), "the orphan was retried when its parent arrived");
     a.close();
     b.close();
   } finally {
     pool.close();
+  }
+});
+
+Deno.test("a rolled-back commit leaves nothing behind: its transactions are not parents later", async () => {
+  // A verify function that fails (throws, not "false") on t2's signature makes the commit of
+  // [t1, t2] roll back; t1 was stored inside it, and then kept in the recent-parents memory.
+  const t1 = pay([g], [{ to: bob, amount: 300n }]);
+  const t2 = pay([coinsOf(t1, [bob, alice])[1]], [{ to: carol, amount: 100n }]);
+  const t3 = pay([coinsOf(t1, [bob, alice])[0]], [{ to: dave, amount: 100n }]);
+  let broken = true;
+  const l = await openLedger(":memory:", {
+    genesis,
+    clock: NOW,
+    confirmWork: TEST_CONFIRM_WORK,
+    verify: (sig, msg, key) => {
+      if (broken && bytesEqual(sig, t2.inputs[0].signature)) throw new Error("disk on fire");
+      return verifyMessageNoble(sig, msg, key);
+    },
+  });
+  try {
+    const before = toHex(l.summary().digest);
+    assertThrows(() => l.addTxs([t1, t2]), LedgerError, "disk on fire");
+    assertEquals(l.count, 1);
+    assertEquals(toHex(l.summary().digest), before, "the digest is the one before the commit");
+    assertEquals(l.addTx(t3).kind, "orphan", "t3's parent t1 is not stored");
+    broken = false;
+    assertEquals(l.addTxs([t1, t2]).map((r) => r.kind), ["accepted", "accepted"]);
+    assert(l.hasTx(idHex(t3)), "the orphan t3 was let in by t1");
+  } finally {
+    l.close();
   }
 });

@@ -22,9 +22,10 @@ async function countingVerifier(): Promise<{ verifier: Verifier; pooled: { check
     backend: inner.backend,
     backendDetail: inner.backendDetail,
     verifySignature: inner.verifySignature,
-    async verify(checks, hint) {
-      const r = await inner.verify(checks, hint);
-      if (r !== null) pooled.checks += checks.length;
+    verify: (checks, hint) => inner.verify(checks, hint),
+    async verifyTxs(txs, hint) {
+      const r = await inner.verifyTxs(txs, hint);
+      for (const v of r?.txs ?? []) pooled.checks += v?.signatures.length ?? 0;
       return r;
     },
     close: () => inner.close(),

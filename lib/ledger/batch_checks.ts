@@ -1,0 +1,145 @@
+/**
+ * The work of one verification batch: lib/ledger/verify_worker.ts runs it on a worker thread
+ * (tests run it on theirs). Two kinds of batch:
+ * - "checks": (signature, message, public key) triples;
+ * - "txs": whole encoded transactions with their txids. For each, the per-transaction hashing
+ *   the ledger's thread would otherwise do is done here too: the sighash message (read from
+ *   the encoding in place), HASH160 of each input's key (the ownership rule) and the
+ *   transaction's summary-digest element (MuHash3072, PROTOCOL.md §10.3), so that the
+ *   ledger's thread keeps only the rules and the database.
+ * @module
+ */
+import type { VerifyBackendName } from "../verify/backend.ts";
+import type { VerifyFn } from "../core/validate.ts";
+import {
+  encodedInputCount,
+  encodedPublicKey,
+  encodedSignature,
+  sighashOfEncoding,
+} from "../core/tx.ts";
+import { hash160 } from "../core/hash.ts";
+import { muHashElement, muHashProduct } from "../core/set_digest.ts";
+import { ITEM_TX, itemElement } from "./item_digest.ts";
+
+/** A batch of checks: n signatures (64 bytes each), messages (32) and public keys (33), concatenated. */
+export interface VerifyRequest {
+  readonly kind: "checks";
+  readonly id: number;
+  /** The backend to verify with; loaded on the first request. */
+  readonly backend: VerifyBackendName;
+  readonly n: number;
+  readonly signatures: Uint8Array;
+  readonly messages: Uint8Array;
+  readonly publicKeys: Uint8Array;
+}
+
+/** One byte per check (1 = verifies), and the backend that checked them. */
+export interface VerifyReply {
+  readonly kind: "checks";
+  readonly id: number;
+  readonly backend: VerifyBackendName;
+  readonly results: Uint8Array;
+}
+
+/** A batch of n encoded transactions, concatenated, with their lengths and txids (32 bytes each). */
+export interface TxsRequest {
+  readonly kind: "txs";
+  readonly id: number;
+  readonly backend: VerifyBackendName;
+  readonly n: number;
+  readonly raws: Uint8Array;
+  readonly lengths: Uint32Array;
+  readonly txids: Uint8Array;
+}
+
+/**
+ * Per transaction k: its inputs are entries firstInput[k] .. firstInput[k+1]-1 of `results`
+ * (1 = the signature verifies) and of `ownerHashes` (20 bytes each); `messages` holds its
+ * sighash message at 32·k; `product` is the product of their MuHash3072 elements. A
+ * transaction whose layout does not hold (`malformed[k]` = 1) has no inputs here and is left
+ * out of the product.
+ */
+export interface TxsReply {
+  readonly kind: "txs";
+  readonly id: number;
+  readonly backend: VerifyBackendName;
+  readonly firstInput: Uint32Array;
+  readonly results: Uint8Array;
+  readonly ownerHashes: Uint8Array;
+  readonly messages: Uint8Array;
+  readonly malformed: Uint8Array;
+  readonly product: bigint;
+  /** Milliseconds the worker spent on the batch (for benchmarks). */
+  readonly elapsedMs: number;
+}
+
+/** The work of a "checks" batch: one byte per check, 1 when it verifies. */
+export function checkSignatures(req: VerifyRequest, verify: VerifyFn): Uint8Array {
+  const { n, signatures, messages, publicKeys } = req;
+  const results = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const ok = verify(
+      signatures.subarray(64 * i, 64 * i + 64),
+      messages.subarray(32 * i, 32 * i + 32),
+      publicKeys.subarray(33 * i, 33 * i + 33),
+    );
+    results[i] = ok ? 1 : 0;
+  }
+  return results;
+}
+
+/** The work of a "txs" batch: see {@linkcode TxsReply}. */
+export function checkTxs(
+  req: Omit<TxsRequest, "kind" | "id" | "backend">,
+  verify: VerifyFn,
+): Omit<TxsReply, "kind" | "id" | "backend"> {
+  const start = performance.now();
+  const { n, raws, lengths, txids } = req;
+  const firstInput = new Uint32Array(n + 1);
+  const malformed = new Uint8Array(n);
+  const messages = new Uint8Array(32 * n);
+  const counts: number[] = [];
+  const bodies: Uint8Array[] = [];
+  let at = 0;
+  let inputs = 0;
+  for (let k = 0; k < n; k++) {
+    const raw = raws.subarray(at, at + lengths[k]);
+    at += lengths[k];
+    let count = 0;
+    try {
+      count = encodedInputCount(raw);
+    } catch {
+      malformed[k] = 1;
+    }
+    firstInput[k] = inputs;
+    inputs += count;
+    counts.push(count);
+    bodies.push(raw);
+  }
+  firstInput[n] = inputs;
+  const results = new Uint8Array(inputs);
+  const ownerHashes = new Uint8Array(20 * inputs);
+  const mapped: bigint[] = [];
+  for (let k = 0; k < n; k++) {
+    if (malformed[k] === 1) continue;
+    const raw = bodies[k];
+    const message = sighashOfEncoding(raw);
+    messages.set(message, 32 * k);
+    for (let i = 0; i < counts[k]; i++) {
+      const j = firstInput[k] + i;
+      const key = encodedPublicKey(raw, i);
+      results[j] = verify(encodedSignature(raw, i), message, key) ? 1 : 0;
+      ownerHashes.set(hash160(key), 20 * j);
+    }
+    mapped.push(muHashElement(itemElement(ITEM_TX, txids.subarray(32 * k, 32 * k + 32))));
+  }
+  return {
+    firstInput,
+    results,
+    ownerHashes,
+    messages,
+    malformed,
+    product: muHashProduct(mapped),
+    elapsedMs: performance.now() - start,
+  };
+}
