@@ -103,7 +103,8 @@ export class Dispatcher {
       m.type === "summary" ? m.count : null,
       ctx.transport.isStatic(addr),
     );
-    return this.#dispatch(m, addr, onLan);
+    // A static peer's unicast to our shared port comes to the broadcast socket too.
+    return this.#dispatch(m, addr, onLan && !ctx.transport.isStatic(addr));
   }
 
   #dispatch(m: Message, addr: Addr, onLan: boolean): Promise<void> | void {

@@ -8,8 +8,9 @@
  * - Suppression: our summary is skipped (on the LAN; static peers still get it) when
  *   RELAY_K peers' summaries that cover ours were heard since our last one: equal to ours, or
  *   counting more items when heard (`summaryCovers`, "no newer than what we heard").
- * - Quiet after a sync: the next summary after a completed sync session is skipped on the
- *   LAN too: we now hold what the peer announced, and its summary already told the LAN. A
+ * - Quiet after a sync: the next summary after a completed sync session that fetched
+ *   something from a peer heard on the LAN is skipped there too: we now hold what the peer
+ *   announced, and its summary already told the LAN. A
  *   completed session also ends the window in which summaries count as answers to our sync
  *   request (each starting a session at once): on a LAN where nodes start while others pay,
  *   every differing broadcast summary in that window started one.
@@ -67,10 +68,11 @@ export class Summaries {
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
     this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
     this.#recent = recent;
-    sync.onCompleted((addr) => {
-      // Quiet only after a peer the LAN hears: after syncing from a static peer (or one that
-      // only answered us), ours is what tells the LAN.
-      if (this.#lanPeers.has(addrKey(addr))) this.#synced = true;
+    sync.onCompleted((addr, fetched) => {
+      // Quiet only after fetching from a peer the LAN hears. After syncing from a static peer
+      // (or one that only answered us), ours is what tells the LAN; after a session that
+      // found nothing, the peer was behind us, and ours is what it needs.
+      if (fetched > 0 && this.#lanPeers.has(addrKey(addr))) this.#synced = true;
       // Caught up: later summaries no longer answer our request, they go through the rules.
       this.#solicitedUntil = 0;
     });

@@ -36,7 +36,7 @@ export class SyncDriver {
   #from = new Map<string, Uint8Array>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #repeats: ReturnType<typeof setTimeout>[] = [];
-  #completed: ((peer: Addr) => void)[] = [];
+  #completed: ((peer: Addr, fetched: number) => void)[] = [];
   #started = false;
 
   constructor(ctx: NetContext, guard?: NetGuard) {
@@ -75,10 +75,11 @@ export class SyncDriver {
   }
 
   /**
-   * Calls `fn` with the peer after each session that completed (its inventory walked and
-   * everything wanted fetched): lib/net/summaries.ts keeps our next summary off the LAN then.
+   * Calls `fn` with the peer and the items fetched after each session that completed (its
+   * inventory walked and everything wanted fetched): lib/net/summaries.ts keeps our next
+   * summary off the LAN then.
    */
-  onCompleted(fn: (peer: Addr) => void): void {
+  onCompleted(fn: (peer: Addr, fetched: number) => void): void {
     this.#completed.push(fn);
   }
 
@@ -170,7 +171,7 @@ export class SyncDriver {
     if (s && s.state !== "running") {
       if (s.state === "done") {
         ctx.counters.syncCompleted++;
-        for (const fn of this.#completed) fn(this.#sessionAddr!);
+        for (const fn of this.#completed) fn(this.#sessionAddr!, s.fetched);
       } else ctx.counters.syncAbandoned++;
       ctx.log("info", `sync ${s.state}`, { peer: s.peer, fetched: s.fetched, end: s.end });
       const end = s.end ?? "stalled";

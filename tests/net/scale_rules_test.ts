@@ -14,6 +14,7 @@ import { openLedger } from "../../lib/ledger/ledger.ts";
 import { decodeDatagram, encodeDatagram, packConfs, packTxs } from "../../lib/wire/mod.ts";
 import { mineWithKernel } from "../helpers/netns.ts";
 import { OWN_CONF_BATCH_MS } from "../../lib/net/relay.ts";
+import { isStaticAddr } from "../../lib/net/transport.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
 import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 import {
@@ -398,4 +399,19 @@ Deno.test("copies from static peers do not count toward suppressing the LAN rebr
     far.close();
     await lan.close();
   }
+});
+
+Deno.test("isStaticAddr: a peer's host off loopback (it sends from its own port), the exact address on loopback", () => {
+  const peers = [{ hostname: "10.1.0.7", port: 31337 }, { hostname: "127.0.0.1", port: 40000 }];
+  const at = (hostname: string, port: number) => ({ transport: "udp" as const, hostname, port });
+  const table: [string, ReturnType<typeof at>, boolean][] = [
+    ["the named address", at("10.1.0.7", 31337), true],
+    ["the peer's unicast socket", at("10.1.0.7", 50123), true],
+    ["another host", at("10.1.0.8", 31337), false],
+    ["loopback, the named port", at("127.0.0.1", 40000), true],
+    ["loopback, another node's port", at("127.0.0.1", 40001), false],
+    ["loopback, another address", at("127.0.0.2", 40000), false],
+  ];
+  for (const [name, addr, want] of table) assertEquals(isStaticAddr(peers, addr), want, name);
+  assertEquals(isStaticAddr([], at("10.1.0.7", 31337)), false, "no peers");
 });
