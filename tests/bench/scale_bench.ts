@@ -381,6 +381,16 @@ export async function runScale(
     };
     say(JSON.stringify(r));
     return r;
+  } catch (e) {
+    // Say which node ended, how, and what it printed last.
+    for (const n of nodes.filter((n) => n.exited)) {
+      const st = await n.child.status;
+      say(
+        `${n.label} exited (code ${st.code}, signal ${st.signal}): ` +
+          `${n.errLines.slice(-8).join(" | ")} / ${n.lines.slice(-3).join(" | ")}`,
+      );
+    }
+    throw e;
   } finally {
     await Promise.all(nodes.map((n) => n.stop(5_000).catch(() => {})));
     await lan.destroy();
@@ -512,12 +522,18 @@ export async function bench(): Promise<BenchSection> {
     const rs: ScaleResult[] = [];
     const failed: string[] = [];
     for (const n of ns) {
-      // A cell that fails (a timeout on an overloaded machine) is reported, not fatal.
-      try {
-        rs.push(await runScale(n, loss, payments));
-      } catch (e) {
-        console.log(`scale: ${n} hosts, ${loss}% loss failed: ${(e as Error).message}`);
-        failed.push(`- N = ${n} failed: ${(e as Error).message.split("\n")[0]}`);
+      // A cell that fails (a timeout on an overloaded machine, nodes stopped from outside) is
+      // tried once more, then reported; either way the run goes on.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          rs.push(await runScale(n, loss, payments));
+          if (attempt > 1) failed.push(`- N = ${n}: the first attempt failed; the second is shown`);
+          break;
+        } catch (e) {
+          const why = (e as Error).message.split("\n")[0];
+          console.log(`scale: ${n} hosts, ${loss}% loss, attempt ${attempt} failed: ${why}`);
+          if (attempt === 2) failed.push(`- N = ${n} failed twice: ${why}`);
+        }
       }
     }
     parts.push(
