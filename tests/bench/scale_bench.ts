@@ -440,6 +440,8 @@ export function goals(rs: readonly ScaleResult[]): string {
 export function table(rs: readonly ScaleResult[]): string {
   const ns = rs.map((r) => r.hosts);
   const row = (name: string, ys: number[], fmt: (x: number) => string = f1) => {
+    // A value that rounds to 0 has no logarithm worth fitting (0.00 to 0.04 reads as N^25).
+    if (ys.some((y) => y < 0.01)) return `| ${name} | ${ys.map(fmt).join(" | ")} | (near 0) |`;
     const e = rs.length > 1 ? growthExponent(ns, ys) : 0;
     const kind = e < 0.25 ? "flat" : e < 0.75 ? "sublinear" : e < 1.5 ? "linear" : "quadratic";
     return `| ${name} | ${ys.map(fmt).join(" | ")} | N^${e.toFixed(2)} (${kind}) |`;
