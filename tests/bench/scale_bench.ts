@@ -14,7 +14,8 @@
  * from the machine's own namespace.
  *
  * Environment: SCALE_NS (comma-separated N, default "5,10,20,40"), SCALE_MAX (largest N, 60
- * adds 60), SCALE_LOSS ("0,10" by default), SCALE_PAYMENTS (default 50).
+ * adds 60), SCALE_LOSS ("0,10" by default), SCALE_PAYMENTS (default 50), SCALE_MINE_CAP (default
+ * 20), SCALE_UNTIL (an ISO time after which no cell starts).
  * @module
  */
 import {
@@ -516,33 +517,45 @@ export async function bench(): Promise<BenchSection> {
   const skip = await netnsUnavailable();
   if (skip) return { title, markdown: `Skipped: ${skip}.` };
   const ns = listEnv("SCALE_NS", "5,10,20,40");
-  if (Number(Deno.env.get("SCALE_MAX") ?? 0) >= 60 && !ns.includes(60)) ns.push(60);
+  // N = 60 comes after every other cell of both loss settings: it is the one left out when
+  // the window (SCALE_UNTIL) runs out.
+  const extra = Number(Deno.env.get("SCALE_MAX") ?? 0) >= 60 && !ns.includes(60) ? [60] : [];
   const losses = listEnv("SCALE_LOSS", "0,10");
   const payments = Number(Deno.env.get("SCALE_PAYMENTS") ?? 50);
-  const parts: string[] = [];
-  for (const loss of losses) {
-    const rs: ScaleResult[] = [];
-    const failed: string[] = [];
-    for (const n of ns) {
-      // A cell that fails (a timeout on an overloaded machine, nodes stopped from outside) is
-      // tried once more, then reported; either way the run goes on.
-      for (let attempt = 1; attempt <= 2; attempt++) {
-        try {
-          rs.push(await runScale(n, loss, payments));
-          if (attempt > 1) failed.push(`- N = ${n}: the first attempt failed; the second is shown`);
-          break;
-        } catch (e) {
-          const why = (e as Error).message.split("\n")[0];
-          console.log(`scale: ${n} hosts, ${loss}% loss, attempt ${attempt} failed: ${why}`);
-          if (attempt === 2) failed.push(`- N = ${n} failed twice: ${why}`);
-        }
+  // A shared machine's benchmark window: cells not started by then are reported as not run.
+  const until = Date.parse(Deno.env.get("SCALE_UNTIL") ?? "") || Infinity;
+  const results = new Map<number, ScaleResult[]>(losses.map((l) => [l, []]));
+  const failed = new Map<number, string[]>(losses.map((l) => [l, []]));
+  const cells = [
+    ...losses.flatMap((loss) => ns.map((n) => [loss, n])),
+    ...losses.flatMap((loss) => extra.map((n) => [loss, n])),
+  ];
+  for (const [loss, n] of cells) {
+    const fails = failed.get(loss)!;
+    if (Date.now() > until) {
+      fails.push(`- N = ${n} not run: SCALE_UNTIL (${new Date(until).toISOString()}) had passed`);
+      continue;
+    }
+    // A cell that fails (a timeout on an overloaded machine, nodes stopped from outside) is
+    // tried once more, then reported; either way the run goes on.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        results.get(loss)!.push(await runScale(n, loss, payments));
+        if (attempt > 1) fails.push(`- N = ${n}: the first attempt failed; the second is shown`);
+        break;
+      } catch (e) {
+        const why = (e as Error).message.split("\n")[0];
+        console.log(`scale: ${n} hosts, ${loss}% loss, attempt ${attempt} failed: ${why}`);
+        if (attempt === 2) fails.push(`- N = ${n} failed twice: ${why}`);
       }
     }
-    parts.push(
-      `### ${loss}% random inbound loss on every host\n\n${table(rs)}\n\n${goals(rs)}` +
-        (failed.length > 0 ? `\n${failed.join("\n")}` : ""),
-    );
   }
+  const parts = losses.map((loss) => {
+    const rs = results.get(loss)!.sort((a, b) => a.hosts - b.hosts);
+    const fails = failed.get(loss)!;
+    return `### ${loss}% random inbound loss on every host\n\n${table(rs)}\n\n${goals(rs)}` +
+      (fails.length > 0 ? `\n${fails.join("\n")}` : "");
+  });
   return {
     title,
     markdown: `${parts.join("\n\n")}
