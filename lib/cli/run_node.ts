@@ -126,6 +126,12 @@ export class Node {
   readonly #lock: DataLock;
   readonly #events = new EventFilter();
   readonly #ownership: { readonly isMine: IsMine; touches(tx: Tx): boolean };
+  /**
+   * Txids (hex) of the stored transactions that touch the wallet (pay or spend an owned
+   * address), and the wallet's owned-address count they were read for: a status change of any
+   * other transaction is skipped without reading it (a confirmation can change thousands).
+   */
+  #walletTxs: { readonly ids: Set<string>; readonly owned: number } | null = null;
   #walletSaves: Promise<void> = Promise.resolve();
   #listeners: ((e: WalletEvent) => void)[] = [];
 
@@ -216,6 +222,9 @@ export class Node {
         backend: verifier.backend,
         detail: verifier.backendDetail,
       });
+      // The worker starts now, beside the rest of the start-up: a node syncs when it starts,
+      // and a sync's first batch would otherwise wait for it (about 110 ms).
+      void verifier.warm();
       const ledger = await openLedger(paths.ledger, { genesis, verify: verifier.verifySignature });
       try {
         await rememberGenesis(options.genesis, paths);
@@ -312,10 +321,15 @@ export class Node {
     }
     if (noted) this.saveWallet();
     if (this.#listeners.length === 0) return;
+    const mine = this.#walletTxIds();
     for (const c of events) {
       if (c.kind !== "status") continue;
+      if (c.tx) {
+        if (!this.#ownership.touches(c.tx)) continue;
+        mine.add(c.txid);
+      } else if (!mine.has(c.txid)) continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;
-      if (!tx || !this.#ownership.touches(tx)) continue;
+      if (!tx) continue;
       const effect = txEffect(tx, this.isMine);
       const kind = this.#events.decide(c, effect);
       if (kind === null) continue;
@@ -323,6 +337,19 @@ export class Node {
       if (kind === "reversed") event = { ...event, ...this.#whyReversed(c.txid) };
       for (const fn of this.#listeners) fn(event);
     }
+  }
+
+  /**
+   * The txids of the wallet's stored transactions, read from the ledger's address index when
+   * the wallet watches addresses it did not before (at start, a used address moving the gap
+   * window, a new change address), and kept up to date by `#onEvents` in between.
+   */
+  #walletTxIds(): Set<string> {
+    const owned = this.wallet.ownedCount;
+    if (this.#walletTxs?.owned !== owned) {
+      this.#walletTxs = { ids: this.ledger.txidsTouching(this.wallet.ownedHashes()), owned };
+    }
+    return this.#walletTxs.ids;
   }
 
   /** The winner (or the lost parent) behind a reversal, for its message. */

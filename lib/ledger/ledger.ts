@@ -200,6 +200,11 @@ export class Ledger {
   #statusCounts: Record<TxStatus, number> = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
   /** Outcomes of the open database transaction, published after its commit. */
   #events: LedgerEvent[] = [];
+  /**
+   * Index in `#events` of the first status event (from null) of each transaction stored in the
+   * open database transaction, by txid: a later change in the same commit updates it in place.
+   */
+  #storedEvent = new Map<string, number>();
   #inTx = false;
   #closed = false;
 
@@ -233,16 +238,20 @@ export class Ledger {
       statuses: this.#watchedStatus,
       genesisBase: this.#genesisBase(),
       confirmBits: this.#confirmWork,
-      onChange: (id, before, after) => {
-        this.#statusCounts[before]--;
-        this.#statusCounts[after]++;
-        const last = this.#events.findLast((c) => c.kind === "status" && c.txid === id);
-        if (last?.kind === "status" && last.from === null) {
-          this.#events[this.#events.lastIndexOf(last)] = { ...last, to: after };
-        } else this.#events.push({ kind: "status", txid: id, from: before, to: after });
-      },
+      onChange: (id, before, after) => this.#statusChanged(id, before, after),
     });
     this.#init();
+  }
+
+  /** Counts a status change (txid in hex) and records its event. */
+  #statusChanged(id: string, before: TxStatus, after: TxStatus): void {
+    this.#statusCounts[before]--;
+    this.#statusCounts[after]++;
+    // A transaction stored in this commit keeps one event, its first status updated.
+    const at = this.#storedEvent.get(id);
+    const first = at === undefined ? undefined : this.#events[at];
+    if (first?.kind === "status") this.#events[at!] = { ...first, to: after };
+    else this.#events.push({ kind: "status", txid: id, from: before, to: after });
   }
 
   #init(): void {
@@ -274,6 +283,7 @@ export class Ledger {
     }
     this.#rebuildWeights();
     this.#events = [];
+    this.#storedEvent.clear();
   }
 
   /**
@@ -340,6 +350,7 @@ export class Ledger {
         this.#db.exec("ROLLBACK");
       } catch { /* the rollback error would hide the cause */ }
       this.#events = [];
+      this.#storedEvent.clear();
       this.#inTx = false;
       this.#reloadCounters();
       this.#reloadWeightsAfterRollback();
@@ -349,6 +360,7 @@ export class Ledger {
     this.#inTx = false;
     const events = this.#events;
     this.#events = [];
+    this.#storedEvent.clear();
     if (events.length > 0) { for (const fn of [...this.#listeners]) fn(events); }
     return result;
   }
@@ -602,7 +614,9 @@ export class Ledger {
     if (opts.inDigest !== true) this.#muhash.insert(itemElement(ITEM_TX, idBytes));
     this.#digest = null;
     this.#digestChanged = true;
-    this.#events.push({ kind: "status", txid: toHex(idBytes), from: null, to: st.status, tx });
+    const hex = toHex(idBytes);
+    this.#storedEvent.set(hex, this.#events.length);
+    this.#events.push({ kind: "status", txid: hex, from: null, to: st.status, tx });
     this.#weights.watch(seq, {
       weight: st.weight,
       best: null,
@@ -707,8 +721,19 @@ export class Ledger {
       const w = this.#weights.watched.get(t)!;
       const status = this.#watchedStatus.get(t);
       const settle = w.weight >= this.#threshold && !w.contested;
-      this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
-      if (w.contested || (status === "pending" && w.weight >= this.#threshold)) seeds.push(t);
+      if (settle && status === "pending") {
+        // Pending is live, so its parents are live; nothing spends its outpoints but it; and
+        // now its weight reaches the threshold: statusOf (core/state.ts) says confirmed, and
+        // no other status depends on the change (it stays live). Written with its weight.
+        this.#s.settleConfirmed.run(w.weight.toString(), fromHexOrNull(w.best), t);
+        const head = this.#s.headBySeq.get(t) as Row;
+        this.#statusChanged(toHex(head.txid as Uint8Array), "pending", "confirmed");
+      } else {
+        this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
+      }
+      if (w.contested || (status === "pending" && w.weight >= this.#threshold && !settle)) {
+        seeds.push(t);
+      }
       if (settle) {
         // Its weight only grows and nothing contests it: a lower bound is enough from now on.
         this.#weights.unwatch(t);
@@ -768,6 +793,20 @@ export class Ledger {
   workOf(id: Uint8Array): number | undefined {
     if (this.#s.has.get(id) !== undefined) return ITEM_TX;
     return this.#s.hasConf.get(id) !== undefined ? ITEM_CONF : undefined;
+  }
+
+  /**
+   * The txids (hex) of every stored transaction that pays one of `hashes` (20-byte address
+   * hashes) or spends an output paying one: a wallet's transactions. Two index range reads per
+   * hash (outputs by owner, then their spends).
+   */
+  txidsTouching(hashes: Iterable<Uint8Array>): Set<string> {
+    const out = new Set<string>();
+    for (const h of hashes) {
+      for (const r of this.#s.paysTo.all(h) as Row[]) out.add(toHex(r.txid as Uint8Array));
+      for (const r of this.#s.spendsFrom.all(h) as Row[]) out.add(toHex(r.txid as Uint8Array));
+    }
+    return out;
   }
 
   /**

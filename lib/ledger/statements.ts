@@ -72,6 +72,9 @@ export function prepareStatements(db: DatabaseSync): Statements {
     referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
     setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
     setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
+    settleConfirmed: p(
+      "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq = ?",
+    ),
     watchedRows: p("SELECT seq, txid, weight, best, status FROM txs WHERE watched = 1"),
     allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
     tips: p(
@@ -81,6 +84,11 @@ export function prepareStatements(db: DatabaseSync): Statements {
     newestLive: p(
       "SELECT txid, weight FROM txs WHERE status IN ('pending', 'confirmed') " +
         "ORDER BY seq DESC LIMIT 1",
+    ),
+    paysTo: p("SELECT t.txid FROM outputs o JOIN txs t ON t.seq = o.tx WHERE o.hash = ?"),
+    spendsFrom: p(
+      "SELECT t.txid FROM outputs o JOIN spends s ON s.prev = o.tx AND s.prev_idx = o.idx " +
+        "JOIN txs t ON t.seq = s.tx WHERE o.hash = ?",
     ),
     balance: p(
       "SELECT t.status AS status, SUM(o.amount) AS total FROM outputs o " +

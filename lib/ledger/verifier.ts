@@ -66,6 +66,12 @@ export interface Verifier {
    * when the verifier chose the calling thread; the ledger then does all of it itself.
    */
   verifyTxs(txs: readonly TxToCheck[], hint?: BatchHint): Promise<TxsVerdict | null>;
+  /**
+   * Starts the workers and loads their backend now rather than on the first big batch (a node
+   * does this at start, so its first sync does not wait for it). Never rejects: a worker that
+   * cannot start is reported like one that fails later, and batches stay on the caller.
+   */
+  warm(): Promise<void>;
   /** Ends the workers. Later batches go to the calling thread. */
   close(): void;
 }
@@ -167,6 +173,14 @@ class PooledVerifier implements Verifier {
     } catch (e) {
       if (this.#pool !== null) this.#onWorkerError?.(e);
       return null;
+    }
+  }
+
+  async warm(): Promise<void> {
+    try {
+      await this.#pool?.warm();
+    } catch (e) {
+      if (this.#pool !== null) this.#onWorkerError?.(e);
     }
   }
 

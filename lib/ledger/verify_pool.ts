@@ -155,6 +155,25 @@ export class VerifyPool {
     return await Promise.all(jobs);
   }
 
+  /**
+   * Starts the workers now and has each load its backend (an empty batch), so that the first
+   * real batch does not wait for that (about 110 ms here). Resolves when they are ready.
+   */
+  async warm(): Promise<void> {
+    if (this.#closed) throw new Error("The verification pool is closed");
+    this.#start();
+    const empty = () => ({
+      kind: "txs" as const,
+      id: this.#nextId++,
+      backend: this.backend,
+      n: 0,
+      raws: new Uint8Array(0),
+      lengths: new Uint32Array(0),
+      txids: new Uint8Array(0),
+    });
+    await Promise.all(this.#workers.map((_, w) => this.#send<TxsReply>(w, empty(), [])));
+  }
+
   /** Terminates the workers; verifications still pending reject. */
   close(): void {
     this.#closed = true;

@@ -11,7 +11,7 @@ import {
   DatagramError,
   decodeDatagram,
   HEADER_BYTES,
-  MAX_INV_ENTRIES,
+  INV_PAGE_ENTRIES,
   type Message,
   packConfs,
   packTxs,
@@ -148,7 +148,7 @@ export class Dispatcher {
   async #onGetInv(after: Uint8Array, limit: number, addr: Addr): Promise<void> {
     const g = this.#p.guard;
     if (!g.isVerified(addr)) await g.challenge(addr);
-    const n = Math.min(limit, MAX_INV_ENTRIES, g.invEntriesAllowed(addr));
+    const n = Math.min(limit, INV_PAGE_ENTRIES, g.invEntriesAllowed(addr));
     if (n < 1) {
       this.#ctx.counters.replyRefused++;
       return;

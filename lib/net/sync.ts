@@ -25,11 +25,19 @@ export const SYNC_WINDOW = 4 * SYNC_BATCH;
 /**
  * A batch not fully answered after this long is considered lost in part. This is the
  * floor: the session waits twice the smoothed time its batches take to be answered and
- * stored when that is longer (a slow or busy node), up to SYNC_RETRY_MAX_MS.
+ * stored when that is longer (a slow or busy node), up to SYNC_RETRY_MAX_MS; before the
+ * first sample it waits SYNC_FIRST_RETRY_MS.
  */
 export const SYNC_RETRY_MS = 250;
 /** Ceiling of the adaptive retry time. */
 export const SYNC_RETRY_MAX_MS = 2000;
+/**
+ * The retry time before the first batch was answered and stored: that first round trip is no
+ * measure of the peer, and it includes this node's start of the work (its verify worker loads,
+ * cold code runs slowly), often past SYNC_RETRY_MS. Asking again then only doubles what is in
+ * flight. One second, as TCP's initial retransmission timeout (RFC 6298 §2.1).
+ */
+export const SYNC_FIRST_RETRY_MS = 1000;
 /** A wanted tx that arrived as an orphan is not asked for again before this long. */
 export const SYNC_ORPHAN_HOLD_MS = 4 * SYNC_RETRY_MS;
 /**
@@ -180,6 +188,7 @@ export class SyncSession {
   }
   /** The current retry time (ms). */
   get retryMs(): number {
+    if (this.#srtt === 0) return SYNC_FIRST_RETRY_MS;
     return Math.min(SYNC_RETRY_MAX_MS, Math.max(SYNC_RETRY_MS, 2 * this.#srtt));
   }
   /** True when `txid` (hex) is wanted by this session. */

@@ -212,6 +212,16 @@ export class Wallet {
     return out;
   }
 
+  /** How many addresses the wallet owns and watches; it grows, never shrinks. */
+  get ownedCount(): number {
+    return this.#owners.size;
+  }
+
+  /** The 20-byte hashes of every owned and watched address. */
+  ownedHashes(): Uint8Array[] {
+    return [...this.#owners.keys()].map(fromHex);
+  }
+
   /** Every watched address: those of `addresses()` plus the gap-limit lookahead. */
   watchedAddresses(): string[] {
     return [...this.#chains[0], ...this.#chains[1], ...this.#doc.imported];

@@ -91,6 +91,26 @@ export const MAX_INV_ENTRIES = Math.floor((MAX_BODY_BYTES - INV_FIXED_BYTES) / I
 /** Most txids in one `get-data` datagram: (8170 - 2) / 32 = 255. */
 export const MAX_GET_DATA_ENTRIES = Math.floor((MAX_BODY_BYTES - 2) / TXID_BYTES);
 
+/**
+ * Most bytes a sender packs into one datagram of many items (`tx`, `conf`, `inv`, `get-data`);
+ * a single item larger than this still goes alone, up to MAX_DATAGRAM_BYTES, and receivers
+ * accept up to MAX_DATAGRAM_BYTES (docs/PROTOCOL.md §9.1). Linux charges a received datagram
+ * to the socket's receive buffer by the memory it occupies, and that doubles just below 8 KiB:
+ * measured on loopback, datagrams of 1,400 / 4,000 / 7,800 bytes are charged 2,304 / 8,448 /
+ * 8,448 bytes, ones of 8,000 / 8,192 bytes 16,640. Packed to this size, the three batches a
+ * sync keeps in flight take about half of the default 212,992-byte buffer instead of all of it,
+ * so a receiver busy with a commit does not drop the end of a reply.
+ */
+export const PACK_TARGET_BYTES = 7680;
+/** Entries an `inv` reply carries at most: (7680 - 22 - 35) / 34 = 224. */
+export const INV_PAGE_ENTRIES = Math.floor(
+  (PACK_TARGET_BYTES - HEADER_BYTES - INV_FIXED_BYTES) / INV_ENTRY_BYTES,
+);
+/** Txids a `get-data` datagram carries at most when packed: (7680 - 22 - 2) / 32 = 239. */
+export const GET_DATA_PACK_ENTRIES = Math.floor(
+  (PACK_TARGET_BYTES - HEADER_BYTES - 2) / TXID_BYTES,
+);
+
 /** Largest body of each message type: decoder check 5 (docs/PROTOCOL.md §9.4). */
 export const MAX_BODY_BYTES_BY_TYPE: Readonly<Record<MessageType, number>> = Object.freeze({
   "tx": MAX_BODY_BYTES,

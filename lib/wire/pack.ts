@@ -1,6 +1,7 @@
 /**
  * Batching: split any number of transactions, confirmations or txid requests into as few
- * datagrams as the limits of docs/PROTOCOL.md §9.4 allow, so callers never split by hand.
+ * datagrams as the limits of docs/PROTOCOL.md §9.4 allow, each filled up to PACK_TARGET_BYTES
+ * (a lone item larger than that goes alone), so callers never split by hand.
  * @module
  */
 import { ByteWriter, checkBytes } from "../core/bytes.ts";
@@ -14,13 +15,13 @@ import {
   type Tx,
 } from "../core/tx.ts";
 import {
+  GET_DATA_PACK_ENTRIES,
   HEADER_BYTES,
   MAX_CONF_ENTRIES,
-  MAX_DATAGRAM_BYTES,
-  MAX_GET_DATA_ENTRIES,
   MAX_TX_ENTRIES,
   NETWORK_ID_BYTES,
   NODE_ID_BYTES,
+  PACK_TARGET_BYTES,
 } from "./constants.ts";
 import { encodeDatagram, writeHeader } from "./datagram.ts";
 import { WireError } from "./errors.ts";
@@ -92,7 +93,10 @@ export function packTxs(
   };
   for (const item of txs) {
     const encoded = canonicalTx(item);
-    if (batch.length === MAX_TX_ENTRIES || size + encoded.length > MAX_DATAGRAM_BYTES) flush();
+    if (
+      batch.length > 0 &&
+      (batch.length === MAX_TX_ENTRIES || size + encoded.length > PACK_TARGET_BYTES)
+    ) flush();
     batch.push(encoded);
     size += encoded.length;
   }
@@ -108,7 +112,7 @@ function chunks<T>(items: readonly T[], max: number): T[][] {
 
 /**
  * Packs confirmations into `conf` datagrams, filling each greedily in order, up to
- * MAX_CONF_ENTRIES or MAX_DATAGRAM_BYTES. Throws RangeError for one the decoder would refuse.
+ * MAX_CONF_ENTRIES or PACK_TARGET_BYTES. Throws RangeError for one the decoder would refuse.
  *
  * @example
  * ```ts
@@ -139,7 +143,10 @@ export function packConfs(
   };
   for (const c of confs) {
     const encoded = encodeConfirmation(c);
-    if (batch.length === MAX_CONF_ENTRIES || size + encoded.length > MAX_DATAGRAM_BYTES) flush();
+    if (
+      batch.length > 0 &&
+      (batch.length === MAX_CONF_ENTRIES || size + encoded.length > PACK_TARGET_BYTES)
+    ) flush();
     batch.push(encoded);
     size += encoded.length;
   }
@@ -148,7 +155,7 @@ export function packConfs(
 }
 
 /**
- * Packs txid requests into `get-data` datagrams of at most MAX_GET_DATA_ENTRIES each.
+ * Packs txid requests into `get-data` datagrams of at most GET_DATA_PACK_ENTRIES each.
  *
  * @example
  * ```ts
@@ -162,7 +169,7 @@ export function packGetData(
   sender: Uint8Array,
   txids: readonly Uint8Array[],
 ): Uint8Array[] {
-  return chunks(txids, MAX_GET_DATA_ENTRIES).map((t) =>
+  return chunks(txids, GET_DATA_PACK_ENTRIES).map((t) =>
     encodeDatagram({ network, sender, message: { type: "get-data", txids: t } })
   );
 }

@@ -43,7 +43,12 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run). */
-const BEFORE = "2026-11-26 run (node:crypto, before libsecp256k1): sync 10,000 txs on loopback " +
+const BEFORE = "2026-11-29 run at the end of the previous round (protocol v2, libsecp256k1, load " +
+  "17-28 from other work): sync 10,000 txs on loopback 17.51 s (median of 15.60, 25.16, 17.51), " +
+  "between namespaces with 10% loss 4.50 s, ledger ingest alone 6.04 s. This round's first " +
+  "measurements, at load 1-4 (scratch runs, one trial each): loopback 2.6-2.9 s typical, with " +
+  "stalls to 11-33 s in about one run in four, ingest alone 0.86-0.99 s. " +
+  "And the 2026-11-26 run (protocol v1, node:crypto, before libsecp256k1): sync 10,000 txs on loopback " +
   "2.31 s (median of 2.31, 2.40, 2.26), between namespaces with 10% loss 4.19 s, ledger ingest " +
   "alone 1.89 s, datagrams per tx synced 0.048 (loopback) and 0.066 (10% loss)";
 /** Datagrams in the flood (NET_BENCH_FLOOD overrides it for a quick trial). */
@@ -418,11 +423,11 @@ export async function bench(): Promise<BenchSection> {
       `Every node is the real main.ts (--miners 0) in its own process, on the default ` +
       `network, with the V8 flags of \`deno task start\` (${flagText}) except the comparison ` +
       `node. The source holds the genesis and ${n(N)} chained payments from the demo ` +
-      `wallet, each with a confirmation (as if mined), stored before it starts. Sync time ` +
-      `runs from the fresh node's start-up sync request to its ledger holding all ${
-        n(N + 1)
-      } transactions with their confirmations (its summary digest equal to the source's, ` +
-      `polled with \`i\`).`,
+      `wallet, and one 24-bit confirmation of the last one (as if mined), which approves the ` +
+      `whole chain (protocol v2), stored before it starts. Sync time runs from the fresh ` +
+      `node's start (its "Listening" line; it asks for a sync at once) to its ledger holding ` +
+      `all ${n(N + 1)} transactions and the confirmation, every one of them confirmed (its ` +
+      `summary digest equal to the source's, polled with \`i\`).`,
       `Loopback (the median trial): the requester sent ${n(lo.requesterOut)} datagrams and read ` +
       `${n(lo.requesterIn)}; the source sent ${n(lo.sourceOut)}.`,
       ...(ns

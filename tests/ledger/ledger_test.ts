@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { bytesEqual, fromHex, toHex } from "../../lib/core/hash.ts";
+import { bytesEqual, fromHex, hash160, toHex } from "../../lib/core/hash.ts";
 import { MuHash3072 } from "../../lib/core/set_digest.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { encodeTx, txid } from "../../lib/core/tx.ts";
@@ -555,6 +555,24 @@ Deno.test("a rolled-back commit leaves nothing behind: its transactions are not 
     broken = false;
     assertEquals(l.addTxs([t1, t2]).map((r) => r.kind), ["accepted", "accepted"]);
     assert(l.hasTx(idHex(t3)), "the orphan t3 was let in by t1");
+  } finally {
+    l.close();
+  }
+});
+
+Deno.test("txidsTouching() finds what pays an address and what spends from it, nothing else", async () => {
+  const l = await open();
+  try {
+    const t1 = pay([g], [{ to: bob, amount: 300n }]); // pays bob (and alice's change)
+    const t2 = pay([coinsOf(t1, [bob, alice])[0]], [{ to: carol, amount: 100n }]); // bob spends
+    const t3 = pay([coinsOf(t1, [bob, alice])[1]], [{ to: dave, amount: 5n }]); // alice to dave
+    assertEquals(l.addTxs([t1, t2, t3]).map((r) => r.kind), ["accepted", "accepted", "accepted"]);
+    const h = (k: typeof alice) => hash160(k.publicKey);
+    assertEquals(l.txidsTouching([h(bob)]), new Set([idHex(t1), idHex(t2)]));
+    assertEquals(l.txidsTouching([h(dave)]), new Set([idHex(t3)]));
+    assertEquals(l.txidsTouching([h(carol), h(dave)]), new Set([idHex(t2), idHex(t3)]));
+    assertEquals(l.txidsTouching([new Uint8Array(20)]), new Set());
+    assertEquals(l.txidsTouching([]), new Set());
   } finally {
     l.close();
   }

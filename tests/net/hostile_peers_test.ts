@@ -22,6 +22,7 @@ import { REPLY_FACTOR } from "../../lib/net/reply_budget.ts";
 import {
   decodeDatagram,
   encodeDatagram,
+  INV_PAGE_ENTRIES,
   MAX_GET_DATA_ENTRIES,
   MAX_INV_ENTRIES,
   type Message,
@@ -295,7 +296,7 @@ Deno.test({
           { type: "get-inv", after: new Uint8Array(32), limit: MAX_INV_ENTRIES },
           to,
         );
-        await waitFor(() => pageEntries === MAX_INV_ENTRIES, 3000, "a whole page");
+        await waitFor(() => pageEntries === INV_PAGE_ENTRIES, 3000, "a whole page");
       } finally {
         await honest.close();
       }

@@ -23,6 +23,7 @@ async function countingVerifier(): Promise<{ verifier: Verifier; pooled: { check
     backendDetail: inner.backendDetail,
     verifySignature: inner.verifySignature,
     verify: (checks, hint) => inner.verify(checks, hint),
+    warm: () => inner.warm(),
     async verifyTxs(txs, hint) {
       const r = await inner.verifyTxs(txs, hint);
       for (const v of r?.txs ?? []) pooled.checks += v?.signatures.length ?? 0;

@@ -3,9 +3,15 @@
  * for the local ledger, explicit times.
  * @module
  */
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { toHex } from "../../lib/core/hash.ts";
-import { SYNC_ORPHAN_HOLD_MS, type SyncAction, SyncSession } from "../../lib/net/sync.ts";
+import {
+  SYNC_FIRST_RETRY_MS,
+  SYNC_ORPHAN_HOLD_MS,
+  SYNC_RETRY_MS,
+  type SyncAction,
+  SyncSession,
+} from "../../lib/net/sync.ts";
 
 const id = (n: number) => new Uint8Array(32).fill(n);
 const hex = (n: number) => toHex(id(n));
@@ -53,4 +59,29 @@ Deno.test("SyncSession holds back an orphan still waiting for its parent", () =>
   s.onArrived(hex(1), t0 + 6);
   assertEquals(asked(s.tick(t0 + 10)), []);
   assertEquals(asked(s.tick(t0 + 5 + SYNC_ORPHAN_HOLD_MS + 1)), [hex(2)]);
+});
+
+Deno.test("SyncSession waits SYNC_FIRST_RETRY_MS before asking again until a batch was answered", () => {
+  const local = new Map<string, number>();
+  const t0 = 2_000_000;
+  // Two batches' worth: 1..200 (SYNC_BATCH = 160 per get-data).
+  const all = Array.from({ length: 200 }, (_, i) => i + 1);
+  const s = started(local, all, 0, t0);
+  const first = s.tick(t0).filter((a) => a.type === "get-data");
+  assertEquals(first.length, 2);
+  assertEquals(s.retryMs, SYNC_FIRST_RETRY_MS, "no sample yet");
+  // Nothing answered: a node that is still starting its work is not asked twice at 250 ms.
+  assertEquals(asked(s.tick(t0 + SYNC_RETRY_MS + 50)), []);
+  assertEquals(asked(s.tick(t0 + SYNC_FIRST_RETRY_MS - 1)), []);
+  // The first batch answered and stored 300 ms after it was asked for: the retry time then
+  // follows the measured time (twice it), no longer the first-round second.
+  const again = asked(s.tick(t0 + SYNC_FIRST_RETRY_MS + 1));
+  assertEquals(again.length, 200, "both batches are due again after the first-round wait");
+  const sent = t0 + SYNC_FIRST_RETRY_MS + 1;
+  for (const n of all.slice(0, 160)) {
+    local.set(hex(n), 0);
+    s.onArrived(hex(n), sent + 300);
+  }
+  assertEquals(s.retryMs, 600);
+  assert(SYNC_RETRY_MS < 600 && 600 < SYNC_FIRST_RETRY_MS);
 });

@@ -155,3 +155,24 @@ Deno.test("VerifyPool.verifyTxs() splits a batch into consecutive parts, one per
     pool.close();
   }
 });
+
+Deno.test("Verifier.warm() starts the worker with its backend before the first batch", async () => {
+  const backend = await selectVerifyBackend();
+  const pool = new VerifyPool(1, backend.name);
+  try {
+    assertEquals(pool.reportedBackend, null, "no worker yet");
+    await pool.warm();
+    assertEquals(pool.reportedBackend, backend.name, "the worker answered with its backend");
+  } finally {
+    pool.close();
+  }
+  const v = await openVerifier({ workers: 1, backend });
+  await v.warm();
+  const { items } = batch(3);
+  assert((await v.verifyTxs(items, { requested: true })) !== null);
+  v.close();
+  await v.warm(); // closed: nothing to start, and no rejection
+  const none = await openVerifier({ workers: 0 });
+  await none.warm();
+  assertEquals(await none.verifyTxs(items, { requested: true }), null);
+});

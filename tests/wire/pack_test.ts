@@ -5,11 +5,13 @@ import { encodeTx, type Tx } from "../../lib/core/tx.ts";
 import type { Confirmation } from "../../lib/core/confirmation.ts";
 import {
   decodeDatagram,
+  GET_DATA_PACK_ENTRIES,
   HEADER_BYTES,
   MAX_CONF_ENTRIES,
   MAX_DATAGRAM_BYTES,
   MAX_GET_DATA_ENTRIES,
   MAX_TX_ENTRIES,
+  PACK_TARGET_BYTES,
   packConfs,
   packGetData,
   packTxs,
@@ -41,9 +43,10 @@ Deno.test("packTxs() keeps every transaction, in order, and fills datagrams gree
         const used = HEADER_BYTES + 1 + batches[i].reduce((n, t) => n + txBytes(t), 0);
         const next = txBytes(batches[i + 1][0]);
         ok(
-          batches[i].length === MAX_TX_ENTRIES || used + next > MAX_DATAGRAM_BYTES,
+          batches[i].length === MAX_TX_ENTRIES || used + next > PACK_TARGET_BYTES,
           "the next transaction would have fit",
         );
+        ok(used <= PACK_TARGET_BYTES || batches[i].length === 1, "filled past the target");
       }
     }),
     { numRuns: 200 },
@@ -77,14 +80,14 @@ Deno.test("packTxs() throws RangeError on a transaction the decoder would refuse
   throws(() => packTxs(network, new Uint8Array(0), []), RangeError);
 });
 
-Deno.test("packConfs() splits at MAX_CONF_ENTRIES or the datagram size and keeps the order", () => {
+Deno.test("packConfs() splits at MAX_CONF_ENTRIES or the packing target and keeps the order", () => {
   fc.assert(
     fc.property(fc.array(conf, { maxLength: MAX_CONF_ENTRIES * 3, size: "max" }), (confs) => {
       const datagrams = packConfs(network, sender, confs);
       const bytes = confs.reduce((n, c) => n + 42 + 32 * c.refs.length, 0);
       ok(datagrams.length >= Math.ceil(confs.length / MAX_CONF_ENTRIES));
-      ok(datagrams.length >= Math.ceil(bytes / (MAX_DATAGRAM_BYTES - 24)));
-      for (const d of datagrams) ok(d.length <= MAX_DATAGRAM_BYTES);
+      ok(datagrams.length >= Math.ceil(bytes / (PACK_TARGET_BYTES - 24)));
+      for (const d of datagrams) ok(d.length <= PACK_TARGET_BYTES);
       const back: Confirmation[] = datagrams.flatMap((bytes) => {
         const m = decodeDatagram(bytes, network).message;
         return m.type === "conf" ? [...m.confs] : [];
@@ -94,15 +97,22 @@ Deno.test("packConfs() splits at MAX_CONF_ENTRIES or the datagram size and keeps
     { numRuns: 50 },
   );
   const one = { txid: new Uint8Array(32), bits: 20, refs: [], nonce: 0n };
-  strictEqual(packConfs(network, sender, Array(MAX_CONF_ENTRIES).fill(one)).length, 1);
-  strictEqual(packConfs(network, sender, Array(MAX_CONF_ENTRIES + 1).fill(one)).length, 2);
+  // Packed to the target, a datagram holds (7680 - 24) / 42 = 182 confirmations without refs;
+  // the decoder still takes MAX_CONF_ENTRIES (194) from other senders.
+  const perDatagram = Math.floor((PACK_TARGET_BYTES - HEADER_BYTES - 2) / 42);
+  strictEqual(perDatagram, 182);
+  ok(perDatagram < MAX_CONF_ENTRIES);
+  strictEqual(packConfs(network, sender, Array(perDatagram).fill(one)).length, 1);
+  strictEqual(packConfs(network, sender, Array(perDatagram + 1).fill(one)).length, 2);
 });
 
-Deno.test("packGetData() splits at MAX_GET_DATA_ENTRIES and keeps the order", () => {
+Deno.test("packGetData() splits at GET_DATA_PACK_ENTRIES and keeps the order", () => {
   fc.assert(
     fc.property(fc.array(bytesOf(32), { maxLength: 700, size: "max" }), (txids) => {
       const datagrams = packGetData(network, sender, txids);
-      strictEqual(datagrams.length, Math.ceil(txids.length / MAX_GET_DATA_ENTRIES));
+      strictEqual(datagrams.length, Math.ceil(txids.length / GET_DATA_PACK_ENTRIES));
+      for (const d of datagrams) ok(d.length <= PACK_TARGET_BYTES);
+      ok(GET_DATA_PACK_ENTRIES < MAX_GET_DATA_ENTRIES);
       const back = datagrams.flatMap((bytes) => {
         const m = decodeDatagram(bytes, network).message;
         return m.type === "get-data" ? [...m.txids] : [];
