@@ -40,11 +40,17 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verifyTxs
         : null;
       prepared?.catch(() => {}); // handled when awaited below
       await opts.after.catch(() => {}); // the batch before reported its own failure
+      // Orphans of a sync reply are bounded by the session that asked for them (at most
+      // SYNC_MAX_UNCONNECTED, lib/net/sync.ts, or it abandons the peer), not by the pool's
+      // per-source quota: a lost datagram legitimately strands the session's whole window
+      // (640) behind it, and a quota of 125 evicted most of it, to be fetched again a second
+      // later, over and over (a 10,000-transaction sync with 10% loss took 100 s).
+      const sources = opts.solicited ? undefined : opts.sources;
       if (prepared) {
         const ready = await prepared;
-        return collect(() => ledger.commitTxs(ready, opts.sources));
+        return collect(() => ledger.commitTxs(ready, sources));
       }
-      return collect(() => ledger.addTxs(txs, opts.sources));
+      return collect(() => ledger.addTxs(txs, sources));
     },
     storeConfirmations: (confs, source) => collect(() => ledger.addConfirmations(confs, source)),
     summary: () => ledger.summary(),

@@ -717,23 +717,29 @@ export class Ledger {
     this.#digestChanged = true;
     const approved = this.#weights.addConf(seq, idBytes, txSeq, refSeqs, c.bits);
     const seeds: number[] = [];
+    // When the confirmation approves no contested transaction, no rival's order changes, so no
+    // transaction's liveness does: the fast path below is then exact. Otherwise every status
+    // goes through the walk, which may make a parent a loser in the same commit.
+    const anyContested = [...approved].some((t) => this.#weights.watched.get(t)!.contested);
     for (const t of approved) {
       const w = this.#weights.watched.get(t)!;
       const status = this.#watchedStatus.get(t);
       const settle = w.weight >= this.#threshold && !w.contested;
-      if (settle && status === "pending") {
-        // Pending is live, so its parents are live; nothing spends its outpoints but it; and
-        // now its weight reaches the threshold: statusOf (core/state.ts) says confirmed, and
-        // no other status depends on the change (it stays live). Written with its weight.
+      if (settle && status === "pending" && !anyContested) {
+        // Pending is live, so its parents are live and stay so (no rival gained weight);
+        // nothing spends its outpoints but it; and now its weight reaches the threshold:
+        // statusOf (core/state.ts) says confirmed, and no other status depends on the change
+        // (it stays live). Written with its weight.
         this.#s.settleConfirmed.run(w.weight.toString(), fromHexOrNull(w.best), t);
         const head = this.#s.headBySeq.get(t) as Row;
         this.#statusChanged(toHex(head.txid as Uint8Array), "pending", "confirmed");
       } else {
         this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
       }
-      if (w.contested || (status === "pending" && w.weight >= this.#threshold && !settle)) {
-        seeds.push(t);
-      }
+      if (
+        w.contested ||
+        (status === "pending" && w.weight >= this.#threshold && (!settle || anyContested))
+      ) seeds.push(t);
       if (settle) {
         // Its weight only grows and nothing contests it: a lower bound is enough from now on.
         this.#weights.unwatch(t);

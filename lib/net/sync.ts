@@ -359,7 +359,10 @@ export class SyncSession {
       if (w !== undefined && this.#held(w)) this.#stored(w, now);
     }
     const actions: SyncAction[] = [];
-    if (this.#invPendingSince !== null && now - this.#invPendingSince > retry) {
+    // An inventory page is small and asked for one at a time: re-asked after SYNC_RETRY_MS
+    // even before the first sample, or a lost first page would outlast SYNC_FIRST_REPLY_MS.
+    const invRetry = this.#srtt === 0 ? SYNC_RETRY_MS : retry;
+    if (this.#invPendingSince !== null && now - this.#invPendingSince > invRetry) {
       this.#invPendingSince = null; // lost: ask again
     }
     actions.push(...this.#nextInv(now));

@@ -8,7 +8,7 @@
  * namespaces this bench creates and deletes.
  * @module
  */
-import { encodeTx, type Tx } from "../../lib/core/tx.ts";
+import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
 import { loadDefaultGenesis } from "../../lib/ledger/genesis_file.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { openVerifier } from "../../lib/ledger/verifier.ts";
@@ -21,6 +21,7 @@ import {
   demoChain,
   demoKeys,
   ensureNft,
+  mineWithKernel,
   netnsUnavailable,
   NsNode,
   preload,
@@ -233,9 +234,12 @@ async function floodNode(
   const port = Number(
     (node.lines.find((l) => l.startsWith("Listening on UDP")) ?? "").match(/:(\d+),/)?.[1],
   );
+  // The source's one confirmation (preload mines it deterministically from nonce 0), so the
+  // flood's valid confirmation datagrams are ones the node holds, as its valid txs are.
+  const tip = mineWithKernel(txid(chain[chain.length - 1]), 24);
   const txs = [
     { tx: genesis.tx, conf: null },
-    ...chain.map((tx) => ({ tx, conf: null })),
+    ...chain.map((tx, i) => ({ tx, conf: i === chain.length - 1 ? tip : null })),
   ];
   const gen = new FuzzGenerator({ network: genesis.network, txs }, 0xbe7c4);
   const senders = new Senders(8);

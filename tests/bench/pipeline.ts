@@ -20,21 +20,48 @@ export function checkAccepted(rs: readonly { kind: string }[]): void {
 }
 
 /**
+ * CPU time (ms) this process's threads have used so far, from /proc/self/task (Linux; null
+ * elsewhere): the main thread (whose thread id is the process id) and the Web Workers (threads
+ * named "worker-N"). Clock-tick resolution (10 ms).
+ */
+export function threadCpuMs(): { main: number; workers: number } | null {
+  try {
+    let main = 0, workers = 0;
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      const dir = `/proc/self/task/${t.name}`;
+      const comm = Deno.readTextFileSync(`${dir}/comm`).trim();
+      // Fields after the ")" that closes the name: state is field 3, utime 14, stime 15.
+      const f = Deno.readTextFileSync(`${dir}/stat`).split(") ")[1].split(" ");
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (t.name === String(Deno.pid)) main += ms;
+      else if (comm.startsWith("worker")) workers += ms;
+    }
+    return { main, workers };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Stores `batches` as a node does (lib/net/ingest.ts, lib/cli/net_ledger.ts): the pool verifies a batch while this
  * thread stores the one before; at most two batches in flight, and the next is handed to the
  * pool as soon as a commit ends, so the worker has it queued before it finishes the one it
  * is on. Returns the time this thread was busy (the synchronous part of each `prepareTxs`:
- * decoding and handing the batch over; and each commit) and the time the workers reported.
+ * decoding and handing the batch over; and each commit), the time the workers reported, and
+ * the CPU time of this thread and of the worker threads over the run (`threadCpuMs`; null
+ * where /proc cannot be read), which also counts what runs between those calls (replies
+ * arriving, garbage collection).
  */
 export async function ingestPipelined(
   ledger: Ledger,
   batches: readonly Uint8Array[][],
   verifier: Pick<Verifier, "verifyTxs">,
-): Promise<{ busyMs: number; workerMs: number }> {
+): Promise<{ busyMs: number; workerMs: number; cpu: { main: number; workers: number } | null }> {
   // Sync replies: asked for, so the Verifier sends them to its workers.
   const hint = { requested: true };
   let busyMs = 0;
   let workerMs = 0;
+  const cpu0 = threadCpuMs();
   const prepare = (b: Uint8Array[]) => {
     const t0 = performance.now();
     const p = ledger.prepareTxs(b, verifier, hint);
@@ -50,5 +77,9 @@ export async function ingestPipelined(
     busyMs += performance.now() - t0;
     if (k + 2 < batches.length) inFlight.push(prepare(batches[k + 2]));
   }
-  return { busyMs, workerMs };
+  const cpu1 = threadCpuMs();
+  const cpu = cpu0 && cpu1
+    ? { main: cpu1.main - cpu0.main, workers: cpu1.workers - cpu0.workers }
+    : null;
+  return { busyMs, workerMs, cpu };
 }

@@ -75,3 +75,31 @@ Deno.test("NetLedger.storeTxs() hands every batch to the verifier, saying which 
     ledger.close();
   }
 });
+
+Deno.test("NetLedger.storeTxs() keeps a sync reply's orphans past the per-source quota, not others'", async () => {
+  // 300 chained payments without the first: 299 orphans from one source. Asked for by a sync
+  // session, they are bounded by the session (SYNC_MAX_UNCONNECTED), so the pool keeps them
+  // all; sent unasked, the pool's per-source quota (MAX_ORPHANS / 8 = 125) applies.
+  const chain = paymentChain(genesis, alice, 300).map(encodedTxFromTx);
+  const rest = chain.slice(1);
+  const sources = rest.map(() => "192.0.2.7:8333");
+  for (const solicited of [true, false]) {
+    const ledger = await open();
+    try {
+      const net = netLedgerOf(ledger);
+      const events = await net.storeTxs(rest, { after: Promise.resolve(), solicited, sources });
+      assertEquals(events.filter(isTxEvent).filter((e) => e.kind === "orphan").length, 299);
+      if (solicited) assertEquals(ledger.orphans.size, 299, "all kept");
+      else assert(ledger.orphans.size <= 125, `quota: ${ledger.orphans.size}`);
+      // The parent arrives: what the pool kept connects at once.
+      const kept = ledger.orphans.size;
+      const after = await net.storeTxs([chain[0]], { after: Promise.resolve(), solicited });
+      const accepted = after.filter(isTxEvent).filter((e) => e.kind === "accepted").length;
+      if (solicited) assertEquals(accepted, 300);
+      else assert(accepted <= 1 + kept && accepted < 300, `${accepted} connected of ${kept} kept`);
+      if (solicited) assertEquals(ledger.count, 301);
+    } finally {
+      ledger.close();
+    }
+  }
+});

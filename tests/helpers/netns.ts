@@ -415,7 +415,7 @@ export class NsNode extends NodeProc {
 
   /** Datagrams read by the node so far, from the `p` command. */
   async datagrams(): Promise<{ in: number; out: number }> {
-    const m = await this.ask("p", /^Datagrams: (\d+) in, (\d+) out/);
+    const m = await this.ask("p", /^Datagrams: (\d+) in(?: \([^)]*\))?, (\d+) out/);
     return { in: Number(m[1]), out: Number(m[2]) };
   }
 

@@ -577,3 +577,45 @@ Deno.test("txidsTouching() finds what pays an address and what spends from it, n
     l.close();
   }
 });
+
+Deno.test("a confirmation that reorders rivals shows no passing 'confirmed' for a loser's child", async () => {
+  // W and L spend the same coin; Y1 hardens W, Y2 hardens L, 1 bit each, Y1's pow hash the
+  // smaller: W wins. C spends W. Then X (the threshold's bits) confirms C and refs Y2, so W and
+  // L gain the same weight and X's hash becomes the best of both: the tie goes to the lower
+  // txid, L. C crosses the threshold in the same commit in which its parent loses; its one
+  // event must be pending -> conflicted, never a confirmed that a wallet would show, then
+  // take back.
+  const l = await open();
+  try {
+    const a = pay([g], [{ to: bob, amount: 100n }], T0 + 1);
+    const b = pay([g], [{ to: carol, amount: 100n }], T0 + 2);
+    const [L, W] = idHex(a) < idHex(b) ? [a, b] : [b, a];
+    const C = pay([coinsOf(W, [W === a ? bob : carol, alice])[0]], [{ to: alice, amount: 10n }]);
+    const y1 = mineConf(txid(W), 1);
+    let y2 = mineConf(txid(L), 1);
+    for (let s = 1n; !(toHex(y1.id) < toHex(y2.id)); s += 1000n) y2 = mineConf(txid(L), 1, [], s);
+    l.addTxs([W, L, C]);
+    l.addConfirmations([y1, y2]);
+    assertEquals([W, L, C].map((t) => l.getTx(idHex(t))?.status), [
+      "pending",
+      "conflicted",
+      "pending",
+    ]);
+    const events: string[] = [];
+    const off = l.subscribe((es) => {
+      for (const e of es) if (e.kind === "status") events.push(`${e.txid}:${e.from}->${e.to}`);
+    });
+    assertEquals(l.addConfirmation(mineConf(txid(C), TEST_CONFIRM_WORK, [y2.id])).kind, "stored");
+    off();
+    assertEquals([W, L, C].map((t) => l.getTx(idHex(t))?.status), [
+      "conflicted",
+      "confirmed",
+      "conflicted",
+    ]);
+    assertEquals(events.filter((e) => e.startsWith(idHex(C))), [
+      `${idHex(C)}:pending->conflicted`,
+    ]);
+  } finally {
+    l.close();
+  }
+});

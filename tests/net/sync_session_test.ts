@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { toHex } from "../../lib/core/hash.ts";
 import {
+  SYNC_FIRST_REPLY_MS,
   SYNC_FIRST_RETRY_MS,
   SYNC_ORPHAN_HOLD_MS,
   SYNC_RETRY_MS,
@@ -84,4 +85,15 @@ Deno.test("SyncSession waits SYNC_FIRST_RETRY_MS before asking again until a bat
   }
   assertEquals(s.retryMs, 600);
   assert(SYNC_RETRY_MS < 600 && 600 < SYNC_FIRST_RETRY_MS);
+});
+
+Deno.test("SyncSession asks again for a lost first inventory page before it gives up", () => {
+  // Before any batch is answered data waits SYNC_FIRST_RETRY_MS, but an inventory page is
+  // re-asked after SYNC_RETRY_MS: a lost first page must not outlast SYNC_FIRST_REPLY_MS.
+  const s = new SyncSession("peer", () => undefined, 0);
+  assertEquals(s.tick(0).map((a) => a.type), ["get-inv"]); // lost
+  assertEquals(s.tick(SYNC_RETRY_MS).map((a) => a.type), []);
+  assertEquals(s.tick(SYNC_RETRY_MS + 1).map((a) => a.type), ["get-inv"]);
+  assert(SYNC_RETRY_MS + 1 < SYNC_FIRST_REPLY_MS);
+  assertEquals(s.state, "running");
 });
