@@ -1,7 +1,7 @@
 /**
  * Signature verification through the runtime's own `node:crypto` (OpenSSL/BoringSSL class
  * code), and the checks every verification backend runs first. Cross-checked against noble
- * on every input class in tests (tests/verify/cross_check_test.ts, tests/core/wycheproof_test.ts).
+ * on every input class in tests (tests/verify/backend_test.ts, tests/core/wycheproof_test.ts).
  *
  * The project's rules are enforced here, not left to a backend (docs/PROTOCOL.md §5):
  * - r and s in [1, n-1], and low S (s ≤ n/2). OpenSSL-style ECDSA does not promise to refuse

@@ -2,7 +2,7 @@
  * The signature-verification backend, chosen once at start: libsecp256k1 (the Node-API addon)
  * wherever it loads, node:crypto otherwise. Both run the project's range, low-S and key-prefix
  * checks first (core/verify_native.ts) and give the same answers as noble on every input
- * (tests/verify/cross_check_test.ts); they differ only in speed (docs/BENCHMARKS.md "Core").
+ * (tests/verify/backend_test.ts); they differ only in speed (docs/BENCHMARKS.md "Core").
  * @module
  */
 import type { VerifyFn } from "../core/validate.ts";
