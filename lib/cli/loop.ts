@@ -320,7 +320,7 @@ export class CommandLoop {
         `${c.rateLimited} rate-limited, ${c.banned} from ignored sources, ` +
         `${c.otherNetwork} other network, ${c.authFailed} auth-failed, ` +
         `malformed ${JSON.stringify(c.malformed)}; ` +
-        `kernel drops ${drops ?? "unknown (reading /proc needs --allow-all)"}`,
+        `kernel drops ${drops ?? "unknown (/proc/net/udp is read by cat: --allow-run=cat)"}`,
     );
     o.line(
       `Txs: ${c.txReceived} received, ${c.txAccepted} accepted, ${c.txDuplicate} duplicate, ` +
@@ -332,7 +332,8 @@ export class CommandLoop {
         `${c.confStale} stale, ${c.confUnknown} unknown; relayed ${c.relayed}`,
     );
     o.line(
-      `Suppression: ${c.relaySuppressed} relays, ${c.summariesSuppressed} summaries; ` +
+      `Suppression: ${c.relaySuppressed} relays, ${c.summariesSuppressed} summaries, ` +
+        `${c.summariesQuiet} summaries after a sync; ` +
         `${c.syncRecent} syncs from a recent anchor`,
     );
     o.line(

@@ -28,8 +28,10 @@ export interface NetCounters {
   relayed: number;
   /** Relays dropped because enough copies were heard during their delay (suppression). */
   relaySuppressed: number;
-  /** Summaries of ours skipped because enough equal ones were heard (suppression). */
+  /** Summaries of ours skipped because enough covering ones were heard (suppression). */
   summariesSuppressed: number;
+  /** Summaries of ours skipped because a sync session had just completed. */
+  summariesQuiet: number;
   syncSessions: number;
   /** Sessions that walked the recent inventory only (from an anchor txid, lib/net/recent.ts). */
   syncRecent: number;
@@ -73,6 +75,7 @@ export function newCounters(): NetCounters {
     relayed: 0,
     relaySuppressed: 0,
     summariesSuppressed: 0,
+    summariesQuiet: 0,
     syncSessions: 0,
     syncRecent: 0,
     syncCompleted: 0,

@@ -7,9 +7,13 @@
  *
  * 1. **Stable content.** The same summary (count and digest), heard from anyone, at least one
  *    interval apart, while ours still differs: the LAN has settled on something we lack.
- * 2. **More transactions.** A peer's summary counted more transactions than ours at least
- *    COUNT_PERSIST_MS ago (or one interval, if shorter), and ours still counts fewer: we lack
- *    transactions. Checked at every summary heard and at our tick.
+ * 2. **More items.** A peer's summary counted more items than ours at least COUNT_PERSIST_MS
+ *    ago (or one interval, if shorter), and ours still counts fewer than that summary did: we
+ *    lack something it held then. Checked at every summary heard and at our tick. The count
+ *    compared is the one first heard ahead of ours, not the peer's latest: while miners
+ *    keep adding confirmations every count grows, a peer's latest summary is often one
+ *    item ahead of ours for a moment, and comparing with it started a session about once
+ *    a second per node on a 20-host LAN with 10% loss (issue 16, measured under protocol v2).
  * 3. **Fallback.** Any difference with a peer at least FALLBACK_INTERVALS intervals old, at
  *    most once per FALLBACK_INTERVALS intervals per node: catches up on confirmations even
  *    when the LAN never settles.
@@ -39,7 +43,10 @@ export interface SummaryView {
 interface PeerDiff<A> {
   readonly addr: A;
   readonly since: number;
-  count: number;
+  /** Its latest summary's count, and when it was heard. */
+  latest: { readonly count: number; readonly at: number };
+  /** The first of its summaries that counted more items than ours, and when it was heard. */
+  ahead: { readonly count: number; readonly at: number } | undefined;
 }
 
 interface ContentSeen<A> {
@@ -83,24 +90,42 @@ export class DifferenceTracker<A> {
       this.#peers.delete(peer);
       return true;
     }
-    if (p && p.count > mine.count && now - p.since >= this.#countMs) {
+    if (p && this.#stillBehind(p, mine, now)) {
       this.#peers.delete(peer);
       return true;
     }
     if (seen) seen.addr = addr;
     else if (this.#contents.size < MAX_TRACKED) this.#contents.set(key, { first: now, addr });
-    if (p) p.count = theirs.count;
-    else if (this.#peers.size < MAX_TRACKED) {
-      this.#peers.set(peer, { addr, since: now, count: theirs.count });
+    const latest = { count: theirs.count, at: now };
+    const ahead = theirs.count > mine.count ? latest : undefined;
+    if (p) {
+      p.latest = latest;
+      p.ahead ??= ahead;
+    } else if (this.#peers.size < MAX_TRACKED) {
+      this.#peers.set(peer, { addr, since: now, latest, ahead });
     }
     return false;
+  }
+
+  /**
+   * Rule 2 for one peer: true when a summary of it counted more than ours COUNT_PERSIST_MS
+   * ago and ours still counts fewer than that one did. Once we have reached that count, the
+   * next summary ahead of ours starts the wait again.
+   */
+  #stillBehind(p: PeerDiff<A>, mine: SummaryView, now: number): boolean {
+    if (p.ahead === undefined || now - p.ahead.at < this.#countMs) return false;
+    if (mine.count < p.ahead.count) return true;
+    // Reached: the latest summary, if still ahead of ours, is the one to wait on now.
+    p.ahead = p.latest.count > mine.count ? p.latest : undefined;
+    return p.ahead !== undefined && now - p.ahead.at >= this.#countMs &&
+      mine.count < p.ahead.count;
   }
 
   /** Rule 2 alone, at any summary heard: the addresses to sync with now. */
   countCheck(mine: SummaryView, now: number): A[] {
     const out: A[] = [];
     for (const [k, p] of this.#peers) {
-      if (p.count > mine.count && now - p.since >= this.#countMs) {
+      if (this.#stillBehind(p, mine, now)) {
         this.#peers.delete(k);
         out.push(p.addr);
       }
@@ -117,7 +142,7 @@ export class DifferenceTracker<A> {
     const fallbackAge = FALLBACK_INTERVALS * this.#intervalMs;
     let oldest: [string, PeerDiff<A>] | undefined;
     for (const [k, p] of this.#peers) {
-      if (p.count > mine.count && now - p.since >= this.#countMs) {
+      if (this.#stillBehind(p, mine, now)) {
         this.#peers.delete(k);
         out.push(p.addr);
       } else if (now - p.since >= fallbackAge && (!oldest || p.since < oldest[1].since)) {

@@ -55,9 +55,11 @@ export class Dispatcher {
 
   /**
    * Handles one datagram. Bad input is counted and dropped, never thrown. The promise it
-   * returns is for the receive loop to wait on when storage is backed up.
+   * returns is for the receive loop to wait on when storage is backed up. `onLan`: it came
+   * to the broadcast socket, so the LAN heard it too; only such copies count for relay and
+   * summary suppression (a static peer's unicast copy or a reply reached us alone).
    */
-  handle(data: Uint8Array, addr: Addr): Promise<void> | void {
+  handle(data: Uint8Array, addr: Addr, onLan = true): Promise<void> | void {
     const ctx = this.#ctx;
     const c = ctx.counters;
     c.datagramsIn++;
@@ -101,10 +103,11 @@ export class Dispatcher {
       m.type === "summary" ? m.count : null,
       ctx.transport.isStatic(addr),
     );
-    return this.#dispatch(m, addr);
+    // A static peer's unicast to our shared port comes to the broadcast socket too.
+    return this.#dispatch(m, addr, onLan && !ctx.transport.isStatic(addr));
   }
 
-  #dispatch(m: Message, addr: Addr): Promise<void> | void {
+  #dispatch(m: Message, addr: Addr, onLan: boolean): Promise<void> | void {
     // Transactions wait briefly to be stored together (see TxIngest.queue). Confirmations and
     // summaries are about them, so they are applied once the transactions received before
     // them are stored, but the receive loop goes on meanwhile: requests and inventories
@@ -113,16 +116,16 @@ export class Dispatcher {
     // ended with its confirmations.)
     switch (m.type) {
       case "tx":
-        this.#p.relay.heardTxs(m.txs); // copies count on arrival (relay suppression)
+        if (onLan) this.#p.relay.heardTxs(m.txs); // copies count on arrival (suppression)
         return this.#p.ingest.queue(m.txs, addr);
       case "conf":
-        this.#p.relay.heardConfs(m.confs);
+        if (onLan) this.#p.relay.heardConfs(m.confs);
         return this.#p.ingest.whenStored(() => this.#p.relay.onConfs(m.confs, addr));
       case "summary":
         // A cookie now, so that a peer that answers ranks as verified in the sync queue.
         if (!this.#p.guard.isVerified(addr)) void this.#p.guard.challenge(addr);
         return this.#p.ingest.whenStored(() =>
-          this.#p.summaries.onSummary(m.count, m.digest, addr)
+          this.#p.summaries.onSummary(m.count, m.digest, addr, false, onLan)
         );
       case "sync-req":
         return this.#p.summaries.reply(addr);

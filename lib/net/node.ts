@@ -139,7 +139,7 @@ export class NetNode {
 
   /**
    * Datagrams the kernel dropped at our two ports because a receive buffer was full
-   * (/proc/net/udp); null when it cannot be read (it needs --allow-all).
+   * (/proc/net/udp, lib/net/kernel_drops.ts); null when it cannot be read.
    */
   kernelDrops(): Promise<number | null> {
     return readKernelDrops([this.#transport.port, this.#transport.unicastPort]);
@@ -160,6 +160,11 @@ export class NetNode {
     return this.#peers.list();
   }
 
+  /** True while the sync driver's step timer runs: only with a session or peers waiting. */
+  get syncTicking(): boolean {
+    return this.#sync.ticking;
+  }
+
   /** The running sync session, if any. */
   syncStatus(): { peer: string; wanted: number; fetched: number } | null {
     return this.#sync.status();
@@ -168,7 +173,7 @@ export class NetNode {
   /** Opens the sockets, starts the loops and asks the peers for what they know. */
   start(): void {
     const t = this.#transport;
-    t.start(async (data, addr) => await this.#dispatcher.handle(data, addr));
+    t.start(async (data, addr, onLan) => await this.#dispatcher.handle(data, addr, onLan));
     this.#sync.start();
     this.#summaries.start();
     this.#cfg.log?.("info", "network started", {

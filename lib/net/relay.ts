@@ -6,8 +6,15 @@
  * Relaying is suppressed on the LAN (lib/net/suppression.ts): on a large LAN only some nodes
  * are candidates for each item, and a candidate rebroadcasts it after a random short delay
  * only if fewer than RELAY_K copies of it were heard meanwhile.
- * Static (`--peer`) peers get every relayed item at once, unsuppressed. Our own transactions
- * and confirmations go out at once: every version 2 confirmation carries weight of its own.
+ * Static (`--peer`) peers get every relayed item at once, unsuppressed, and what arrives from
+ * a static peer is new to this LAN: this node is always a candidate to rebroadcast it.
+ * Items that arrived together (one stored batch, one confirmation datagram) share one
+ * candidate draw and one delay, so their rebroadcast is one datagram, not one per item.
+ *
+ * Our own transactions go out at once. Our own confirmations are never held back or merged
+ * away (each version 2 confirmation carries weight of its own), but a miner finding several
+ * a second sends them in fewer datagrams: the first at once, those found in the next
+ * OWN_CONF_BATCH_MS together at its end (docs/PROTOCOL.md §10.2).
  * @module
  */
 import { fromHex, toHex } from "../core/hash.ts";
@@ -32,10 +39,23 @@ import {
 } from "./suppression.ts";
 import type { RecentLog } from "./recent.ts";
 
+/**
+ * After one of our confirmations goes out, those our miner finds within this many ms wait
+ * and go out together at its end: at most 1000 / OWN_CONF_BATCH_MS + 1 datagrams a second
+ * whatever the pool's find rate (with `--mine-cap 20` a core finds about ten a second here).
+ */
+export const OWN_CONF_BATCH_MS = 250;
+
 /** A relay waiting for its delay. */
 type PendingRelay =
   | { readonly kind: "tx"; readonly entry: EncodedTx }
   | { readonly kind: "conf"; readonly conf: Confirmation };
+
+/** An item offered for a rebroadcast under its suppression key. */
+interface Offer {
+  readonly key: string;
+  readonly item: PendingRelay;
+}
 
 /** Counts, relays and follows up the outcomes of stored transactions and confirmations. */
 export class Relay {
@@ -48,6 +68,10 @@ export class Relay {
   readonly #recent: RecentLog | undefined;
   readonly #peerCount: () => number;
   readonly #guard?: NetGuard;
+  /** Our confirmations waiting for the end of the batch window, oldest first. */
+  #ownConfs: Confirmation[] = [];
+  /** End of the batch window (a timer), or undefined when the next one goes out at once. */
+  #ownTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     ctx: NetContext,
@@ -69,11 +93,17 @@ export class Relay {
     this.#recent = recent;
   }
 
-  /** Stops the relay timer; what waits is dropped (anti-entropy covers it). */
+  /**
+   * Stops the relay timers; relays waiting are dropped (anti-entropy covers them), our own
+   * confirmations waiting for their batch go out now.
+   */
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#suppressor.clear();
+    clearTimeout(this.#ownTimer);
+    this.#ownTimer = undefined;
+    this.#flushOwnConfs();
   }
 
   /**
@@ -86,6 +116,7 @@ export class Relay {
     const now = this.#ctx.clock();
     const missing = new Map<string, { addr: Addr | undefined; ids: Set<string> }>();
     let item = 0;
+    let fromStatic = false;
     for (const e of events) {
       if (!isTxEvent(e)) continue;
       const addr = e.adopted ? undefined : batch[item++]?.addr;
@@ -93,7 +124,10 @@ export class Relay {
         case "accepted":
           c.txAccepted++;
           this.#recent?.add(e.entry.txid, now);
-          if (!this.#sync.wants(e.txid)) relay.push(e.entry);
+          if (!this.#sync.wants(e.txid)) {
+            relay.push(e.entry);
+            if (addr && this.#ctx.transport.isStatic(addr)) fromStatic = true;
+          }
           break;
         case "duplicate":
           c.txDuplicate++; // counted as a copy on arrival (heardTxs)
@@ -133,9 +167,13 @@ export class Relay {
     if (relay.length > 0) {
       // Static peers at once; the LAN after the delay, unless enough copies were heard.
       this.#sendTxs(relay, "static");
-      // One delay for the batch: parents and the children they let in go out together.
-      const due = this.#suppressor.drawDue(now);
-      for (const entry of relay) this.#offer(`t${entry.id}`, { kind: "tx", entry }, now, 0, due);
+      // One draw and one delay for the batch: parents and the children they let in go out
+      // together, in one datagram.
+      const items = relay.map((entry): Offer => ({
+        key: `t${entry.id}`,
+        item: { kind: "tx", entry },
+      }));
+      this.#offerBatch(items, now, fromStatic);
       this.#schedule();
     }
     this.#sync.pump();
@@ -160,10 +198,13 @@ export class Relay {
     const missing = new Set<string>();
     const now = this.#ctx.clock();
     let waiting = 0, repeats = 0;
+    const relay: Offer[] = [];
     for (const r of events) {
       if (r.kind === "stored") {
         c.confImproved++;
-        if (!this.#sync.wants(r.id)) this.#relayConf(r.id, r.conf, now);
+        if (!this.#sync.wants(r.id)) {
+          relay.push({ key: `c${r.id}`, item: { kind: "conf", conf: r.conf } });
+        }
         this.#onConfirmation?.(r.conf.txid, r.bits);
       } else if (r.kind === "known") {
         c.confStale++;
@@ -175,6 +216,7 @@ export class Relay {
       } else bump(c.malformed, "conf-invalid");
       this.#sync.onArrived(r.id, now, r.kind === "waiting");
     }
+    if (relay.length > 0) this.#relayConfs(relay, now, addr);
     // Confirmations that must wait cost their sender little to make and fill a pool (§10.9);
     // a sync reply's are expected, not scored.
     if (addr && waiting > 0) this.#guard?.report(addr, "unknown-confirmation", waiting);
@@ -183,13 +225,12 @@ export class Relay {
     if (want.length > 0) await this.#sync.wantParents(want, addr);
   }
 
-  /** A new confirmation (id in hex) from elsewhere: static peers now, the LAN suppressed. */
-  #relayConf(id: string, conf: Confirmation, now: number): void {
+  /** New confirmations from elsewhere: static peers now, the LAN suppressed (one draw). */
+  #relayConfs(items: readonly Offer[], now: number, addr?: Addr) {
     const ctx = this.#ctx;
-    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, [conf])) {
-      ctx.transport.sendStatic(d);
-    }
-    this.#offer(`c${id}`, { kind: "conf", conf }, now, 0);
+    const confs = items.flatMap((i) => i.item.kind === "conf" ? [i.item.conf] : []);
+    for (const d of packConfs(ctx.ledger.network, ctx.nodeId, confs)) ctx.transport.sendStatic(d);
+    this.#offerBatch(items, now, addr !== undefined && ctx.transport.isStatic(addr));
   }
 
   /**
@@ -208,16 +249,30 @@ export class Relay {
     for (const c of confs) this.#suppressor.heard(`c${toHex(confirmationId(c))}`);
   }
 
-  #offer(key: string, item: PendingRelay, now: number, level: number, due?: number): void {
-    const expected = item.kind === "tx" ? RELAY_CANDIDATES_TX : RELAY_CANDIDATES_CONF;
-    if (
-      !this.#suppressor.pending(key) && !relayCandidate(this.#peerCount(), expected, Math.random())
-    ) {
-      this.#ctx.counters.relaySuppressed++;
-      return;
+  /**
+   * Offers items that arrived together for a rebroadcast: one candidate draw (always a
+   * candidate when they came from a static peer: nobody else on this LAN has them) and one
+   * delay for all of them, so a rebroadcast is one datagram.
+   */
+  #offerBatch(
+    items: readonly Offer[],
+    now: number,
+    fromStatic: boolean,
+  ) {
+    if (items.length === 0) return;
+    const expected = items[0].item.kind === "tx" ? RELAY_CANDIDATES_TX : RELAY_CANDIDATES_CONF;
+    const candidate = fromStatic || relayCandidate(this.#peerCount(), expected, Math.random());
+    const due = this.#suppressor.drawDue(now);
+    const early: PendingRelay[] = [];
+    for (const { key, item } of items) {
+      if (!candidate && !this.#suppressor.pending(key)) {
+        this.#ctx.counters.relaySuppressed++;
+        continue;
+      }
+      const e = this.#suppressor.offer(key, item, now, 0, due);
+      if (e) early.push(e);
     }
-    const early = this.#suppressor.offer(key, item, now, level, due);
-    if (early) this.#broadcast([early]);
+    this.#broadcast(early);
   }
 
   /** Arms the timer for the earliest pending relay or held confirmation. */
@@ -269,12 +324,31 @@ export class Relay {
     this.#sendTxs([tx]);
   }
 
-  /** Announces confirmations of ours (found by our miner) to the LAN and the static peers. */
+  /**
+   * Announces confirmations of ours (found by our miner) to the LAN and the static peers: at
+   * once when none went out in the last OWN_CONF_BATCH_MS, else together with the others
+   * found meanwhile at the end of that window.
+   */
   announceConfirmations(confs: readonly Confirmation[]): void {
-    this.#broadcastOwnConfs(confs);
+    this.#ownConfs.push(...confs);
+    if (this.#ownTimer !== undefined || this.#ctx.stopped()) return;
+    this.#flushOwnConfs();
+    this.#armOwnTimer();
   }
 
-  #broadcastOwnConfs(confs: readonly Confirmation[]): void {
+  #armOwnTimer(): void {
+    this.#ownTimer = setTimeout(() => {
+      this.#ownTimer = undefined;
+      if (this.#ownConfs.length === 0 || this.#ctx.stopped()) return;
+      this.#flushOwnConfs();
+      this.#armOwnTimer(); // a window after each datagram
+    }, OWN_CONF_BATCH_MS);
+  }
+
+  #flushOwnConfs(): void {
+    const confs = this.#ownConfs;
+    if (confs.length === 0) return;
+    this.#ownConfs = [];
     const ctx = this.#ctx;
     for (const d of packConfs(ctx.ledger.network, ctx.nodeId, confs)) ctx.transport.sendAll(d);
   }

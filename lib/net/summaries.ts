@@ -4,9 +4,16 @@
  * peer whose summary differs from its own when the difference persists. The announcement is
  * also when the peer table and the orphan pool are tidied.
  *
- * Two rules keep this flat as the LAN grows (issue 16):
+ * These rules keep this flat as the LAN grows (issue 16):
  * - Suppression: our summary is skipped (on the LAN; static peers still get it) when
- *   RELAY_K peers' summaries equal to ours were heard since our last one.
+ *   RELAY_K peers' summaries that cover ours were heard since our last one: equal to ours, or
+ *   counting more items when heard (`summaryCovers`, "no newer than what we heard").
+ * - Quiet after a sync: the next summary after a completed sync session that fetched
+ *   something from a peer heard on the LAN is skipped there too: we now hold what the peer
+ *   announced, and its summary already told the LAN. A
+ *   completed session also ends the window in which summaries count as answers to our sync
+ *   request (each starting a session at once): on a LAN where nodes start while others pay,
+ *   every differing broadcast summary in that window started one.
  * - Persistence: a differing summary does not start a sync at once (while items are in
  *   flight almost every summary differs); lib/net/difference.ts decides when a difference
  *   has persisted long enough. A summary equal to ours forgets the peer's difference.
@@ -19,7 +26,7 @@ import { bytesEqual } from "../core/hash.ts";
 import { datagramOf, type NetContext, sendTo } from "./context.ts";
 import type { PeerTable } from "./peers.ts";
 import type { RecentLog } from "./recent.ts";
-import { shouldAnnounceSummary } from "./suppression.ts";
+import { shouldAnnounceSummary, summaryCovers } from "./suppression.ts";
 import type { SyncDriver } from "./sync_driver.ts";
 import { type Addr, addrKey } from "./transport.ts";
 import { DifferenceTracker } from "./difference.ts";
@@ -36,8 +43,12 @@ export class Summaries {
   readonly #sync: SyncDriver;
   readonly #intervalMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Summaries equal to ours heard since our last announcement. */
-  #equalHeard = 0;
+  /** Summaries covering ours (`summaryCovers`) heard since our last announcement. */
+  #coversHeard = 0;
+  /** A sync session with a peer the LAN hears completed since our last announcement. */
+  #synced = false;
+  /** Peers whose summaries we heard by broadcast (their address: all sends are unicast-sourced). */
+  #lanPeers = new Set<string>();
   readonly #diffs: DifferenceTracker<Addr>;
   #solicitedUntil = 0;
   readonly #recent: RecentLog | undefined;
@@ -57,6 +68,14 @@ export class Summaries {
     this.#intervalMs = intervalMs ?? SUMMARY_INTERVAL_MS;
     this.#diffs = new DifferenceTracker<Addr>(this.#intervalMs);
     this.#recent = recent;
+    sync.onCompleted((addr, fetched) => {
+      // Quiet only after fetching from a peer the LAN hears. After syncing from a static peer
+      // (or one that only answered us), ours is what tells the LAN; after a session that
+      // found nothing, the peer was behind us, and ours is what it needs.
+      if (fetched > 0 && this.#lanPeers.has(addrKey(addr))) this.#synced = true;
+      // Caught up: later summaries no longer answer our request, they go through the rules.
+      this.#solicitedUntil = 0;
+    });
   }
 
   /**
@@ -101,10 +120,12 @@ export class Summaries {
     ctx.ledger.expireOrphans(now);
     const s = ctx.ledger.summary();
     const d = datagramOf(ctx, { type: "summary", count: s.count, digest: s.digest });
-    if (shouldAnnounceSummary(this.#equalHeard)) ctx.transport.sendBroadcast(d);
-    else ctx.counters.summariesSuppressed++;
+    if (this.#synced) ctx.counters.summariesQuiet++;
+    else if (!shouldAnnounceSummary(this.#coversHeard)) ctx.counters.summariesSuppressed++;
+    else ctx.transport.sendBroadcast(d);
     ctx.transport.sendStatic(d);
-    this.#equalHeard = 0;
+    this.#coversHeard = 0;
+    this.#synced = false;
     this.#checkDifferences(now, s);
   }
 
@@ -120,17 +141,22 @@ export class Summaries {
   }
 
   /**
-   * A peer's summary. Equal to ours: it counts toward suppressing ours, and the peer's
-   * difference is forgotten. Different: remembered (see the module comment), and a sync is
+   * A peer's summary. Equal to ours or counting more items: it counts toward suppressing ours.
+   * Equal: the peer's difference is forgotten. Different: remembered (see the module comment), and a sync is
    * queued once the difference is an interval old. A summary that answers our sync request
    * (`solicited`, or within the `expectReplies` window) or comes from a static peer queues a
    * sync at once, as the user or a start asked for one.
    */
-  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false): void {
+  onSummary(count: number, digest: Uint8Array, addr: Addr, solicited = false, onLan = true): void {
     const mine = this.#ctx.ledger.summary();
     const k = addrKey(addr);
+    // Only what the LAN heard too can stand in for ours there.
+    if (onLan) {
+      if (summaryCovers({ count, digest }, mine)) this.#coversHeard++;
+      if (this.#lanPeers.size >= MAX_DIFFERING) this.#lanPeers.clear();
+      this.#lanPeers.add(k);
+    }
     if (count === mine.count && bytesEqual(digest, mine.digest)) {
-      this.#equalHeard++;
       this.#diffs.onEqual(k);
       return;
     }

@@ -45,6 +45,31 @@ export interface TransportOptions {
   readonly membership?: Membership;
 }
 
+/**
+ * Whether a datagram from `addr` comes from one of the static peers `peers`. `--peer` names a
+ * peer's shared port, but a node sends everything from its own socket on an ephemeral port
+ * (docs/ARCHITECTURE.md "Network on one machine"), so off loopback the host alone decides;
+ * on 127.0.0.0/8, where every test node shares the host, only the exact address does.
+ *
+ * @example
+ * ```ts
+ * import { isStaticAddr } from "./transport.ts";
+ * const peers = [{ hostname: "10.1.0.7", port: 31337 }];
+ * if (!isStaticAddr(peers, { transport: "udp", hostname: "10.1.0.7", port: 40211 })) {
+ *   throw new Error("the peer's own socket");
+ * }
+ * ```
+ */
+export function isStaticAddr(peers: readonly HostPort[], addr: Addr): boolean {
+  return peers.some((p) =>
+    p.hostname === addr.hostname && (p.port === addr.port || !isLoopbackHost(p.hostname))
+  );
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host.startsWith("127.") || host === "::1" || host === "localhost";
+}
+
 /** The node's two sockets. `start()` opens them, `close()` closes them and ends the loops. */
 export class Transport {
   readonly #opts: TransportOptions;
@@ -78,15 +103,17 @@ export class Transport {
     return (this.#uni?.addr as Addr | undefined)?.port ?? 0;
   }
 
-  /** True when `addr` is one of the `--peer` addresses. */
+  /** True when `addr` is a `--peer` peer's (`isStaticAddr`). */
   isStatic(addr: Addr): boolean {
-    return (this.#opts.peers ?? []).some((p) =>
-      p.hostname === addr.hostname && p.port === addr.port
-    );
+    return isStaticAddr(this.#opts.peers ?? [], addr);
   }
 
-  /** Opens both sockets and hands every datagram received to `handle`, one at a time. */
-  start(handle: (data: Uint8Array, addr: Addr) => Promise<void>): void {
+  /**
+   * Opens both sockets and hands every datagram received to `handle`, one at a time, with
+   * `onLan` true when it came to the broadcast socket (the LAN heard it too), false when it
+   * came to our own socket (a reply, or a static peer's unicast).
+   */
+  start(handle: (data: Uint8Array, addr: Addr, onLan: boolean) => Promise<void>): void {
     this.#bcast = Deno.listenDatagram({
       transport: "udp",
       hostname: this.bind,
@@ -94,7 +121,10 @@ export class Transport {
       reuseAddress: true,
     });
     this.#uni = Deno.listenDatagram({ transport: "udp", hostname: this.bind, port: 0 });
-    this.#loops.push(this.#receive(this.#bcast, handle), this.#receive(this.#uni, handle));
+    this.#loops.push(
+      this.#receive(this.#bcast, (d, a) => handle(d, a, true)),
+      this.#receive(this.#uni, (d, a) => handle(d, a, false)),
+    );
   }
 
   async #receive(

@@ -131,8 +131,15 @@ export class NodeProc {
         if (m) return m;
       }
       if (this.#exited || Date.now() - t0 > ms) {
+        let how = "";
+        if (this.#exited) {
+          // Everything it printed, and how it ended, before saying so.
+          await this.drained();
+          const st = await this.child.status;
+          how = ` (exit code ${st.code}${st.signal ? `, signal ${st.signal}` : ""})`;
+        }
         throw new Error(
-          `${this.#exited ? "The process exited" : "Timed out"} waiting for ${re} on ` +
+          `${this.#exited ? `The process exited${how}` : "Timed out"} waiting for ${re} on ` +
             `${this.label}; stdout:\n${this.lines.slice(-30).join("\n")}\nstderr:\n${
               this.errLines.slice(-30).join("\n")
             }`,

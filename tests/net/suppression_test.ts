@@ -9,6 +9,7 @@ import {
   relayWindowMs,
   shouldAnnounceSummary,
   shouldRelay,
+  summaryCovers,
   Suppressor,
 } from "../../lib/net/suppression.ts";
 import {
@@ -186,4 +187,39 @@ Deno.test("Suppressor: items offered with one due time go out together, in order
   s.offer("a-key", "child", 0, 0, due);
   assertEquals(s.due(due - 1).send, ["unrelated"]);
   assertEquals(s.due(due).send, ["parent", "child"]);
+});
+
+Deno.test("summaryCovers: equal, or more items, covers ours; fewer or an equal count with another digest does not", () => {
+  const d = (b: number) => new Uint8Array(32).fill(b);
+  const mine = { count: 10, digest: d(1) };
+  const table: [string, { count: number; digest: Uint8Array }, boolean][] = [
+    ["equal", { count: 10, digest: d(1) }, true],
+    ["one item more", { count: 11, digest: d(2) }, true],
+    ["many more", { count: 500, digest: d(3) }, true],
+    ["same count, another set", { count: 10, digest: d(4) }, false],
+    ["one item fewer", { count: 9, digest: d(5) }, false],
+    ["empty", { count: 0, digest: d(0) }, false],
+  ];
+  for (const [name, theirs, want] of table) {
+    assertEquals(summaryCovers(theirs, mine), want, name);
+  }
+  // Two covering summaries suppress ours (k = RELAY_K = 2), one does not.
+  assertEquals(shouldAnnounceSummary(1), true);
+  assertEquals(shouldAnnounceSummary(2), false);
+});
+
+Deno.test("DifferenceTracker: counts that keep growing on every node start no sync (rule 2 compares with the first count ahead)", () => {
+  const t = new DifferenceTracker<string>(3000);
+  // Miners add about 20 items a second everywhere; the peer's summary is often one ahead of
+  // ours for a moment, but we always reach what it counted 1.5 s before.
+  let synced: string[] = []; // (rule 3, the fallback, is not asked here: no tick)
+  for (let ms = 0; ms <= 20_000; ms += 500) {
+    const mine = view(100 + ms / 50, ms);
+    if (t.onDiffering("p", "addr", view(101 + ms / 50, ms + 1), mine, ms)) synced.push("addr");
+    synced = synced.concat(t.countCheck(mine, ms));
+  }
+  assertEquals(synced, [], "rule 2 never fires while we keep up");
+  // The same peer, but we stop receiving: 1.5 s later we still count fewer than it did.
+  assertEquals(t.onDiffering("p", "addr", view(600, 1), view(590, 2), 21_000), false);
+  assertEquals(t.countCheck(view(595, 3), 21_000 + COUNT_PERSIST_MS), ["addr"]);
 });
