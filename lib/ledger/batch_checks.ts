@@ -1,12 +1,11 @@
 /**
  * The work of one verification batch: lib/ledger/verify_worker.ts runs it on a worker thread
- * (tests run it on theirs). Two kinds of batch:
- * - "checks": (signature, message, public key) triples;
- * - "txs": whole encoded transactions with their txids. For each, the per-transaction hashing
- *   the ledger's thread would otherwise do is done here too: the sighash message (read from
- *   the encoding in place), HASH160 of each input's key (the ownership rule) and the
- *   transaction's summary-digest element (MuHash3072, PROTOCOL.md §10.3), so that the
- *   ledger's thread keeps only the rules and the database.
+ * (tests run it on theirs). A batch is whole encoded transactions with their txids; for each,
+ * besides verifying its signatures, the per-transaction hashing the ledger's thread would
+ * otherwise do is done here: the sighash message (read from the encoding in place), HASH160
+ * of each input's key (the ownership rule) and the transaction's summary-digest element
+ * (MuHash3072, PROTOCOL.md §10.3), so that the ledger's thread keeps only the rules and the
+ * database.
  * @module
  */
 import type { VerifyBackendName } from "../verify/backend.ts";
@@ -20,26 +19,6 @@ import {
 import { hash160 } from "../core/hash.ts";
 import { muHashElement, muHashProduct } from "../core/set_digest.ts";
 import { ITEM_TX, itemElement } from "./item_digest.ts";
-
-/** A batch of checks: n signatures (64 bytes each), messages (32) and public keys (33), concatenated. */
-export interface VerifyRequest {
-  readonly kind: "checks";
-  readonly id: number;
-  /** The backend to verify with; loaded on the first request. */
-  readonly backend: VerifyBackendName;
-  readonly n: number;
-  readonly signatures: Uint8Array;
-  readonly messages: Uint8Array;
-  readonly publicKeys: Uint8Array;
-}
-
-/** One byte per check (1 = verifies), and the backend that checked them. */
-export interface VerifyReply {
-  readonly kind: "checks";
-  readonly id: number;
-  readonly backend: VerifyBackendName;
-  readonly results: Uint8Array;
-}
 
 /** A batch of n encoded transactions, concatenated, with their lengths and txids (32 bytes each). */
 export interface TxsRequest {
@@ -71,21 +50,6 @@ export interface TxsReply {
   readonly product: bigint;
   /** Milliseconds the worker spent on the batch (for benchmarks). */
   readonly elapsedMs: number;
-}
-
-/** The work of a "checks" batch: one byte per check, 1 when it verifies. */
-export function checkSignatures(req: VerifyRequest, verify: VerifyFn): Uint8Array {
-  const { n, signatures, messages, publicKeys } = req;
-  const results = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const ok = verify(
-      signatures.subarray(64 * i, 64 * i + 64),
-      messages.subarray(32 * i, 32 * i + 32),
-      publicKeys.subarray(33 * i, 33 * i + 33),
-    );
-    results[i] = ok ? 1 : 0;
-  }
-  return results;
 }
 
 /** The work of a "txs" batch: see {@linkcode TxsReply}. */

@@ -5,11 +5,10 @@
  * batch and never choose.
  *
  * Where a batch goes:
- * - to the workers when it is big (the signatures of at least {@linkcode POOL_MIN_TXS}
- *   transactions) or when the caller says its transactions were requested (a sync reply split
+ * - to the workers when it is big (at least {@linkcode POOL_MIN_TXS} transactions) or when the caller says its transactions were requested (a sync reply split
  *   across datagrams makes small batches that are still bulk work): the checks then overlap
  *   with the ledger storing the batch before;
- * - to the calling thread otherwise, lazily: `verify` resolves to null and each signature is
+ * - to the calling thread otherwise, lazily: `verifyTxs` resolves to null and each signature is
  *   checked with `verifySignature` only when the ledger's rules get to it, so a duplicate or
  *   an orphan costs no verification. Measured over a flood of 10^6 hostile datagrams
  *   (docs/BENCHMARKS.md "Network"): with every batch sent to the pool the node spent 122 µs
@@ -25,10 +24,8 @@ import {
   type VerifyBackend,
   type VerifyBackendName,
 } from "../verify/backend.ts";
-import { type SignatureCheck, VerifyPool } from "./verify_pool.ts";
+import { VerifyPool } from "./verify_pool.ts";
 import { muHashProduct } from "../core/set_digest.ts";
-
-export type { SignatureCheck } from "./verify_pool.ts";
 
 /**
  * Batches from fewer transactions than this are checked on the calling thread: half a sync
@@ -54,16 +51,11 @@ export interface Verifier {
   /** Checks one signature on the calling thread: the project's checks, then the backend. */
   readonly verifySignature: VerifyFn;
   /**
-   * Checks a batch: one verdict per check, in order, or null when the verifier chose the
-   * calling thread; the caller then checks each signature with `verifySignature` when it
-   * needs the answer.
-   */
-  verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null>;
-  /**
-   * Checks a batch of whole transactions (canonical encodings with their txids), routed like
-   * `verify`: the workers verify every signature and also compute each transaction's sighash
-   * message, its inputs' key hashes and its summary-digest element (batch_checks.ts). Null
-   * when the verifier chose the calling thread; the ledger then does all of it itself.
+   * Checks a batch of whole transactions (canonical encodings with their txids): on the
+   * workers, which verify every signature and also compute each transaction's sighash
+   * message, its inputs' key hashes and its summary-digest element (batch_checks.ts); or null
+   * when the verifier chose the calling thread, and the ledger does all of it itself, each
+   * signature with `verifySignature` when its rules get to it.
    */
   verifyTxs(txs: readonly TxToCheck[], hint?: BatchHint): Promise<TxsVerdict | null>;
   /**
@@ -137,18 +129,6 @@ export async function openVerifier(opts: VerifierOptions): Promise<Verifier> {
   return new PooledVerifier(backend, opts.workers, opts.onWorkerError);
 }
 
-/**
- * How many transactions a batch of checks comes from: the inputs of one transaction sign one
- * sighash message, and `Ledger.prepareTxs` passes that one array for all of them.
- */
-function transactionsIn(checks: readonly SignatureCheck[]): number {
-  let n = 0;
-  for (let i = 0; i < checks.length; i++) {
-    if (i === 0 || checks[i].message !== checks[i - 1].message) n++;
-  }
-  return n;
-}
-
 class PooledVerifier implements Verifier {
   readonly backend: VerifyBackendName;
   readonly backendDetail: string;
@@ -162,18 +142,6 @@ class PooledVerifier implements Verifier {
     this.verifySignature = backend.verify;
     this.#pool = workers > 0 ? new VerifyPool(workers, backend.name) : null;
     this.#onWorkerError = onWorkerError;
-  }
-
-  async verify(checks: readonly SignatureCheck[], hint?: BatchHint): Promise<boolean[] | null> {
-    const pool = this.#pool;
-    if (pool === null || checks.length === 0) return null;
-    if (hint?.requested !== true && transactionsIn(checks) < POOL_MIN_TXS) return null;
-    try {
-      return await pool.verify(checks);
-    } catch (e) {
-      if (this.#pool !== null) this.#onWorkerError?.(e);
-      return null;
-    }
   }
 
   async warm(): Promise<void> {

@@ -6,16 +6,9 @@
  * @module
  */
 import type { VerifyBackendName } from "../verify/backend.ts";
-import type { TxsReply, TxsRequest, VerifyReply, VerifyRequest } from "./batch_checks.ts";
+import type { TxsReply, TxsRequest } from "./batch_checks.ts";
 
-/** One signature check. */
-export interface SignatureCheck {
-  readonly signature: Uint8Array;
-  readonly message: Uint8Array;
-  readonly publicKey: Uint8Array;
-}
-
-/** Below this many checks per worker, a batch is not split further. */
+/** Below this many transactions per worker, a batch is not split further. */
 const MIN_PER_WORKER = 16;
 
 /** A fixed set of verification workers, started on first use. `close()` ends them. */
@@ -27,7 +20,7 @@ export class VerifyPool {
   #workers: Worker[] = [];
   #pending = new Map<
     number,
-    { resolve: (r: VerifyReply | TxsReply) => void; reject: (e: unknown) => void }
+    { resolve: (r: TxsReply) => void; reject: (e: unknown) => void }
   >();
   #nextId = 1;
   #closed = false;
@@ -43,7 +36,7 @@ export class VerifyPool {
   #start(): void {
     for (let i = this.#workers.length; i < this.size; i++) {
       const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e: MessageEvent<VerifyReply | TxsReply>) => {
+      w.onmessage = (e: MessageEvent<TxsReply>) => {
         this.#reported = e.data.backend;
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
@@ -68,16 +61,9 @@ export class VerifyPool {
   }
 
   /** Sends `req` to worker `w` and resolves with its reply. */
-  #send<R extends VerifyReply | TxsReply>(
-    w: number,
-    req: VerifyRequest | TxsRequest,
-    transfer: ArrayBuffer[],
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.set(req.id, {
-        resolve: resolve as (r: VerifyReply | TxsReply) => void,
-        reject,
-      });
+  #send(w: number, req: TxsRequest, transfer: ArrayBuffer[]): Promise<TxsReply> {
+    return new Promise<TxsReply>((resolve, reject) => {
+      this.#pending.set(req.id, { resolve, reject });
       this.#workers[w % this.#workers.length].postMessage(req, transfer);
     });
   }
@@ -85,35 +71,6 @@ export class VerifyPool {
   /** How many parts a batch of `n` items is split into, one per worker. */
   #parts(n: number): number {
     return Math.max(1, Math.min(this.size, Math.floor(n / MIN_PER_WORKER)));
-  }
-
-  /** Verifies every check; results are in the same order. */
-  async verify(checks: readonly SignatureCheck[]): Promise<boolean[]> {
-    if (this.#closed) throw new Error("The verification pool is closed");
-    if (checks.length === 0) return [];
-    this.#start();
-    const per = Math.ceil(checks.length / this.#parts(checks.length));
-    const jobs: Promise<VerifyReply>[] = [];
-    for (let p = 0; p * per < checks.length; p++) {
-      const slice = checks.slice(p * per, (p + 1) * per);
-      const req: VerifyRequest = {
-        kind: "checks",
-        id: this.#nextId++,
-        backend: this.backend,
-        n: slice.length,
-        signatures: concat(slice.map((c) => c.signature), 64),
-        messages: concat(slice.map((c) => c.message), 32),
-        publicKeys: concat(slice.map((c) => c.publicKey), 33),
-      };
-      jobs.push(this.#send<VerifyReply>(p, req, [
-        req.signatures.buffer as ArrayBuffer,
-        req.messages.buffer as ArrayBuffer,
-        req.publicKeys.buffer as ArrayBuffer,
-      ]));
-    }
-    const out: boolean[] = [];
-    for (const r of await Promise.all(jobs)) for (const b of r.results) out.push(b === 1);
-    return out;
   }
 
   /**
@@ -146,7 +103,7 @@ export class VerifyPool {
         lengths,
         txids: concat(slice.map((t) => t.txid), 32),
       };
-      jobs.push(this.#send<TxsReply>(p, req, [
+      jobs.push(this.#send(p, req, [
         raws.buffer as ArrayBuffer,
         lengths.buffer as ArrayBuffer,
         req.txids.buffer as ArrayBuffer,
@@ -171,7 +128,7 @@ export class VerifyPool {
       lengths: new Uint32Array(0),
       txids: new Uint8Array(0),
     });
-    await Promise.all(this.#workers.map((_, w) => this.#send<TxsReply>(w, empty(), [])));
+    await Promise.all(this.#workers.map((_, w) => this.#send(w, empty(), [])));
   }
 
   /** Terminates the workers; verifications still pending reject. */

@@ -7,14 +7,7 @@
 /// <reference lib="deno.worker" />
 import { selectVerifyBackend, type VerifyBackendName } from "../verify/backend.ts";
 import type { VerifyFn } from "../core/validate.ts";
-import {
-  checkSignatures,
-  checkTxs,
-  type TxsReply,
-  type TxsRequest,
-  type VerifyReply,
-  type VerifyRequest,
-} from "./batch_checks.ts";
+import { checkTxs, type TxsReply, type TxsRequest } from "./batch_checks.ts";
 
 const loaded = new Map<VerifyBackendName, Promise<{ name: VerifyBackendName; verify: VerifyFn }>>();
 
@@ -27,22 +20,16 @@ function backendFor(name: VerifyBackendName) {
   return backend;
 }
 
-self.onmessage = async (e: MessageEvent<VerifyRequest | TxsRequest>) => {
+self.onmessage = async (e: MessageEvent<TxsRequest>) => {
   const req = e.data;
   const { name, verify } = await backendFor(req.backend);
-  if (req.kind === "txs") {
-    const r = checkTxs(req, verify);
-    const reply: TxsReply = { kind: "txs", id: req.id, backend: name, ...r };
-    self.postMessage(reply, [
-      r.firstInput.buffer as ArrayBuffer,
-      r.results.buffer as ArrayBuffer,
-      r.ownerHashes.buffer as ArrayBuffer,
-      r.messages.buffer as ArrayBuffer,
-      r.malformed.buffer as ArrayBuffer,
-    ]);
-    return;
-  }
-  const results = checkSignatures(req, verify);
-  const reply: VerifyReply = { kind: "checks", id: req.id, backend: name, results };
-  self.postMessage(reply, [results.buffer as ArrayBuffer]);
+  const r = checkTxs(req, verify);
+  const reply: TxsReply = { kind: "txs", id: req.id, backend: name, ...r };
+  self.postMessage(reply, [
+    r.firstInput.buffer as ArrayBuffer,
+    r.results.buffer as ArrayBuffer,
+    r.ownerHashes.buffer as ArrayBuffer,
+    r.messages.buffer as ArrayBuffer,
+    r.malformed.buffer as ArrayBuffer,
+  ]);
 };

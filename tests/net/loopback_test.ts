@@ -22,7 +22,6 @@ async function countingVerifier(): Promise<{ verifier: Verifier; pooled: { check
     backend: inner.backend,
     backendDetail: inner.backendDetail,
     verifySignature: inner.verifySignature,
-    verify: (checks, hint) => inner.verify(checks, hint),
     warm: () => inner.warm(),
     async verifyTxs(txs, hint) {
       const r = await inner.verifyTxs(txs, hint);

@@ -6,14 +6,15 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { sha256 } from "../../lib/core/hash.ts";
-import { encodeTx, type Tx } from "../../lib/core/tx.ts";
+import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
 import { randomKeyPair } from "../../lib/core/keys.ts";
 import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import {
   openVerifier,
   POOL_MIN_TXS,
-  type SignatureCheck,
+  type TxsVerdict,
+  type TxToCheck,
   type Verifier,
 } from "../../lib/ledger/verifier.ts";
 import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
@@ -21,12 +22,30 @@ import { NODE_CRYPTO_BACKEND, selectVerifyBackend } from "../../lib/verify/backe
 import { seededBytes } from "../core/vectors.ts";
 import { coinsOf, pay, testKeys } from "../helpers/fixtures.ts";
 import { testGenesis } from "../helpers/ledger_fixtures.ts";
+import { paymentChain } from "../helpers/net_fixtures.ts";
 import { HAS_PREBUILT } from "../helpers/verify_backends.ts";
 
 const rand = seededBytes("crackcoin verifier_test v1", sha256);
 
-/** `n` checks, every third one corrupted (a flipped signature bit). */
-function checks(n: number): SignatureCheck[] {
+/** `n` chained payments, every third with a flipped signature bit, and noble's verdicts. */
+function payments(n: number): { items: TxToCheck[]; expected: boolean[][] } {
+  const alice = testKeys(0);
+  const txs = paymentChain(testGenesis(alice), alice, n).map((t, i) => {
+    if (i % 3 !== 2) return t;
+    const signature = t.inputs[0].signature.slice();
+    signature[10] ^= 0x40;
+    return { ...t, inputs: [{ ...t.inputs[0], signature }] };
+  });
+  return {
+    items: txs.map((t) => ({ raw: encodeTx(t), txid: txid(t) })),
+    expected: txs.map((t) =>
+      t.inputs.map((i) => verifyMessageNoble(i.signature, sighashMessage(t), i.publicKey))
+    ),
+  };
+}
+
+/** `n` signature checks, every third one corrupted (a flipped signature bit). */
+function checks(n: number) {
   return Array.from({ length: n }, (_, i) => {
     const keys = randomKeyPair(rand);
     const message = rand(32);
@@ -56,7 +75,7 @@ Deno.test("openVerifier() chooses the backend once and checks single signatures 
       );
     }
     // No workers: every batch is left to the calling thread.
-    assertEquals(await v.verify(checks(POOL_MIN_TXS * 2), { requested: true }), null);
+    assertEquals(await v.verifyTxs(payments(POOL_MIN_TXS * 2).items, { requested: true }), null);
   });
 });
 
@@ -68,33 +87,31 @@ Deno.test("openVerifier() rejects a negative worker count", async () => {
 
 Deno.test("a Verifier keeps small batches on the calling thread and sends big or requested ones to its worker", async () => {
   await withVerifier(1, async (v) => {
-    const small = checks(POOL_MIN_TXS - 1);
-    assertEquals(await v.verify(small), null);
-    const expected = (cs: SignatureCheck[]) =>
-      cs.map((c) => verifyMessageNoble(c.signature, c.message, c.publicKey));
-    const requested = await v.verify(small, { requested: true });
-    assertEquals(requested, expected(small));
-    const big = checks(POOL_MIN_TXS);
-    assertEquals(await v.verify(big), expected(big));
-    // Many signatures from few transactions (one sighash message each) stay on this thread.
-    const few = checks(5).flatMap((c) => Array.from({ length: 40 }, () => ({ ...c })));
-    assertEquals(few.length, 200);
-    assertEquals(await v.verify(few), null);
-    assertEquals(await v.verify([]), null);
+    const { items, expected } = payments(POOL_MIN_TXS + 10);
+    const verdicts = (r: TxsVerdict | null) => r?.txs.map((t) => t?.signatures);
+    const small = items.slice(0, POOL_MIN_TXS - 1);
+    assertEquals(await v.verifyTxs(small), null);
+    assertEquals(
+      verdicts(await v.verifyTxs(small, { requested: true })),
+      expected.slice(0, POOL_MIN_TXS - 1),
+    );
+    assertEquals(verdicts(await v.verifyTxs(items)), expected);
+    assert(expected.flat().includes(false), "the batch holds signatures that do not verify");
+    assertEquals(await v.verifyTxs([]), null);
     v.close();
-    assertEquals(await v.verify(big), null, "a closed verifier leaves batches to the caller");
+    assertEquals(await v.verifyTxs(items), null, "a closed verifier leaves batches to the caller");
   });
 });
 
 Deno.test("VerifyPool workers use the backend they are given and agree with noble", async () => {
-  const cs = checks(40);
-  const expected = cs.map((c) => verifyMessageNoble(c.signature, c.message, c.publicKey));
+  const { items, expected } = payments(40);
   for (const backend of [(await selectVerifyBackend()).name, NODE_CRYPTO_BACKEND.name]) {
     const pool = new VerifyPool(2, backend);
     try {
       assertEquals(pool.backend, backend);
       assertEquals(pool.reportedBackend, null);
-      assertEquals(await pool.verify(cs), expected, backend);
+      const got = (await pool.verifyTxs(items)).flatMap((r) => [...r.results].map((b) => b === 1));
+      assertEquals(got, expected.flat(), backend);
       assertEquals(pool.reportedBackend, backend, "the workers loaded another backend");
     } finally {
       pool.close();
