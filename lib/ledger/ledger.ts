@@ -43,6 +43,7 @@ import { OrphanPool } from "./orphan_pool.ts";
 import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { BatchHint, Verifier } from "./verifier.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
+import { IdFilter } from "./id_filter.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import { weightBits } from "../core/weight.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
@@ -123,7 +124,14 @@ interface ParentRow {
   readonly outputs: readonly TxOutput[];
   readonly status: TxStatus;
   readonly height: number;
+  /**
+   * For a recently stored parent: the seqs of every stored spender, by output index. It was
+   * stored by this process, so every spend of it was too, and recorded here (see `#offer`).
+   */
+  readonly spenders?: (number[] | undefined)[];
 }
+
+const NO_SPENDERS: readonly number[] = [];
 
 /**
  * Opens a ledger at `path` (a file, or ":memory:"), creating it and its genesis if new.
@@ -184,7 +192,9 @@ export class Ledger {
    * Seq, outputs and height of the transactions stored most recently, by txid (hex): the
    * parents a new transaction most often spends (a wallet's change, a sync batch's chain),
    * found without a query or decoding. Their rows never change; their statuses do, and come
-   * from `#watchedStatus` (or a query, once unwatched). Emptied when a commit rolls back.
+   * from `#watchedStatus` (or a query, once unwatched). Each also lists its outputs' spenders,
+   * which the conflict check reads instead of the spends table: every spend of it came after
+   * it was stored here, and went through `#offer`. Emptied when a commit rolls back.
    */
   readonly #recentParents = new Map<string, Omit<ParentRow, "status">>();
   #seq = 0;
@@ -207,6 +217,11 @@ export class Ledger {
   #storedEvent = new Map<string, number>();
   #inTx = false;
   #closed = false;
+  /**
+   * Every stored item's id (txids and confirmation ids): an id it does not have is not
+   * stored, which answers most lookups of a sync or an ingest without a database read.
+   */
+  #ids = new IdFilter(0);
 
   constructor(db: DatabaseSync, path: string, genesis: Genesis, options: LedgerOptions) {
     this.#db = db;
@@ -278,6 +293,7 @@ export class Ledger {
       }
     }
     this.#reloadCounters();
+    this.#loadIds();
     if (this.#s.getMeta.get("recompute") !== undefined && !this.#db.isTransaction) {
       this.#write(() => this.#recomputeAll());
     }
@@ -311,6 +327,29 @@ export class Ledger {
   #recomputeAll(): void {
     recomputeFromRule(this.#s, toHex(this.genesis.txid), this.#genesisBase(), this.#confirmWork);
     this.#reloadCounters();
+  }
+
+  /** Fills the id filter from the database, sized for twice the items stored. */
+  #loadIds(): void {
+    const ids = new IdFilter(2 * (this.#count + this.#confCount));
+    for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
+    for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
+    this.#ids = ids;
+  }
+
+  /** Records a newly stored id; a filter past its capacity is rebuilt at twice the size. */
+  #addId(id: Uint8Array): void {
+    this.#ids.add(id);
+    if (this.#ids.full) this.#loadIds();
+  }
+
+  /** True when an item with this id is stored (the filter first, then the database). */
+  #hasTxRow(id: Uint8Array): boolean {
+    return this.#ids.mightHave(id) && this.#s.has.get(id) !== undefined;
+  }
+
+  #hasConfRow(id: Uint8Array): boolean {
+    return this.#ids.mightHave(id) && this.#s.hasConf.get(id) !== undefined;
   }
 
   /** Rebuilds the in-memory weight index on open (see `rebuildWeightIndex`). */
@@ -498,7 +537,7 @@ export class Ledger {
       throw e;
     }
     const { raw, tx, txid: idBytes, id } = entry;
-    if (this.#s.has.get(idBytes) !== undefined) return { kind: "duplicate", txid: id };
+    if (this.#hasTxRow(idBytes)) return { kind: "duplicate", txid: id };
     const now = this.#clock();
     // One query per parent gives its outputs (for validation) and its status and height.
     const parents: { id: Uint8Array; row: ParentRow | undefined }[] = [];
@@ -509,15 +548,15 @@ export class Ledger {
       return row;
     };
     const lookup: ParentLookup = (pid) => parentOf(pid)?.outputs;
+    const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
     try {
-      checkTxSanity(tx, now);
+      checkTxSanity(tx, now, checked?.signatures);
       const missing = missingParents(tx, lookup);
       if (missing.length > 0) {
         if (this.orphans.has(id)) return { kind: "duplicate", txid: id };
         this.orphans.add(id, raw, missing, now, source);
         return { kind: "orphan", txid: id, missing };
       }
-      const checked = input instanceof Uint8Array || !("signatures" in input) ? undefined : input;
       const verifyFn = checked ? checkedVerify(tx, checked, verify) : verify;
       checkTxInputs(tx, lookup, verifyFn, message, ownerHashes);
     } catch (e) {
@@ -539,11 +578,17 @@ export class Ledger {
       if (p.height >= height) height = p.height + 1;
     }
     const rivals = new Set<number>();
-    tx.inputs.forEach((inp, i) => {
-      for (const r of this.#s.spendersOf.all(parentSeqs[i], inp.index) as Row[]) {
-        rivals.add(Number(r.tx));
+    for (let i = 0; i < tx.inputs.length; i++) {
+      const inp = tx.inputs[i];
+      const known = parentOf(inp.txid)!.spenders;
+      if (known !== undefined) {
+        for (const r of known[inp.index] ?? NO_SPENDERS) rivals.add(r);
+      } else {
+        for (const r of this.#s.spendersOf.all(parentSeqs[i], inp.index) as Row[]) {
+          rivals.add(Number(r.tx));
+        }
       }
-    });
+    }
     for (const r of rivals) this.#walk.ensureWatched(r);
     const self: OrderKey = { txid: id, weight: 0n, best: null, height };
     const status = statusOf(
@@ -554,7 +599,12 @@ export class Ledger {
     );
     const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n }, {
       inDigest,
+      id,
     });
+    for (const inp of tx.inputs) {
+      const known = parentOf(inp.txid)!.spenders;
+      if (known !== undefined) (known[inp.index] ??= []).push(seq);
+    }
     if (rivals.size > 0) {
       this.#weights.markContested(seq, this.#dag);
       for (const r of rivals) this.#weights.markContested(r, this.#dag);
@@ -574,6 +624,7 @@ export class Ledger {
         (this.#s.headBySeq.get(recent.seq) as Row).status as TxStatus;
       return { ...recent, status };
     }
+    if (!this.#ids.mightHave(txid)) return undefined;
     const r = this.#s.parent.get(txid) as Row | undefined;
     if (r === undefined) return undefined;
     return {
@@ -591,7 +642,7 @@ export class Ledger {
     tx: Tx,
     parentSeqs: readonly number[],
     st: { height: number; status: TxStatus; weight: bigint },
-    opts: { inDigest?: boolean } = {},
+    opts: { inDigest?: boolean; id?: string } = {},
   ): number {
     const seq = ++this.#seq;
     this.#s.insTx.run(
@@ -605,27 +656,32 @@ export class Ledger {
       st.status,
     );
     const values: (Uint8Array | number | bigint)[] = [];
-    tx.outputs.forEach((o, i) => values.push(o.address, seq, i, o.amount));
+    for (let i = 0; i < tx.outputs.length; i++) {
+      values.push(tx.outputs[i].address, seq, i, tx.outputs[i].amount);
+    }
     this.#insertOutputs(tx.outputs.length).run(...values);
-    tx.inputs.forEach((inp, i) => this.#s.insSpend.run(parentSeqs[i], inp.index, seq));
+    for (let i = 0; i < tx.inputs.length; i++) {
+      this.#s.insSpend.run(parentSeqs[i], tx.inputs[i].index, seq);
+    }
+    this.#addId(idBytes);
     this.#count++;
     this.#statusCounts[st.status]++;
     // inDigest: the commit already added the workers' element for it (commitTxs).
     if (opts.inDigest !== true) this.#muhash.insert(itemElement(ITEM_TX, idBytes));
     this.#digest = null;
     this.#digestChanged = true;
-    const hex = toHex(idBytes);
+    const hex = opts.id ?? toHex(idBytes);
     this.#storedEvent.set(hex, this.#events.length);
     this.#events.push({ kind: "status", txid: hex, from: null, to: st.status, tx });
     this.#weights.watch(seq, {
       weight: st.weight,
       best: null,
       contested: false,
-      parents: [...new Set(parentSeqs)],
+      parents: parentSeqs.length === 1 ? parentSeqs : [...new Set(parentSeqs)],
     });
     this.#weights.addTx(seq, parentSeqs);
     this.#watchedStatus.set(seq, st.status);
-    this.#recentParents.set(toHex(idBytes), { seq, outputs: tx.outputs, height: st.height });
+    this.#recentParents.set(hex, { seq, outputs: tx.outputs, height: st.height, spenders: [] });
     if (this.#recentParents.size > RECENT_PARENTS) {
       this.#recentParents.delete(this.#recentParents.keys().next().value!);
     }
@@ -685,13 +741,15 @@ export class Ledger {
     }
     const idBytes = checked.id;
     const id = toHex(idBytes);
-    if (this.#s.hasConf.get(idBytes) !== undefined) return { kind: "known", id };
-    const txRow = this.#s.txSeq.get(c.txid) as Row | undefined;
+    if (this.#hasConfRow(idBytes)) return { kind: "known", id };
+    const txRow = this.#ids.mightHave(c.txid)
+      ? this.#s.txSeq.get(c.txid) as Row | undefined
+      : undefined;
     const missing: string[] = [];
     if (txRow === undefined) missing.push(toHex(c.txid));
     const refSeqs: number[] = [];
     for (const r of c.refs) {
-      const row = this.#s.confSeq.get(r) as Row | undefined;
+      const row = this.#ids.mightHave(r) ? this.#s.confSeq.get(r) as Row | undefined : undefined;
       if (row === undefined) missing.push(toHex(r));
       else refSeqs.push(Number(row.seq));
     }
@@ -705,6 +763,7 @@ export class Ledger {
     const refs = new Uint8Array(32 * c.refs.length);
     c.refs.forEach((r, i) => refs.set(r, 32 * i));
     this.#s.insConf.run(seq, idBytes, txSeq, c.bits, nonceBytes(c.nonce), refs);
+    this.#addId(idBytes);
     for (const r of refSeqs) this.#s.insRef.run(r, seq);
     this.#confCount++;
     const now = this.#clock();
@@ -759,13 +818,13 @@ export class Ledger {
   /** True when the txid is stored. */
   hasTx(txid: Uint8Array | string): boolean {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
-    return this.#s.has.get(b) !== undefined;
+    return this.#hasTxRow(b);
   }
 
   /** True when a transaction or confirmation with this id is stored. */
   hasItem(id: Uint8Array | string): boolean {
     const b = typeof id === "string" ? fromHex(id) : id;
-    return this.#s.has.get(b) !== undefined || this.#s.hasConf.get(b) !== undefined;
+    return this.#hasTxRow(b) || this.#hasConfRow(b);
   }
 
   /** The encoding of a stored transaction (no decoding). */
@@ -786,6 +845,7 @@ export class Ledger {
 
   /** A stored item (transaction or confirmation) by id, for sync replies. */
   getItem(id: Uint8Array): StoredItem | undefined {
+    if (!this.#ids.mightHave(id)) return undefined;
     const tx = this.getRaw(id);
     if (tx) return { kind: "tx", raw: tx.raw };
     const conf = this.getConfirmation(id);
@@ -797,8 +857,8 @@ export class Ledger {
    * when stored, undefined when not.
    */
   workOf(id: Uint8Array): number | undefined {
-    if (this.#s.has.get(id) !== undefined) return ITEM_TX;
-    return this.#s.hasConf.get(id) !== undefined ? ITEM_CONF : undefined;
+    if (this.#hasTxRow(id)) return ITEM_TX;
+    return this.#hasConfRow(id) ? ITEM_CONF : undefined;
   }
 
   /**

@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { sha256 } from "../../lib/core/hash.ts";
 import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
-import { randomKeyPair } from "../../lib/core/keys.ts";
+import { isValidPublicKey, randomKeyPair } from "../../lib/core/keys.ts";
 import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import {
@@ -129,18 +129,26 @@ Deno.test("Ledger.prepareTxs() with a Verifier gives addTxs()'s results, on eith
     ...t2,
     outputs: [{ ...t2.outputs[0], amount: 101n }, { ...t2.outputs[1], amount: 199n }],
   };
-  const batch = [encodeTx(t1), encodeTx(forged), t2, new Uint8Array([7]), t1];
+  // A key with a valid prefix whose x is not on the curve: the worker's verdict is false, so
+  // the ledger's own point check still runs and names the rule (bad-pubkey).
+  let x = 1;
+  const offCurve = () => Uint8Array.from([2, ...new Uint8Array(31), x]);
+  while (isValidPublicKey(offCurve())) x++;
+  const badKey: Tx = { ...t1, inputs: [{ ...t1.inputs[0], publicKey: offCurve() }] };
+  const batch = [encodeTx(badKey), encodeTx(t1), encodeTx(forged), t2, new Uint8Array([7]), t1];
   const open = () => openLedger(":memory:", { genesis });
   const reference = await open();
   const expected = reference.addTxs(batch);
   reference.close();
   assertEquals(expected.map((r) => r.kind), [
+    "rejected",
     "accepted",
     "rejected",
     "accepted",
     "rejected",
     "duplicate",
   ]);
+  assertEquals(expected[0].kind === "rejected" && expected[0].code, "bad-pubkey");
   await withVerifier(1, async (v) => {
     for (const hint of [undefined, { requested: true }]) {
       const ledger = await open();
