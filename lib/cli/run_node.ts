@@ -125,7 +125,10 @@ export class Node {
   readonly #log: Logger;
   readonly #lock: DataLock;
   readonly #events = new EventFilter();
-  readonly #ownership: { readonly isMine: IsMine; touches(tx: Tx): boolean };
+  readonly #ownership: {
+    readonly isMine: IsMine;
+    touches(tx: Tx, spent?: readonly Uint8Array[]): boolean;
+  };
   /**
    * Txids (hex) of the stored transactions that touch the wallet (pay or spend an owned
    * address), and the wallet's owned-address count they were read for: a status change of any
@@ -325,7 +328,7 @@ export class Node {
     for (const c of events) {
       if (c.kind !== "status") continue;
       if (c.tx) {
-        if (!this.#ownership.touches(c.tx)) continue;
+        if (!this.#ownership.touches(c.tx, c.spent)) continue;
         mine.add(c.txid);
       } else if (!mine.has(c.txid)) continue;
       const tx = c.tx ?? this.ledger.getTx(c.txid)?.tx;

@@ -166,12 +166,19 @@ export async function openNodeWallet(
  */
 export function walletOwnership(
   wallet: Wallet,
-): { readonly isMine: (address: string) => boolean; touches(tx: Tx): boolean } {
+): {
+  readonly isMine: (address: string) => boolean;
+  touches(tx: Tx, spent?: readonly Uint8Array[]): boolean;
+} {
   return {
     isMine: (address) => wallet.isMine(address),
-    touches: (tx) =>
+    // `spent`: the spent outputs' address hashes, when the ledger's event gives them (the
+    // ownership rule made them HASH160 of the inputs' keys), which saves a hash per input.
+    touches: (tx, spent) =>
       tx.outputs.some((o) => wallet.isMine(o.address)) ||
-      tx.inputs.some((i) => wallet.isMine(hash160(i.publicKey))),
+      (spent !== undefined && spent.length === tx.inputs.length
+        ? spent.some((h) => wallet.isMine(h))
+        : tx.inputs.some((i) => wallet.isMine(hash160(i.publicKey)))),
   };
 }
 

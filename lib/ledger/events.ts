@@ -53,6 +53,12 @@ export interface StatusChange {
   readonly to: TxStatus;
   /** The transaction, for a new one (`from` null), so listeners need not read it back. */
   readonly tx?: Tx;
+  /**
+   * For a new transaction: per input, the address hash (HASH160) of the output it spends,
+   * which the ownership rule made equal to HASH160 of the input's key (PROTOCOL.md §7.2), so
+   * a listener can tell whose coins it spent without hashing.
+   */
+  readonly spent?: readonly Uint8Array[];
 }
 
 /**

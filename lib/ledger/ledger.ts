@@ -47,7 +47,7 @@ import { IdFilter } from "./id_filter.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import { weightBits } from "../core/weight.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
-import { type DagQueries, WeightIndex } from "./weights.ts";
+import { type DagQueries, type Watched, WeightIndex } from "./weights.ts";
 import {
   allBalances,
   balanceOf,
@@ -116,6 +116,9 @@ const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
 
+/** Most transactions one settling statement writes (`#offerConf`). */
+const SETTLE_CHUNK = 128;
+
 /** How many recently stored transactions `#recentParents` keeps (about 1 MiB). */
 const RECENT_PARENTS = 4096;
 
@@ -183,6 +186,8 @@ export class Ledger {
   readonly #listeners: LedgerListener[] = [];
   readonly #s: Statements;
   readonly #insOuts: StatementSync[] = [];
+  /** `settleConfirmed` for SETTLE_CHUNK transactions at once (see `#offerConf`). */
+  readonly #settleMany: StatementSync;
   readonly #weights = new WeightIndex();
   readonly #dag: DagQueries;
   readonly #walk: StatusWalker;
@@ -235,6 +240,10 @@ export class Ledger {
     this.orphans = new OrphanPool(options.orphans);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     this.#s = prepareStatements(db);
+    this.#settleMany = db.prepare(
+      "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq IN (" +
+        Array(SETTLE_CHUNK).fill("?").join(", ") + ")",
+    );
     const rows = (st: string, ...args: number[]) =>
       (this.#s[st].all(...args) as Row[]).map((r) => Number(Object.values(r)[0]));
     this.#dag = {
@@ -597,9 +606,12 @@ export class Ledger {
       [...rivals].map((r) => this.#walk.keyOf(r)),
       this.#confirmWork,
     );
+    const spent: Uint8Array[] = [];
+    for (const inp of tx.inputs) spent.push(parentOf(inp.txid)!.outputs[inp.index].address);
     const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n }, {
       inDigest,
       id,
+      spent,
     });
     for (const inp of tx.inputs) {
       const known = parentOf(inp.txid)!.spenders;
@@ -642,7 +654,7 @@ export class Ledger {
     tx: Tx,
     parentSeqs: readonly number[],
     st: { height: number; status: TxStatus; weight: bigint },
-    opts: { inDigest?: boolean; id?: string } = {},
+    opts: { inDigest?: boolean; id?: string; spent?: readonly Uint8Array[] } = {},
   ): number {
     const seq = ++this.#seq;
     this.#s.insTx.run(
@@ -672,12 +684,20 @@ export class Ledger {
     this.#digestChanged = true;
     const hex = opts.id ?? toHex(idBytes);
     this.#storedEvent.set(hex, this.#events.length);
-    this.#events.push({ kind: "status", txid: hex, from: null, to: st.status, tx });
+    this.#events.push({
+      kind: "status",
+      txid: hex,
+      from: null,
+      to: st.status,
+      tx,
+      spent: opts.spent,
+    });
     this.#weights.watch(seq, {
       weight: st.weight,
       best: null,
       contested: false,
       parents: parentSeqs.length === 1 ? parentSeqs : [...new Set(parentSeqs)],
+      id: hex,
     });
     this.#weights.addTx(seq, parentSeqs);
     this.#watchedStatus.set(seq, st.status);
@@ -780,6 +800,18 @@ export class Ledger {
     // transaction's liveness does: the fast path below is then exact. Otherwise every status
     // goes through the walk, which may make a parent a loser in the same commit.
     const anyContested = [...approved].some((t) => this.#weights.watched.get(t)!.contested);
+    // A confirmation's approved set mostly shares one weight and one best hash: encode each
+    // distinct value once.
+    let lastBest: string | null = null, bestBytes: Uint8Array | null = null;
+    let lastWeight = -1n, weightText = "";
+    const encode = (w: Watched) => {
+      if (w.best !== lastBest) [lastBest, bestBytes] = [w.best, fromHexOrNull(w.best)];
+      if (w.weight !== lastWeight) [lastWeight, weightText] = [w.weight, w.weight.toString()];
+      return [weightText, bestBytes] as const;
+    };
+    // Settled rows are written after the loop, grouped by (weight, best hash), several per
+    // statement; nothing in the loop reads them back.
+    const settled = new Map<string, { weight: string; best: Uint8Array | null; seqs: number[] }>();
     for (const t of approved) {
       const w = this.#weights.watched.get(t)!;
       const status = this.#watchedStatus.get(t);
@@ -789,11 +821,16 @@ export class Ledger {
         // nothing spends its outpoints but it; and now its weight reaches the threshold:
         // statusOf (core/state.ts) says confirmed, and no other status depends on the change
         // (it stays live). Written with its weight.
-        this.#s.settleConfirmed.run(w.weight.toString(), fromHexOrNull(w.best), t);
-        const head = this.#s.headBySeq.get(t) as Row;
-        this.#statusChanged(toHex(head.txid as Uint8Array), "pending", "confirmed");
+        const [weightText, best] = encode(w);
+        const key = `${weightText}:${lastBest}`;
+        let group = settled.get(key);
+        if (group === undefined) settled.set(key, group = { weight: weightText, best, seqs: [] });
+        group.seqs.push(t);
+        const id = w.id ?? toHex((this.#s.headBySeq.get(t) as Row).txid as Uint8Array);
+        this.#statusChanged(id, "pending", "confirmed");
       } else {
-        this.#s.setWeight.run(w.weight.toString(), fromHexOrNull(w.best), settle ? 0 : 1, t);
+        const [weightText, best] = encode(w);
+        this.#s.setWeight.run(weightText, best, settle ? 0 : 1, t);
       }
       if (
         w.contested ||
@@ -804,6 +841,13 @@ export class Ledger {
         this.#weights.unwatch(t);
         this.#watchedStatus.delete(t);
       }
+    }
+    for (const g of settled.values()) {
+      let i = 0;
+      for (; i + SETTLE_CHUNK <= g.seqs.length; i += SETTLE_CHUNK) {
+        this.#settleMany.run(g.weight, g.best, ...g.seqs.slice(i, i + SETTLE_CHUNK));
+      }
+      for (; i < g.seqs.length; i++) this.#s.settleConfirmed.run(g.weight, g.best, g.seqs[i]);
     }
     if (seeds.length > 0) this.#walk.refresh(seeds);
     this.#retryWaiting(id);

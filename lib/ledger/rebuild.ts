@@ -61,7 +61,13 @@ export function rebuildWeightIndex(
     oldest = Math.min(oldest, seq);
     const parents = (s.parentSeqs.all(seq) as Row[]).map((x) => Number(x.prev));
     const best = r.best === null ? null : toHex(r.best as Uint8Array);
-    weights.watch(seq, { weight: BigInt(r.weight as string), best, contested: false, parents });
+    weights.watch(seq, {
+      weight: BigInt(r.weight as string),
+      best,
+      contested: false,
+      parents,
+      id: toHex(r.txid as Uint8Array),
+    });
     statuses.set(seq, r.status as TxStatus);
   }
   for (const r of watched) {

@@ -29,6 +29,8 @@ export interface Watched {
   best: string | null;
   contested: boolean;
   readonly parents: readonly number[];
+  /** Its txid (lowercase hex), when the watcher had it at hand. */
+  readonly id?: string;
 }
 
 /** Confirmations stored between two sweeps of the approval sets. */

@@ -100,6 +100,12 @@ Deno.test("Ledger.subscribe() reports every outcome of a commit in order, adopte
     events.filter((e) => e.kind === "status").map((e) => e.txid).sort(),
     [idHex(t1), idHex(t2)].sort(),
   );
+  // A new transaction's status event names, per input, the address hash of the spent output:
+  // HASH160 of that input's key (what the wallet's "touches" test reads instead of hashing).
+  for (const e of events) {
+    if (e.kind !== "status" || e.tx === undefined) continue;
+    assertEquals(e.spent?.map(toHex), e.tx.inputs.map((i) => toHex(hash160(i.publicKey))));
+  }
   l.addConfirmation(mineConf(txid(t1), 3));
   assertEquals(seen.pop()?.filter(isConfEvent).map((e) => e.kind), ["stored"]);
   unsubscribe();
