@@ -221,12 +221,20 @@ export class MuHash3072 {
 
   /**
    * The 32-byte digest: SHA-256 of (numerator / denominator mod P) as 384 little-endian
-   * bytes. Costs one modular inverse (milliseconds); the result is cached until the next
-   * change. Does not change the state. Bitcoin Core prints this value byte-reversed.
+   * bytes. The result is cached until the next change. A denominator other than 1 costs one
+   * modular inverse (milliseconds), and is then folded into the numerator (numerator / 1: the
+   * same multiset, so {@linkcode toBytes} may change but not what it digests), so that the
+   * next call after inserts alone needs none: a node asked for its digest many times a second
+   * while it syncs pays for one inverse per removal, not per call. Bitcoin Core prints this
+   * value byte-reversed.
    */
   finalize(): Uint8Array {
     if (this.#digest === undefined) {
-      const q = this.#den === 1n ? this.#num : mulMod(this.#num, invMod(this.#den));
+      if (this.#den !== 1n) {
+        this.#num = mulMod(this.#num, invMod(this.#den));
+        this.#den = 1n;
+      }
+      const q = this.#num;
       const bytes = new Uint8Array(MUHASH_NUM_BYTES);
       toLE(q, bytes, 0);
       this.#digest = sha256(bytes);

@@ -100,6 +100,11 @@ export interface LedgerOptions {
   readOnly?: boolean;
   /** Orphan pool bounds. */
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
+  /**
+   * Items the id filter is first sized for (default 65,536, 128 KiB; it doubles as the ledger
+   * grows past half of it). Tests pass a small one to see it grow.
+   */
+  idFilterCapacity?: number;
 }
 
 /**
@@ -115,6 +120,9 @@ const RATE_WINDOW_MS = 60_000;
 const MAX_WAITING_CONFS = 4096;
 
 type Row = Record<string, unknown>;
+
+/** Items the id filter is first sized for (see `LedgerOptions.idFilterCapacity`). */
+const ID_FILTER_CAPACITY = 65_536;
 
 /** Most transactions one settling statement writes (`#offerConf`). */
 const SETTLE_CHUNK = 128;
@@ -227,6 +235,7 @@ export class Ledger {
    * stored, which answers most lookups of a sync or an ingest without a database read.
    */
   #ids = new IdFilter(0);
+  readonly #idCapacity: number;
 
   constructor(db: DatabaseSync, path: string, genesis: Genesis, options: LedgerOptions) {
     this.#db = db;
@@ -238,6 +247,7 @@ export class Ledger {
     this.#threshold = confirmationWeight(this.#confirmWork);
     this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.orphans = new OrphanPool(options.orphans);
+    this.#idCapacity = options.idFilterCapacity ?? ID_FILTER_CAPACITY;
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     this.#s = prepareStatements(db);
     this.#settleMany = db.prepare(
@@ -340,7 +350,7 @@ export class Ledger {
 
   /** Fills the id filter from the database, sized for twice the items stored. */
   #loadIds(): void {
-    const ids = new IdFilter(2 * (this.#count + this.#confCount));
+    const ids = new IdFilter(Math.max(this.#idCapacity, 2 * (this.#count + this.#confCount)));
     for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
     for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
     this.#ids = ids;

@@ -271,3 +271,20 @@ Deno.test("insertHashed(muHashProduct(elements)) adds exactly those elements", (
     assert.throws(() => muHashProduct([bad]), RangeError);
   }
 });
+
+Deno.test("MuHash3072.finalize() folds a denominator in once and keeps every later digest exact", () => {
+  const items = Array.from({ length: 6 }, (_, i) => Uint8Array.of(i, 7, i));
+  const m = digestOf(items);
+  m.remove(items[0]).remove(items[1]);
+  const first = m.finalize();
+  assert.deepEqual(first, digestOf(items.slice(2)).finalize());
+  // The state's bytes now hold numerator / 1, the same multiset.
+  const state = m.toBytes();
+  assert.deepEqual(state.subarray(384), new MuHash3072().toBytes().subarray(384));
+  assert.ok(MuHash3072.fromBytes(state).equals(digestOf(items.slice(2))));
+  // Inserts after the fold, and another removal, stay exact.
+  m.insert(items[0]);
+  assert.deepEqual(m.finalize(), digestOf([items[0], ...items.slice(2)]).finalize());
+  m.remove(items[5]);
+  assert.deepEqual(m.finalize(), digestOf([items[0], items[2], items[3], items[4]]).finalize());
+});

@@ -44,7 +44,8 @@ Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and afte
     sig[31] = 1;
     sig[63] = 1;
     const ids: Uint8Array[] = [];
-    let ledger = await openLedger(path, { genesis, verify: () => true, clock: () => T0 + 1e9 });
+    const opts = { genesis, verify: () => true, clock: () => T0 + 1e9, idFilterCapacity: 1 };
+    let ledger = await openLedger(path, opts);
     let prev = genesis.txid, index = 0, amount = genesis.supply;
     let batch: Uint8Array[] = [];
     for (let i = 0; i < N; i++) {
@@ -87,7 +88,7 @@ Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and afte
     };
     check();
     ledger.close();
-    ledger = await openLedger(path, { genesis, verify: () => true, clock: () => T0 + 1e9 });
+    ledger = await openLedger(path, opts);
     check();
     ledger.close();
   } finally {
