@@ -127,9 +127,11 @@ export type ParentLookup = (txid: Uint8Array) => readonly TxOutput[] | undefined
 
 /** The txids (hex, deduplicated) of parents the lookup does not know. */
 export function missingParents(tx: Tx, lookup: ParentLookup): string[] {
-  const out = new Set<string>();
-  for (const inp of tx.inputs) if (lookup(inp.txid) === undefined) out.add(toHex(inp.txid));
-  return [...out];
+  let out: Set<string> | undefined;
+  for (const inp of tx.inputs) {
+    if (lookup(inp.txid) === undefined) (out ??= new Set()).add(toHex(inp.txid));
+  }
+  return out === undefined ? [] : [...out];
 }
 
 /**

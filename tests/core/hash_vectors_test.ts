@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { fromHex, hash160, sha256, sha256d, toHex } from "../../lib/core/hash.ts";
 import { parseRsp, readVectorJson, readVectorText } from "./vectors.ts";
+import { Buffer } from "node:buffer";
 
 Deno.test("sha256() matches all 65 NIST SHAVS SHA-256 ShortMsg vectors", () => {
   const records = parseRsp(readVectorText("SHA256ShortMsg.rsp"));
@@ -49,5 +50,17 @@ Deno.test("fromHex() accepts either case and throws TypeError on bad input", () 
   assert.equal(toHex(fromHex("00aAfF")), "00aaff");
   for (const bad of ["0", "zz", "0g", " 00", "+1"]) {
     assert.throws(() => fromHex(bad), TypeError, bad);
+  }
+});
+
+Deno.test("toHex() gives lowercase hex of any view, subarrays and Buffers included", () => {
+  const slow = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  if (toHex(all) !== slow(all)) throw new Error("every byte value");
+  for (let n = 0; n < 70; n++) {
+    const buf = crypto.getRandomValues(new Uint8Array(n + 9));
+    const view = buf.subarray(5, 5 + n);
+    if (toHex(view) !== slow(view)) throw new Error(`subarray of ${n}`);
+    if (toHex(Buffer.from(view)) !== slow(view)) throw new Error(`Buffer of ${n}`);
   }
 });
