@@ -11,13 +11,21 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { Verifier } from "../ledger/verifier.ts";
 import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
 
+/** Resolves after the event loop has had a turn (timers and I/O callbacks included). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /**
  * Builds the ledger view the network layer needs. `verifier`, when given, gets every batch
  * and decides where its signatures are checked: on its workers while the batch before is
  * being stored, or on this thread during the commit. Without it, batches are stored with
  * `addTxs` (the ledger's own verify function).
  */
-export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verifyTxs">): NetLedger {
+export function netLedgerOf(
+  ledger: Ledger,
+  verifier?: Pick<Verifier, "verifyTxs"> & Partial<Pick<Verifier, "helpOne">>,
+): NetLedger {
   // The events of one commit reach subscribers synchronously inside the call that commits,
   // so collecting them around that call gives exactly that commit's outcomes.
   let sink: LedgerEvent[] | null = null;
@@ -47,6 +55,10 @@ export function netLedgerOf(ledger: Ledger, verifier?: Pick<Verifier, "verifyTxs
       // later, over and over (a 10,000-transaction sync with 10% loss took 100 s).
       const sources = opts.solicited ? undefined : opts.sources;
       if (prepared) {
+        // This batch is next: if the workers have not reached all of it, check the rest here
+        // rather than wait (when they are ahead, there is nothing left to take), a chunk at
+        // a time, letting received datagrams in between.
+        while (verifier?.helpOne?.()) await nextTurn();
         const ready = await prepared;
         return collect(() => ledger.commitTxs(ready, sources));
       }

@@ -29,6 +29,30 @@ export interface TxsRequest {
   readonly raws: Uint8Array;
   readonly lengths: Uint32Array;
   readonly txids: Uint8Array;
+  /**
+   * A claim word per chunk of one job, shared with the thread that sent it (over a
+   * SharedArrayBuffer): the worker checks the chunk only if it turns word `slot` from 0 (free)
+   * to 1 (worker); the sender may have turned it to 2 and checked the chunk itself (work
+   * stealing, lib/ledger/verifier.ts), and the reply then says `skipped`.
+   */
+  readonly claim?: Int32Array;
+  readonly slot?: number;
+}
+
+/** Packs transactions (encodings and txids) into a request's buffers. */
+export function packTxs(
+  txs: readonly { readonly raw: Uint8Array; readonly txid: Uint8Array }[],
+): Pick<TxsRequest, "n" | "raws" | "lengths" | "txids"> {
+  const lengths = Uint32Array.from(txs, (t) => t.raw.length);
+  const raws = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  const txids = new Uint8Array(32 * txs.length);
+  let at = 0;
+  txs.forEach((t, i) => {
+    raws.set(t.raw, at);
+    at += t.raw.length;
+    if (t.txid.length === 32) txids.set(t.txid, 32 * i); // a malformed one stays zero
+  });
+  return { n: txs.length, raws, lengths, txids };
 }
 
 /**
@@ -50,6 +74,8 @@ export interface TxsReply {
   readonly product: bigint;
   /** Milliseconds the worker spent on the batch (for benchmarks). */
   readonly elapsedMs: number;
+  /** The sender claimed the chunk first (see `TxsRequest.claim`): nothing was checked. */
+  readonly skipped?: true;
 }
 
 /** The work of a "txs" batch: see {@linkcode TxsReply}. */

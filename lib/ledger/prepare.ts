@@ -39,6 +39,8 @@ export interface PreparedTxs {
   readonly product?: bigint;
   /** Milliseconds the workers spent on the batch (for benchmarks). */
   readonly workerMs?: number;
+  /** Milliseconds the calling thread spent checking chunks of it (`Verifier.help`). */
+  readonly localMs?: number;
 }
 
 /** The input as an EncodedTx: as given, decoded once, or encoded once. Throws WireError. */
@@ -82,7 +84,12 @@ export async function prepareBatch(
       inProduct: true,
     };
   });
-  return { items, product: verdict?.product, workerMs: verdict?.workerMs };
+  return {
+    items,
+    product: verdict?.product,
+    workerMs: verdict?.workerMs,
+    localMs: verdict?.localMs,
+  };
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type VerifyBackendName,
 } from "../verify/backend.ts";
 import { VerifyPool } from "./verify_pool.ts";
+import { checkTxs, packTxs, type TxsReply } from "./batch_checks.ts";
 import { muHashProduct } from "../core/set_digest.ts";
 
 /**
@@ -64,9 +65,26 @@ export interface Verifier {
    * cannot start is reported like one that fails later, and batches stay on the caller.
    */
   warm(): Promise<void>;
+  /**
+   * Work stealing: checks on the calling thread the chunks of the oldest unfinished batch that
+   * no worker has started yet, last chunk first (workers take them first to last). A consumer
+   * calls it right before it awaits a batch: when the workers are behind, the thread that would
+   * otherwise wait does part of the work, the way Bitcoin Core's script-check queue has its
+   * master thread join the workers; when they are not, it finds nothing to do. Synchronous.
+   */
+  help(): void;
+  /**
+   * One step of {@linkcode help}: checks the last unclaimed chunk of the oldest unfinished
+   * batch on the calling thread; false when there was none. A node takes one step at a time
+   * and lets its event loop run in between, so received datagrams wait at most one chunk.
+   */
+  helpOne(): boolean;
   /** Ends the workers. Later batches go to the calling thread. */
   close(): void;
 }
+
+/** Transactions per chunk: the unit the workers and a helping caller claim (about 2.5 ms). */
+export const VERIFY_CHUNK = 32;
 
 /** A transaction for {@linkcode Verifier.verifyTxs}: its canonical encoding and txid. */
 export interface TxToCheck {
@@ -97,6 +115,8 @@ export interface TxsVerdict {
   readonly product: bigint;
   /** Milliseconds the workers spent on the batch, summed (for benchmarks). */
   readonly workerMs: number;
+  /** Milliseconds the calling thread spent checking chunks of it (`help`; for benchmarks). */
+  readonly localMs: number;
 }
 
 /** Options of {@linkcode openVerifier}. */
@@ -129,12 +149,25 @@ export async function openVerifier(opts: VerifierOptions): Promise<Verifier> {
   return new PooledVerifier(backend, opts.workers, opts.onWorkerError);
 }
 
+/** A batch in the workers' hands, split into chunks that a helping caller may claim. */
+interface Job {
+  readonly chunks: readonly (readonly TxToCheck[])[];
+  /** Per chunk: 0 free, 1 a worker's, 2 the caller's (SharedArrayBuffer; batch_checks.ts). */
+  readonly claim: Int32Array;
+  readonly results: (Omit<TxsReply, "kind" | "id" | "backend"> | undefined)[];
+  left: number;
+  localMs: number;
+  finish(chunk: number, r: Omit<TxsReply, "kind" | "id" | "backend">): void;
+}
+
 class PooledVerifier implements Verifier {
   readonly backend: VerifyBackendName;
   readonly backendDetail: string;
   readonly verifySignature: VerifyFn;
   #pool: VerifyPool | null;
   readonly #onWorkerError?: (error: unknown) => void;
+  /** Batches sent to the workers and not yet answered, oldest first. */
+  readonly #jobs: Job[] = [];
 
   constructor(backend: VerifyBackend, workers: number, onWorkerError?: (e: unknown) => void) {
     this.backend = backend.name;
@@ -156,13 +189,38 @@ class PooledVerifier implements Verifier {
     const pool = this.#pool;
     if (pool === null || txs.length === 0) return null;
     if (hint?.requested !== true && txs.length < POOL_MIN_TXS) return null;
+    const chunks: TxToCheck[][] = [];
+    for (let i = 0; i < txs.length; i += VERIFY_CHUNK) chunks.push(txs.slice(i, i + VERIFY_CHUNK));
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => done = resolve);
+    const job: Job = {
+      chunks,
+      claim: new Int32Array(new SharedArrayBuffer(4 * chunks.length)),
+      results: [],
+      left: chunks.length,
+      localMs: 0,
+      finish(chunk, r) {
+        job.results[chunk] = r;
+        if (--job.left === 0) done();
+      },
+    };
+    this.#jobs.push(job);
     try {
+      const replies = pool.verifyChunks(chunks, job.claim).map((p, i) =>
+        p.then((r) => {
+          if (r !== null) job.finish(i, r);
+        })
+      );
+      // A worker failure rejects its chunk; otherwise every chunk finishes, by a worker or
+      // by `help`.
+      await Promise.race([finished, Promise.all(replies).then(() => finished)]);
       const out: (TxVerdict | null)[] = [];
       const products: bigint[] = [];
       let workerMs = 0;
-      for (const r of await pool.verifyTxs(txs)) {
+      for (const [i, r] of job.results.entries()) {
+        if (r === undefined) throw new Error(`chunk ${i} of a batch was never checked`);
         products.push(r.product);
-        workerMs += r.elapsedMs;
+        if (job.claim[i] === 1) workerMs += r.elapsedMs;
         for (let k = 0; k < r.malformed.length; k++) {
           if (r.malformed[k] === 1) {
             out.push(null);
@@ -183,11 +241,34 @@ class PooledVerifier implements Verifier {
         }
       }
       if (out.length !== txs.length) throw new Error("verify workers answered a different batch");
-      return { txs: out, product: muHashProduct(products), workerMs };
+      return { txs: out, product: muHashProduct(products), workerMs, localMs: job.localMs };
     } catch (e) {
       if (this.#pool !== null) this.#onWorkerError?.(e);
       return null;
+    } finally {
+      this.#jobs.splice(this.#jobs.indexOf(job), 1);
     }
+  }
+
+  help(): void {
+    while (this.helpOne());
+  }
+
+  helpOne(): boolean {
+    const job = this.#jobs.find((j) => j.left > 0);
+    if (job === undefined) return false;
+    for (let i = job.chunks.length - 1; i >= 0; i--) {
+      const state = Atomics.compareExchange(job.claim, i, 0, 2);
+      if (state === 2) continue; // this thread's already
+      // Workers claim in order, so below a chunk they claimed every chunk is theirs.
+      if (state === 1) return false;
+      const t0 = performance.now();
+      const r = checkTxs(packTxs(job.chunks[i]), this.verifySignature);
+      job.localMs += performance.now() - t0;
+      job.finish(i, r);
+      return true;
+    }
+    return false;
   }
 
   close(): void {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { VerifyBackendName } from "../verify/backend.ts";
-import type { TxsReply, TxsRequest } from "./batch_checks.ts";
+import { packTxs, type TxsReply, type TxsRequest } from "./batch_checks.ts";
 
 /** Below this many transactions per worker, a batch is not split further. */
 const MIN_PER_WORKER = 16;
@@ -86,30 +86,47 @@ export class VerifyPool {
     const per = Math.ceil(txs.length / this.#parts(txs.length));
     const jobs: Promise<TxsReply>[] = [];
     for (let p = 0; p * per < txs.length; p++) {
-      const slice = txs.slice(p * per, (p + 1) * per);
-      const lengths = Uint32Array.from(slice, (t) => t.raw.length);
-      const raws = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-      let at = 0;
-      for (const t of slice) {
-        raws.set(t.raw, at);
-        at += t.raw.length;
-      }
-      const req: TxsRequest = {
-        kind: "txs",
-        id: this.#nextId++,
-        backend: this.backend,
-        n: slice.length,
-        raws,
-        lengths,
-        txids: concat(slice.map((t) => t.txid), 32),
-      };
-      jobs.push(this.#send(p, req, [
-        raws.buffer as ArrayBuffer,
-        lengths.buffer as ArrayBuffer,
-        req.txids.buffer as ArrayBuffer,
-      ]));
+      jobs.push(this.#request(p, txs.slice(p * per, (p + 1) * per)));
     }
     return await Promise.all(jobs);
+  }
+
+  /**
+   * Sends each chunk as its own request carrying the shared `claim` words (one per chunk, see
+   * `TxsRequest.claim`), round robin over the workers, which take them in order. Each promise
+   * resolves with the chunk's reply, or null when the sender claimed the chunk first.
+   */
+  verifyChunks(
+    chunks: readonly (readonly { readonly raw: Uint8Array; readonly txid: Uint8Array }[])[],
+    claim: Int32Array,
+  ): Promise<TxsReply | null>[] {
+    if (this.#closed) throw new Error("The verification pool is closed");
+    this.#start();
+    return chunks.map((c, slot) =>
+      this.#request(slot, c, claim, slot).then((r) => r.skipped === true ? null : r)
+    );
+  }
+
+  #request(
+    w: number,
+    txs: readonly { readonly raw: Uint8Array; readonly txid: Uint8Array }[],
+    claim?: Int32Array,
+    slot?: number,
+  ): Promise<TxsReply> {
+    const packed = packTxs(txs);
+    const req: TxsRequest = {
+      kind: "txs",
+      id: this.#nextId++,
+      backend: this.backend,
+      ...packed,
+      claim,
+      slot,
+    };
+    return this.#send(w, req, [
+      packed.raws.buffer as ArrayBuffer,
+      packed.lengths.buffer as ArrayBuffer,
+      packed.txids.buffer as ArrayBuffer,
+    ]);
   }
 
   /**
@@ -138,13 +155,4 @@ export class VerifyPool {
     this.#workers = [];
     this.#failAll(new Error("The verification pool was closed"));
   }
-}
-
-/** Concatenates fixed-size fields; a field of the wrong size (malformed input) stays zero. */
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(parts.length * size);
-  parts.forEach((p, i) => {
-    if (p.length === size) out.set(p, i * size);
-  });
-  return out;
 }

@@ -23,6 +23,17 @@ function backendFor(name: VerifyBackendName) {
 self.onmessage = async (e: MessageEvent<TxsRequest>) => {
   const req = e.data;
   const { name, verify } = await backendFor(req.backend);
+  if (req.claim !== undefined && Atomics.compareExchange(req.claim, req.slot ?? 0, 0, 1) !== 0) {
+    // The sender checked this chunk itself while it waited (work stealing).
+    const none = checkTxs({
+      n: 0,
+      raws: new Uint8Array(0),
+      lengths: new Uint32Array(0),
+      txids: new Uint8Array(0),
+    }, verify);
+    self.postMessage({ kind: "txs", id: req.id, backend: name, ...none, skipped: true });
+    return;
+  }
   const r = checkTxs(req, verify);
   const reply: TxsReply = { kind: "txs", id: req.id, backend: name, ...r };
   self.postMessage(reply, [

@@ -23,6 +23,8 @@ async function countingVerifier(): Promise<{ verifier: Verifier; pooled: { check
     backendDetail: inner.backendDetail,
     verifySignature: inner.verifySignature,
     warm: () => inner.warm(),
+    help: () => inner.help(),
+    helpOne: () => inner.helpOne(),
     async verifyTxs(txs, hint) {
       const r = await inner.verifyTxs(txs, hint);
       for (const v of r?.txs ?? []) pooled.checks += v?.signatures.length ?? 0;

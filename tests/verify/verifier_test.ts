@@ -5,7 +5,7 @@
  * two-stage ingest gives addTxs's results either way.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { sha256 } from "../../lib/core/hash.ts";
+import { sha256, toHex } from "../../lib/core/hash.ts";
 import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
 import { isValidPublicKey, randomKeyPair } from "../../lib/core/keys.ts";
 import { signMessage, verifyMessageNoble } from "../../lib/core/sign.ts";
@@ -16,6 +16,7 @@ import {
   type TxsVerdict,
   type TxToCheck,
   type Verifier,
+  VERIFY_CHUNK,
 } from "../../lib/ledger/verifier.ts";
 import { VerifyPool } from "../../lib/ledger/verify_pool.ts";
 import { NODE_CRYPTO_BACKEND, selectVerifyBackend } from "../../lib/verify/backend.ts";
@@ -158,5 +159,43 @@ Deno.test("Ledger.prepareTxs() with a Verifier gives addTxs()'s results, on eith
         ledger.close();
       }
     }
+  });
+});
+
+Deno.test("Verifier.help() checks the chunks its worker has not reached, with the same verdicts, hashes and product", async () => {
+  const { items, expected } = payments(4 * VERIFY_CHUNK + 5);
+  const view = (r: TxsVerdict | null) =>
+    r && {
+      signatures: r.txs.map((t) => t?.signatures),
+      messages: r.txs.map((t) => t && toHex(t.message)),
+      owners: r.txs.map((t) => t?.ownerHashes.map(toHex)),
+      product: r.product,
+    };
+  await withVerifier(1, async (v) => {
+    await v.warm();
+    const reference = view(await v.verifyTxs(items, { requested: true }));
+    assertEquals(reference?.signatures, expected);
+    assertEquals(v.helpOne(), false, "no batch in the workers' hands: nothing to take");
+    // Helping at once: the worker has not started, so the caller takes every chunk it can
+    // before the worker claims one (the worker then skips those).
+    const p1 = v.verifyTxs(items, { requested: true });
+    v.help();
+    const all = await p1;
+    assertEquals(view(all), reference);
+    assert(all !== null && all.localMs > 0, "the calling thread checked chunks");
+    // One chunk at a time, letting the worker run in between: shared between the two.
+    const p2 = v.verifyTxs(items, { requested: true });
+    let taken = 0;
+    while (v.helpOne()) {
+      taken++;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const mixed = await p2;
+    assertEquals(view(mixed), reference);
+    assert(taken <= Math.ceil(items.length / VERIFY_CHUNK));
+    // Without help, the worker does it all.
+    const alone = await v.verifyTxs(items, { requested: true });
+    assertEquals(view(alone), reference);
+    assertEquals(alone?.localMs, 0);
   });
 });
