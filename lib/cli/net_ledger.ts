@@ -10,10 +10,14 @@ import type { LedgerEvent } from "../ledger/events.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Verifier } from "../ledger/verifier.ts";
 import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
+import { setImmediate } from "node:timers";
 
-/** Resolves after the event loop has had a turn (timers and I/O callbacks included). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Resolves after the event loop has had a turn, I/O callbacks included: `setImmediate`
+ * (about 5 µs here), not `setTimeout(0)`, which Deno clamps to about 2 ms.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

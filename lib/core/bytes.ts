@@ -93,6 +93,13 @@ export class ByteReader {
     this.#pos += n;
     return out;
   }
+  /** The next `n` bytes as a view (no copy: it keeps the whole input alive). */
+  view(n: number, what = "bytes"): Uint8Array {
+    this.#need(n, what);
+    const out = this.#bytes.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
   /** A copy of the bytes read from offset `start` up to the current offset. */
   copyFrom(start: number): Uint8Array {
     return this.#bytes.slice(start, this.#pos);

@@ -100,9 +100,11 @@ export function encodeTx(tx: Tx): Uint8Array {
 
 /**
  * Reads one transaction from a reader (used by the wire codec for batches). Throws WireError
- * on an unknown version, a count over MAX_INPUTS/MAX_OUTPUTS, or truncation (§4).
+ * on an unknown version, a count over MAX_INPUTS/MAX_OUTPUTS, or truncation (§4). With
+ * `views`, its byte fields are views into the reader's input instead of copies (the caller
+ * keeps that input unchanged for as long as the transaction lives).
  */
-export function readTx(r: ByteReader): Tx {
+export function readTx(r: ByteReader, views = false): Tx {
   const version = r.u8("tx version");
   if (version !== TX_VERSION) throw new WireError(`Unknown tx version ${version}`);
   const ts = r.u64("tx timestamp");
@@ -112,16 +114,19 @@ export function readTx(r: ByteReader): Tx {
   if (r.remaining < nIn * INPUT_BYTES + 1) {
     throw new WireError(`Truncated tx: ${nIn} inputs need ${nIn * INPUT_BYTES} bytes`);
   }
+  const take = views
+    ? (n: number, what: string) => r.view(n, what)
+    : (n: number, what: string) => r.bytes(n, what);
   const inputs: TxInput[] = [];
   for (let i = 0; i < nIn; i++) {
     inputs.push(Object.freeze({
-      txid: r.bytes(TXID_BYTES, "input txid"),
+      txid: take(TXID_BYTES, "input txid"),
       index: r.u8("input index"),
-      publicKey: r.bytes(PUBLIC_KEY_BYTES, "public key"),
-      signature: r.bytes(SIGNATURE_BYTES, "signature"),
+      publicKey: take(PUBLIC_KEY_BYTES, "public key"),
+      signature: take(SIGNATURE_BYTES, "signature"),
     }));
   }
-  const outputs = readOutputs(r);
+  const outputs = readOutputs(r, views);
   return Object.freeze({
     version,
     timestamp: Number(ts),
@@ -130,7 +135,7 @@ export function readTx(r: ByteReader): Tx {
   });
 }
 
-function readOutputs(r: ByteReader): TxOutput[] {
+function readOutputs(r: ByteReader, views = false): TxOutput[] {
   const nOut = r.u8("output count");
   if (nOut > MAX_OUTPUTS) throw new WireError(`Tx has ${nOut} outputs, limit ${MAX_OUTPUTS}`);
   if (r.remaining < nOut * OUTPUT_BYTES) {
@@ -138,9 +143,9 @@ function readOutputs(r: ByteReader): TxOutput[] {
   }
   const outputs: TxOutput[] = [];
   for (let i = 0; i < nOut; i++) {
-    outputs.push(
-      Object.freeze({ amount: r.u64("amount"), address: r.bytes(HASH160_BYTES, "address") }),
-    );
+    const amount = r.u64("amount");
+    const address = views ? r.view(HASH160_BYTES, "address") : r.bytes(HASH160_BYTES, "address");
+    outputs.push(Object.freeze({ amount, address }));
   }
   return outputs;
 }
@@ -166,13 +171,16 @@ export function writeTx(w: ByteWriter, tx: Tx): void {
   writeBody(w, tx, true);
 }
 
-/** Decode exactly one transaction; throws WireError on malformed or left-over bytes. */
-export function decodeTx(bytes: Uint8Array): Tx {
+/**
+ * Decode exactly one transaction; throws WireError on malformed or left-over bytes. With
+ * `views`, see {@linkcode readTx}.
+ */
+export function decodeTx(bytes: Uint8Array, views = false): Tx {
   if (bytes.length > MAX_TX_BYTES) {
     throw new WireError(`Tx of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`);
   }
   const r = new ByteReader(bytes);
-  const tx = readTx(r);
+  const tx = readTx(r, views);
   r.end("tx");
   return tx;
 }
@@ -209,19 +217,37 @@ export interface EncodedTx {
   readonly id: string;
 }
 
-/** Every EncodedTx this module made: their `raw` is the canonical encoding of their `tx`. */
-const MADE = new WeakSet<EncodedTx>();
+/**
+ * The EncodedTx this module makes: the private field brands them (a look-alike object, or a
+ * spread copy, lacks it), so their `raw` is the canonical encoding of their `tx`. (A
+ * WeakSet of them did the same, at the price of an ephemeron entry per transaction for the
+ * garbage collector.)
+ */
+class MadeEncodedTx implements EncodedTx {
+  readonly #made = true;
+  readonly tx: Tx;
+  readonly raw: Uint8Array;
+  readonly txid: Uint8Array;
+  readonly id: string;
+  constructor(tx: Tx, raw: Uint8Array) {
+    this.tx = tx;
+    this.raw = raw;
+    this.txid = sha256d(raw);
+    this.id = toHex(this.txid);
+    Object.freeze(this);
+  }
+  static made(x: object): boolean {
+    return #made in x;
+  }
+}
 
 function makeEncoded(tx: Tx, raw: Uint8Array): EncodedTx {
-  const id = sha256d(raw);
-  const e = Object.freeze({ tx, raw, txid: id, id: toHex(id) });
-  MADE.add(e);
-  return e;
+  return new MadeEncodedTx(tx, raw);
 }
 
 /** True when `x` was made by this module, so its `raw` is the canonical encoding of its `tx`. */
 export function isEncodedTx(x: unknown): boolean {
-  return typeof x === "object" && x !== null && MADE.has(x as EncodedTx);
+  return typeof x === "object" && x !== null && MadeEncodedTx.made(x);
 }
 
 /**
@@ -237,8 +263,8 @@ export function isEncodedTx(x: unknown): boolean {
  * ```
  */
 export function encodedTxFromBytes(bytes: Uint8Array): EncodedTx {
-  const tx = decodeTx(bytes);
-  return makeEncoded(tx, bytes.slice());
+  const raw = bytes.slice();
+  return makeEncoded(decodeTx(raw, true), raw);
 }
 
 /** Encodes `tx` once and keeps the bytes and the txid. Throws RangeError like `encodeTx`. */
@@ -246,11 +272,25 @@ export function encodedTxFromTx(tx: Tx): EncodedTx {
   return makeEncoded(tx, encodeTx(tx));
 }
 
-/** Reads one transaction from a reader, keeping a copy of its bytes (wire batches). */
+/**
+ * Reads one transaction from a reader, keeping a copy of its bytes (wire batches). Its
+ * fields are views into that copy.
+ */
 export function readEncodedTx(r: ByteReader): EncodedTx {
   const start = r.offset;
-  const tx = readTx(r);
-  return makeEncoded(tx, r.copyFrom(start));
+  // Its extent first (the counts say it), then one decode over the copy.
+  r.view(1 + 8, "tx header");
+  const nIn = r.u8("input count");
+  if (nIn > MAX_INPUTS) throw new WireError(`Tx has ${nIn} inputs, limit ${MAX_INPUTS}`);
+  r.view(nIn * INPUT_BYTES, "tx inputs");
+  const nOut = r.u8("output count");
+  if (nOut > MAX_OUTPUTS) throw new WireError(`Tx has ${nOut} outputs, limit ${MAX_OUTPUTS}`);
+  r.view(nOut * OUTPUT_BYTES, "tx outputs");
+  const raw = r.copyFrom(start);
+  const inner = new ByteReader(raw);
+  const tx = readTx(inner, true);
+  inner.end("tx");
+  return makeEncoded(tx, raw);
 }
 
 /**

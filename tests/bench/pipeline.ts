@@ -5,6 +5,7 @@
  */
 import type { Ledger } from "../../lib/ledger/ledger.ts";
 import type { Verifier } from "../../lib/ledger/verifier.ts";
+import { nextTurn } from "../../lib/cli/net_ledger.ts";
 
 /** `items` in consecutive batches of `size`. */
 export function batchesOf<T>(items: readonly T[], size: number): T[][] {
@@ -78,7 +79,7 @@ export async function ingestPipelined(
   for (let k = 0; k < batches.length; k++) {
     // As a node does (lib/cli/net_ledger.ts): what the worker has not reached of the batch
     // about to be stored is checked here instead of waited for.
-    while (verifier.helpOne?.()) await new Promise((r) => setTimeout(r, 0));
+    while (verifier.helpOne?.()) await nextTurn();
     const ready = await inFlight.shift()!;
     workerMs += ready.workerMs ?? 0;
     localMs += ready.localMs ?? 0;
