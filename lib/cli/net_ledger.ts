@@ -10,7 +10,6 @@ import type { LedgerEvent } from "../ledger/events.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Verifier } from "../ledger/verifier.ts";
 import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
-import { setImmediate } from "node:timers";
 
 /**
  * Resolves after the event loop has had a turn, I/O callbacks included: `setImmediate`

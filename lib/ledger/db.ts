@@ -234,8 +234,6 @@ export async function openDatabase(
       // Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs while syncing; close()
       // checkpoints and truncates the WAL.
       db.exec("PRAGMA wal_autocheckpoint = 16384");
-      if (Deno.env.get("XMMAP")) db.exec(`PRAGMA mmap_size = ${Deno.env.get("XMMAP")}`);
-      if (Deno.env.get("XCACHE")) db.exec(`PRAGMA cache_size = ${Deno.env.get("XCACHE")}`);
     }
     return db;
   } catch (e) {

@@ -9,7 +9,7 @@
 import { hash160 } from "../../lib/core/hash.ts";
 import { encodeTx, sighashMessage, type Tx, txid } from "../../lib/core/tx.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { openVerifier, type Verifier } from "../../lib/ledger/verifier.ts";
+import { openVerifier, type Verifier, VERIFY_CHUNK } from "../../lib/ledger/verifier.ts";
 import { NODE_CRYPTO_BACKEND, selectVerifyBackend } from "../../lib/verify/backend.ts";
 import type { Genesis } from "../../lib/core/genesis.ts";
 import { pay, T0, testKeys } from "../helpers/fixtures.ts";
@@ -19,6 +19,8 @@ import { mineWithKernel } from "../helpers/netns.ts";
 import { type BenchSection, fmtRate } from "./section.ts";
 
 const MEASURED = 6000;
+/** testKeys index of the first measured payer (past the fixtures' named keys). */
+const PAYER_KEYS = 100;
 const TRIALS = 5;
 const BATCH = 256; // a sync burst; the net layer commits up to 1,024 received txs at once
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
@@ -26,7 +28,11 @@ const VERIFY_WORKERS = 1; // about one datagram of simple payments
  * The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run, load
  * about 1.1; node:crypto behind the noble point check and a key cache), shown beside this run's.
  */
-const BEFORE = "2026-11-29, this round's first run of this section (code of commit 90820ad, " +
+const BEFORE = "2026-11-29 20:46 UTC, the previous round's last run (code of commit ea7fef3, " +
+  "load 0.1-1.5; one payer key for every transaction; no work stealing): pipelined 11,443 / " +
+  "11,837 tx/s, ledger thread 52.3 / 49.0 µs per transaction, worker 82.5 / 79.7 µs, at " +
+  "10,000 / 100,000 transactions in the ledger. Before that, the same day, " +
+  "this round's first run of this section (code of commit 90820ad, " +
   "load about 0.9), libsecp256k1: pipelined 11,770 / 11,430 tx/s, sequential 8,073 / 7,232 tx/s, " +
   "store only 64 / 76 µs, at 10,000 / 100,000 transactions in the ledger (all the hashing was on " +
   "the ledger's thread, so its cost in the pipelined mode was the store-only cost plus decoding). " +
@@ -82,7 +88,7 @@ async function ingestMs(
   raws: readonly Uint8Array[],
   mode: "store" | "sequential" | "pipelined",
   verifier: Verifier,
-): Promise<{ ms: number; threadMs: number; workerMs: number }> {
+): Promise<{ ms: number; threadMs: number; workerMs: number; localMs: number }> {
   const copy = `${dir}/${mode}.db`;
   await Deno.copyFile(path, copy);
   const ledger = await openLedger(copy, {
@@ -99,17 +105,19 @@ async function ingestMs(
       const ms = performance.now() - t0;
       if (ledger.count !== before + raws.length) throw new Error("bad ledger");
       // Thread CPU time where /proc can be read (it counts everything the threads did, and
-      // nothing they waited for); else the busy time and the workers' own report.
+      // nothing they waited for); else the busy time and the workers' own report. The
+      // ledger thread's own cost leaves out the verification it took over from the worker.
       return {
         ms,
-        threadMs: r.cpu?.main ?? r.busyMs,
+        threadMs: (r.cpu?.main ?? r.busyMs) - r.localMs,
         workerMs: r.cpu?.workers ?? r.workerMs,
+        localMs: r.localMs,
       };
     }
     for (const b of batches) checkAccepted(ledger.addTxs(b));
     const ms = performance.now() - t0;
     if (ledger.count !== before + raws.length || !ledger.supply().ok) throw new Error("bad ledger");
-    return { ms, threadMs: ms, workerMs: 0 };
+    return { ms, threadMs: ms, workerMs: 0, localMs: 0 };
   } finally {
     ledger.close();
     for (const ext of ["", "-wal", "-shm"]) await Deno.remove(copy + ext).catch(() => {});
@@ -126,8 +134,12 @@ interface BackendFigures {
   readonly verify: number;
   readonly ingest: number;
   readonly pipelined: number;
-  /** In the pipelined runs: µs per tx the ledger's thread was busy, and the worker. */
+  /**
+   * In the pipelined runs, µs per tx: the ledger thread's own CPU time (verification it took
+   * over left out), the verification it took over, and the worker's CPU time.
+   */
   readonly threadUs: number;
+  readonly localUs: number;
   readonly workerUs: number;
 }
 
@@ -163,13 +175,16 @@ async function measure(
       throw new Error("bench fixture: the fill's confirmation was refused");
     }
     fill.close();
-    // The measured transactions: really signed, continuing the chain.
+    // The measured transactions: really signed, continuing the chain, each from its own key
+    // (it pays 1 to bob and the rest to the next key), as a ledger sees distinct payers.
     const raws: Uint8Array[] = [];
     const txs: Tx[] = [];
+    let payer = alice;
     for (let i = 0; i < MEASURED; i++) {
+      const next = testKeys(PAYER_KEYS + i);
       const t = pay(
-        [{ txid: prev, index, amount, keys: alice }],
-        [{ to: bob, amount: 1n }],
+        [{ txid: prev, index, amount, keys: payer }],
+        [{ to: bob, amount: 1n }, { to: next, amount: amount - 1n }],
         T0 + size + i,
       );
       txs.push(t);
@@ -177,6 +192,7 @@ async function measure(
       prev = txid(t);
       index = 1;
       amount -= 1n;
+      payer = next;
     }
     // Each figure is the median of TRIALS runs, interleaved, each on a fresh copy of the
     // ledger: the machine is noisy and one run of a mode takes under a second.
@@ -187,6 +203,7 @@ async function measure(
       seq: [] as number[],
       piped: [] as number[],
       thread: [] as number[],
+      local: [] as number[],
       worker: [] as number[],
     }));
     // A node's verifier lives as long as the node: start the worker and load its modules.
@@ -201,6 +218,7 @@ async function measure(
         const p = await ingestMs(dir, path, genesis, raws, "pipelined", v);
         runs[i].piped.push(p.ms);
         runs[i].thread.push(p.threadMs);
+        runs[i].local.push(p.localMs);
         runs[i].worker.push(p.workerMs);
       }
     }
@@ -211,6 +229,7 @@ async function measure(
         ingest: rate(r.seq),
         pipelined: rate(r.piped),
         threadUs: median(r.thread) * 1000 / MEASURED,
+        localUs: median(r.local) * 1000 / MEASURED,
         workerUs: median(r.worker) * 1000 / MEASURED,
       })),
       storeUs: median(store) * 1000 / MEASURED,
@@ -250,18 +269,20 @@ export async function bench(): Promise<BenchSection> {
             fmtRate(f.ingest)
           } tx/s (${(f.ingest / f.verify).toFixed(2)} x), pipelined ${fmtRate(f.pipelined)} tx/s (${
             (f.pipelined / f.verify).toFixed(2)
-          } x verify; ledger thread ${f.threadUs.toFixed(1)} us/tx, worker ${
-            f.workerUs.toFixed(1)
-          } us/tx), store only ${storeUs.toFixed(0)} us/tx`,
+          } x verify; ledger thread ${f.threadUs.toFixed(1)} us/tx own + ${
+            f.localUs.toFixed(1)
+          } us/tx taken over, worker ${f.workerUs.toFixed(1)} us/tx), store only ${
+            storeUs.toFixed(0)
+          } us/tx`,
         );
         rows.push(
           `| ${size.toLocaleString("en-US")} | ${name} | ${fmtRate(f.verify)} | ${
             fmtRate(f.ingest)
           } | ${(f.ingest / f.verify).toFixed(2)} | ${fmtRate(f.pipelined)} | ${
             (f.pipelined / f.verify).toFixed(2)
-          } | ${f.threadUs.toFixed(1)} µs | ${f.workerUs.toFixed(1)} µs | ${
-            storeUs.toFixed(0)
-          } µs |`,
+          } | ${f.threadUs.toFixed(1)} µs | ${f.localUs.toFixed(1)} µs | ${
+            f.workerUs.toFixed(1)
+          } µs | ${storeUs.toFixed(0)} µs |`,
         );
       });
     }
@@ -276,37 +297,45 @@ export async function bench(): Promise<BenchSection> {
       `Ingest = decode + sanity + context checks (one signature verification per transaction) +
 store, for ${
         MEASURED.toLocaleString("en-US")
-      } signed one-input payments offered in batches of ${BATCH}
+      } signed one-input payments, each from its own key, offered in batches of ${BATCH}
 (one commit per batch), into a file ledger (WAL) that already holds the given number of
 transactions, confirmed (a chain with one 24-bit confirmation at its end, so that, as on a node,
 the history is settled and not watched), on each verification backend. Verify-only is the node's verify path on that backend
 over the same transactions on one thread, in the same run. "Sequential" does everything on the
 ledger's thread (\`Ledger.addTxs\`). "Pipelined" is how a node ingests received transactions
 (\`Ledger.prepareTxs\` / \`commitTxs\`, at most two batches in flight): the ledger's thread
-decodes batch k+1 and hands it to the \`Verifier\`'s worker (${VERIFY_WORKERS}), which verifies its
-signatures and also computes each transaction's sighash message, its inputs' key hashes and
-the batch's MuHash3072 product (lib/ledger/batch_checks.ts), while the ledger's thread checks
-the rules of batch k and stores it. Each figure is the median of ${TRIALS} interleaved trials,
-each on a fresh copy of the ledger.
+decodes batch k+1 and hands it to the \`Verifier\`'s worker (${VERIFY_WORKERS}), in chunks of
+${VERIFY_CHUNK}, which verifies its signatures and also computes each transaction's sighash
+message, its inputs' key hashes and the batch's MuHash3072 product (lib/ledger/batch_checks.ts),
+while the ledger's thread checks the rules of batch k and stores it. Before storing a batch, the
+ledger's thread checks the chunks of it the worker has not reached yet, one at a time, last
+first, leaving the next one to the worker (work stealing, \`Verifier.helpOne\`, as a node does in
+lib/cli/net_ledger.ts). Each figure is the median of ${TRIALS} interleaved trials, each on a
+fresh copy of the ledger.
 
 Targets (issue 19, on ${chosen.name} with 100,000 transactions in the ledger): pipelined ≥ 12,000
 tx/s: ${met(best >= 12_000)} (${fmtRate(best)}); the ledger thread's own cost ≤ 40 µs per
 transaction: ${met(thread <= 40)} (${thread.toFixed(1)} µs).
 
-| transactions in ledger | backend | verify-only /s | sequential tx/s | ratio | pipelined tx/s | ratio | ledger thread | worker | store only |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| transactions in ledger | backend | verify-only /s | sequential tx/s | ratio | pipelined tx/s | ratio | ledger thread (own) | taken over | worker | store only |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join("\n")}
 
-- "Ledger thread" is the CPU time per transaction of the ledger's thread in the pipelined runs
-  (from /proc/self/task, so it counts what the thread did and nothing it waited for): decoding (and
-  the txid), handing batches to the worker, taking its replies, each commit (rules and SQLite), and
-  garbage collection. "Worker" is the CPU time of the worker thread, per transaction. The pipeline
-  runs at the pace of the slower of the two.
+- "Ledger thread (own)" is the CPU time per transaction of the ledger's thread in the pipelined
+  runs (from /proc/self/task, so it counts what the thread did and nothing it waited for), less
+  the time it spent on chunks it took over from the worker ("taken over", timed by the
+  Verifier): decoding (and the txid), handing batches to the worker, taking its replies, each
+  commit (rules and SQLite), and garbage collection. "Worker" is the CPU time of the worker
+  thread, per transaction. With work stealing, the two threads share the verification, so the
+  pipeline runs at the pace of their sum over two cores rather than of the slower one.
 - "Store only" is the sequential run with signature checks switched off: decode, txid, sighash,
   key hashes, the digest element, every other rule and the SQLite writes, all on one thread (what
   the ledger's thread did per transaction before the worker took the hashing).
 - The measured payments form a chain, each spending the change of the one before, so every
-  parent is among the recently stored transactions the ledger keeps in memory.
+  parent is among the recently stored transactions the ledger keeps in memory. Each is signed
+  by a key no earlier one used: the ledger's thread no longer checks that a key is a curve point
+  when a worker verified its signature (a cache of valid keys had hidden that cost with one
+  payer key).
 - 1-minute load average at the start: ${loadStart.toFixed(2)}; at the end: ${load}. Figures from a
   loaded machine understate the pipelined mode most: it needs both cores at once.
 
