@@ -232,9 +232,12 @@ export class Ledger {
   #closed = false;
   /**
    * Every stored item's id (txids and confirmation ids): an id it does not have is not
-   * stored, which answers most lookups of a sync or an ingest without a database read.
+   * stored, which answers most lookups of a sync or an ingest without a database read. It
+   * learns of the items this Ledger stores, so it needs this Ledger to be the file's only
+   * writer (the node's data lock, lib/cli/data_lock.ts); a read-only Ledger, which another
+   * process may be writing under, has none and reads the database for every lookup.
    */
-  #ids = new IdFilter(0);
+  #ids: IdFilter | null;
   readonly #idCapacity: number;
 
   constructor(db: DatabaseSync, path: string, genesis: Genesis, options: LedgerOptions) {
@@ -248,6 +251,7 @@ export class Ledger {
     this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.orphans = new OrphanPool(options.orphans);
     this.#idCapacity = options.idFilterCapacity ?? ID_FILTER_CAPACITY;
+    this.#ids = options.readOnly === true ? null : new IdFilter(0);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     this.#s = prepareStatements(db);
     this.#settleMany = db.prepare(
@@ -350,6 +354,7 @@ export class Ledger {
 
   /** Fills the id filter from the database, sized for twice the items stored. */
   #loadIds(): void {
+    if (this.#ids === null) return;
     const ids = new IdFilter(Math.max(this.#idCapacity, 2 * (this.#count + this.#confCount)));
     for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
     for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
@@ -358,17 +363,23 @@ export class Ledger {
 
   /** Records a newly stored id; a filter past its capacity is rebuilt at twice the size. */
   #addId(id: Uint8Array): void {
+    if (this.#ids === null) return;
     this.#ids.add(id);
     if (this.#ids.full) this.#loadIds();
   }
 
+  /** False when the id is surely not stored; true when it may be (then read the database). */
+  #mightHave(id: Uint8Array): boolean {
+    return this.#ids === null || this.#ids.mightHave(id);
+  }
+
   /** True when an item with this id is stored (the filter first, then the database). */
   #hasTxRow(id: Uint8Array): boolean {
-    return this.#ids.mightHave(id) && this.#s.has.get(id) !== undefined;
+    return this.#mightHave(id) && this.#s.has.get(id) !== undefined;
   }
 
   #hasConfRow(id: Uint8Array): boolean {
-    return this.#ids.mightHave(id) && this.#s.hasConf.get(id) !== undefined;
+    return this.#mightHave(id) && this.#s.hasConf.get(id) !== undefined;
   }
 
   /** Rebuilds the in-memory weight index on open (see `rebuildWeightIndex`). */
@@ -646,7 +657,7 @@ export class Ledger {
         (this.#s.headBySeq.get(recent.seq) as Row).status as TxStatus;
       return { ...recent, status };
     }
-    if (!this.#ids.mightHave(txid)) return undefined;
+    if (!this.#mightHave(txid)) return undefined;
     const r = this.#s.parent.get(txid) as Row | undefined;
     if (r === undefined) return undefined;
     return {
@@ -772,14 +783,14 @@ export class Ledger {
     const idBytes = checked.id;
     const id = toHex(idBytes);
     if (this.#hasConfRow(idBytes)) return { kind: "known", id };
-    const txRow = this.#ids.mightHave(c.txid)
+    const txRow = this.#mightHave(c.txid)
       ? this.#s.txSeq.get(c.txid) as Row | undefined
       : undefined;
     const missing: string[] = [];
     if (txRow === undefined) missing.push(toHex(c.txid));
     const refSeqs: number[] = [];
     for (const r of c.refs) {
-      const row = this.#ids.mightHave(r) ? this.#s.confSeq.get(r) as Row | undefined : undefined;
+      const row = this.#mightHave(r) ? this.#s.confSeq.get(r) as Row | undefined : undefined;
       if (row === undefined) missing.push(toHex(r));
       else refSeqs.push(Number(row.seq));
     }
@@ -899,7 +910,7 @@ export class Ledger {
 
   /** A stored item (transaction or confirmation) by id, for sync replies. */
   getItem(id: Uint8Array): StoredItem | undefined {
-    if (!this.#ids.mightHave(id)) return undefined;
+    if (!this.#mightHave(id)) return undefined;
     const tx = this.getRaw(id);
     if (tx) return { kind: "tx", raw: tx.raw };
     const conf = this.getConfirmation(id);

@@ -166,6 +166,8 @@ interface Job {
   left: number;
   localMs: number;
   finish(chunk: number, r: Omit<TxsReply, "kind" | "id" | "backend">): void;
+  /** Ends the job with an error (the batch then goes back to the caller's own checks). */
+  fail(error: unknown): void;
 }
 
 class PooledVerifier implements Verifier {
@@ -200,7 +202,8 @@ class PooledVerifier implements Verifier {
     const chunks: TxToCheck[][] = [];
     for (let i = 0; i < txs.length; i += VERIFY_CHUNK) chunks.push(txs.slice(i, i + VERIFY_CHUNK));
     let done!: () => void;
-    const finished = new Promise<void>((resolve) => done = resolve);
+    let failed!: (e: unknown) => void;
+    const finished = new Promise<void>((resolve, reject) => [done, failed] = [resolve, reject]);
     const job: Job = {
       chunks,
       claim: new Int32Array(new SharedArrayBuffer(4 * chunks.length)),
@@ -210,6 +213,10 @@ class PooledVerifier implements Verifier {
       finish(chunk, r) {
         job.results[chunk] = r;
         if (--job.left === 0) done();
+      },
+      fail(e) {
+        job.left = -1; // no longer helped
+        failed(e);
       },
     };
     this.#jobs.push(job);
@@ -269,12 +276,19 @@ class PooledVerifier implements Verifier {
     for (let i = 0; i < job.chunks.length; i++) if (Atomics.load(job.claim, i) === 0) free++;
     if (free <= LEAVE_TO_WORKERS) return false;
     for (let i = job.chunks.length - 1; i >= 0; i--) {
-      const state = Atomics.compareExchange(job.claim, i, 0, 2);
-      if (state === 2) continue; // this thread's already
-      // Workers claim in order, so below a chunk they claimed every chunk is theirs.
-      if (state === 1) return false;
+      // Taken already (by a worker, or by this thread): look further down (with one worker,
+      // everything below a chunk it took is its own; with several, chunks alternate).
+      if (Atomics.compareExchange(job.claim, i, 0, 2) !== 0) continue;
       const t0 = performance.now();
-      const r = checkTxs(packTxs(job.chunks[i]), this.verifySignature);
+      let r;
+      try {
+        r = checkTxs(packTxs(job.chunks[i]), this.verifySignature);
+      } catch (e) {
+        // The worker will skip this chunk, so the batch cannot finish: fail it instead of
+        // leaving it waiting (verifyTxs then answers null and the commit checks it all).
+        job.fail(e);
+        return false;
+      }
       job.localMs += performance.now() - t0;
       job.finish(i, r);
       return true;

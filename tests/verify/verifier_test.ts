@@ -199,3 +199,30 @@ Deno.test("Verifier.help() checks the chunks its worker has not reached, with th
     assertEquals(alone?.localMs, 0);
   });
 });
+
+Deno.test("Verifier.help() that throws on a chunk fails the batch (null: the commit checks it) instead of hanging", async () => {
+  const { items } = payments(3 * VERIFY_CHUNK);
+  const errors: unknown[] = [];
+  const v = await openVerifier({
+    workers: 1,
+    // The worker loads node:crypto by name; only this thread's checks throw.
+    backend: {
+      ...NODE_CRYPTO_BACKEND,
+      verify: () => {
+        throw new Error("a verify function that throws");
+      },
+    },
+    onWorkerError: (e) => errors.push(e),
+  });
+  try {
+    const p = v.verifyTxs(items, { requested: true });
+    v.help();
+    assertEquals(await p, null);
+    assertEquals(errors.length, 1);
+    assertEquals(v.helpOne(), false, "a failed batch is not helped again");
+    // The worker is still usable for the next batch.
+    assertEquals((await v.verifyTxs(items, { requested: true }))?.txs.length, items.length);
+  } finally {
+    v.close();
+  }
+});
