@@ -61,7 +61,9 @@ export function netLedgerOf(
         // This batch is next: if the workers have not reached all of it, check the rest here
         // rather than wait (when they are ahead, there is nothing left to take), a chunk at
         // a time, letting received datagrams in between.
-        while (verifier?.helpOne?.()) await nextTurn();
+        let done = false;
+        void prepared.then(() => done = true, () => done = true);
+        while (!done && verifier?.helpOne?.()) await nextTurn();
         const ready = await prepared;
         return collect(() => ledger.commitTxs(ready, sources));
       }

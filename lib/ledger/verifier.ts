@@ -74,10 +74,11 @@ export interface Verifier {
    */
   help(): void;
   /**
-   * One step of {@linkcode help}: checks the last unclaimed chunk of the oldest unfinished
-   * batch on the calling thread, unless it is the only one left (the workers are about to take
-   * it); false when there was none. A node takes one step at a time and lets its event loop
-   * run in between, so received datagrams wait at most one chunk.
+   * One step of {@linkcode help}: checks on the calling thread the last unclaimed chunk of the
+   * oldest unfinished batch, unless that is the only one left (the workers are about to take
+   * it); false when there was none. A consumer takes one step at a time until the batch it
+   * waits for is ready, letting its event loop run in between, so received datagrams wait at
+   * most one chunk.
    */
   helpOne(): boolean;
   /** Ends the workers. Later batches go to the calling thread. */
@@ -270,11 +271,18 @@ class PooledVerifier implements Verifier {
   }
 
   helpOne(): boolean {
+    // The oldest batch only: taking chunks of the next ones too (rather than wait while the
+    // workers finish this one) left the workers idle and the caller overloaded (one A/B run,
+    // distinct keys, 100k: 10,900-11,300 tx/s against 12,200-12,800).
     const job = this.#jobs.find((j) => j.left > 0);
     if (job === undefined) return false;
     let free = 0;
     for (let i = 0; i < job.chunks.length; i++) if (Atomics.load(job.claim, i) === 0) free++;
-    if (free <= LEAVE_TO_WORKERS) return false;
+    return free > LEAVE_TO_WORKERS && this.#takeLast(job);
+  }
+
+  /** Checks the last free chunk of `job` on this thread; false when none was free. */
+  #takeLast(job: Job): boolean {
     for (let i = job.chunks.length - 1; i >= 0; i--) {
       // Taken already (by a worker, or by this thread): look further down (with one worker,
       // everything below a chunk it took is its own; with several, chunks alternate).

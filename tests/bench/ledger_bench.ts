@@ -79,14 +79,15 @@ function verifyOnlyMs(
 /**
  * Ingests `raws` into a fresh copy of the ledger at `path` (ms), in batches of BATCH:
  * "store" with signature checks off, "sequential" all on this thread (`addTxs`),
- * "pipelined" as the node does it (`ingestPipelined`).
+ * "pipelined" as the node does it (`ingestPipelined`), "worker-only" the same without work
+ * stealing (the worker verifies everything: the ledger thread's CPU time is then its own cost).
  */
 async function ingestMs(
   dir: string,
   path: string,
   genesis: Genesis,
   raws: readonly Uint8Array[],
-  mode: "store" | "sequential" | "pipelined",
+  mode: "store" | "sequential" | "pipelined" | "worker-only",
   verifier: Verifier,
 ): Promise<{ ms: number; threadMs: number; workerMs: number; localMs: number }> {
   const copy = `${dir}/${mode}.db`;
@@ -100,16 +101,15 @@ async function ingestMs(
     const batches = batchesOf(raws, BATCH);
     const before = ledger.count;
     const t0 = performance.now();
-    if (mode === "pipelined") {
-      const r = await ingestPipelined(ledger, batches, verifier);
+    if (mode === "pipelined" || mode === "worker-only") {
+      const r = await ingestPipelined(ledger, batches, verifier, mode === "pipelined");
       const ms = performance.now() - t0;
       if (ledger.count !== before + raws.length) throw new Error("bad ledger");
       // Thread CPU time where /proc can be read (it counts everything the threads did, and
-      // nothing they waited for); else the busy time and the workers' own report. The
-      // ledger thread's own cost leaves out the verification it took over from the worker.
+      // nothing they waited for); else the busy time and the workers' own report.
       return {
         ms,
-        threadMs: (r.cpu?.main ?? r.busyMs) - r.localMs,
+        threadMs: r.cpu?.main ?? r.busyMs,
         workerMs: r.cpu?.workers ?? r.workerMs,
         localMs: r.localMs,
       };
@@ -134,9 +134,13 @@ interface BackendFigures {
   readonly verify: number;
   readonly ingest: number;
   readonly pipelined: number;
+  /** Pipelined without work stealing (the worker verifies everything). */
+  readonly workerOnly: number;
+  /** µs per tx: the ledger thread's CPU time in the runs without stealing (its own cost). */
+  readonly ownUs: number;
   /**
-   * In the pipelined runs, µs per tx: the ledger thread's own CPU time (verification it took
-   * over left out), the verification it took over, and the worker's CPU time.
+   * µs per tx in the pipelined runs: the ledger thread's CPU time, the wall time it spent on
+   * chunks it took over, and the worker's CPU time.
    */
   readonly threadUs: number;
   readonly localUs: number;
@@ -202,6 +206,8 @@ async function measure(
       verify: [] as number[],
       seq: [] as number[],
       piped: [] as number[],
+      only: [] as number[],
+      own: [] as number[],
       thread: [] as number[],
       local: [] as number[],
       worker: [] as number[],
@@ -220,6 +226,9 @@ async function measure(
         runs[i].thread.push(p.threadMs);
         runs[i].local.push(p.localMs);
         runs[i].worker.push(p.workerMs);
+        const o = await ingestMs(dir, path, genesis, raws, "worker-only", v);
+        runs[i].only.push(o.ms);
+        runs[i].own.push(o.threadMs);
       }
     }
     const rate = (ms: number[]) => MEASURED / (median(ms) / 1000);
@@ -228,6 +237,8 @@ async function measure(
         verify: rate(r.verify),
         ingest: rate(r.seq),
         pipelined: rate(r.piped),
+        workerOnly: rate(r.only),
+        ownUs: median(r.own) * 1000 / MEASURED,
         threadUs: median(r.thread) * 1000 / MEASURED,
         localUs: median(r.local) * 1000 / MEASURED,
         workerUs: median(r.worker) * 1000 / MEASURED,
@@ -262,16 +273,18 @@ export async function bench(): Promise<BenchSection> {
         const name = verifiers[i].backend;
         if (name === chosen.name && size === 100_000) {
           best = f.pipelined;
-          thread = f.threadUs;
+          thread = f.ownUs;
         }
         console.log(
           `ledger: ${size} txs in ledger, ${name}: verify-only ${fmtRate(f.verify)}/s, ingest ${
             fmtRate(f.ingest)
           } tx/s (${(f.ingest / f.verify).toFixed(2)} x), pipelined ${fmtRate(f.pipelined)} tx/s (${
             (f.pipelined / f.verify).toFixed(2)
-          } x verify; ledger thread ${f.threadUs.toFixed(1)} us/tx own + ${
+          } x verify; ledger thread ${f.threadUs.toFixed(1)} us/tx of which ${
             f.localUs.toFixed(1)
-          } us/tx taken over, worker ${f.workerUs.toFixed(1)} us/tx), store only ${
+          } taken over, worker ${f.workerUs.toFixed(1)} us/tx), worker only ${
+            fmtRate(f.workerOnly)
+          } tx/s (ledger thread's own ${f.ownUs.toFixed(1)} us/tx), store only ${
             storeUs.toFixed(0)
           } us/tx`,
         );
@@ -280,9 +293,9 @@ export async function bench(): Promise<BenchSection> {
             fmtRate(f.ingest)
           } | ${(f.ingest / f.verify).toFixed(2)} | ${fmtRate(f.pipelined)} | ${
             (f.pipelined / f.verify).toFixed(2)
-          } | ${f.threadUs.toFixed(1)} µs | ${f.localUs.toFixed(1)} µs | ${
+          } | ${f.threadUs.toFixed(1)} µs (${f.localUs.toFixed(1)}) | ${
             f.workerUs.toFixed(1)
-          } µs | ${storeUs.toFixed(0)} µs |`,
+          } µs | ${fmtRate(f.workerOnly)} | ${f.ownUs.toFixed(1)} µs | ${storeUs.toFixed(0)} µs |`,
         );
       });
     }
@@ -317,17 +330,19 @@ Targets (issue 19, on ${chosen.name} with 100,000 transactions in the ledger): p
 tx/s: ${met(best >= 12_000)} (${fmtRate(best)}); the ledger thread's own cost ≤ 40 µs per
 transaction: ${met(thread <= 40)} (${thread.toFixed(1)} µs).
 
-| transactions in ledger | backend | verify-only /s | sequential tx/s | ratio | pipelined tx/s | ratio | ledger thread (own) | taken over | worker | store only |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| transactions in ledger | backend | verify-only /s | sequential tx/s | ratio | pipelined tx/s | ratio | ledger thread (taken over) | worker | worker only, tx/s | ledger thread's own | store only |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join("\n")}
 
-- "Ledger thread (own)" is the CPU time per transaction of the ledger's thread in the pipelined
-  runs (from /proc/self/task, so it counts what the thread did and nothing it waited for), less
-  the time it spent on chunks it took over from the worker ("taken over", timed by the
-  Verifier): decoding (and the txid), handing batches to the worker, taking its replies, each
-  commit (rules and SQLite), and garbage collection. "Worker" is the CPU time of the worker
-  thread, per transaction. With work stealing, the two threads share the verification, so the
-  pipeline runs at the pace of their sum over two cores rather than of the slower one.
+- "Ledger thread" and "worker" are the CPU time per transaction of the two threads in the
+  pipelined runs (from /proc/self/task/*/schedstat, so they count what the threads did and
+  nothing they waited for); in brackets, the wall time the ledger's thread spent on chunks it
+  took over (timed by the Verifier). With work stealing the two threads share the verification,
+  so the pipeline runs at the pace of their sum over two cores rather than of the slower one.
+- "Worker only" is the same pipeline without work stealing: the worker verifies everything, and
+  the ledger's thread's CPU time is then its own cost ("ledger thread's own", the target):
+  decoding (and the txid), handing batches to the worker, taking its replies, each commit (rules
+  and SQLite), and garbage collection.
 - "Store only" is the sequential run with signature checks switched off: decode, txid, sighash,
   key hashes, the digest element, every other rule and the SQLite writes, all on one thread (what
   the ledger's thread did per transaction before the worker took the hashing).

@@ -23,7 +23,8 @@ export function checkAccepted(rs: readonly { kind: string }[]): void {
 /**
  * CPU time (ms) this process's threads have used so far, from /proc/self/task (Linux; null
  * elsewhere): the main thread (whose thread id is the process id) and the Web Workers (threads
- * named "worker-N"). Clock-tick resolution (10 ms).
+ * named "worker-N"). Read from each thread's `schedstat` (the scheduler's on-CPU time, in
+ * nanoseconds), or where that is missing from `stat` (clock ticks, 10 ms).
  */
 export function threadCpuMs(): { main: number; workers: number } | null {
   try {
@@ -31,9 +32,14 @@ export function threadCpuMs(): { main: number; workers: number } | null {
     for (const t of Deno.readDirSync("/proc/self/task")) {
       const dir = `/proc/self/task/${t.name}`;
       const comm = Deno.readTextFileSync(`${dir}/comm`).trim();
-      // Fields after the ")" that closes the name: state is field 3, utime 14, stime 15.
-      const f = Deno.readTextFileSync(`${dir}/stat`).split(") ")[1].split(" ");
-      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      let ms: number;
+      try {
+        ms = Number(Deno.readTextFileSync(`${dir}/schedstat`).split(" ")[0]) / 1e6;
+      } catch {
+        // Fields after the ")" that closes the name: state is field 3, utime 14, stime 15.
+        const f = Deno.readTextFileSync(`${dir}/stat`).split(") ")[1].split(" ");
+        ms = (Number(f[11]) + Number(f[12])) * 10;
+      }
       if (t.name === String(Deno.pid)) main += ms;
       else if (comm.startsWith("worker")) workers += ms;
     }
@@ -47,7 +53,10 @@ export function threadCpuMs(): { main: number; workers: number } | null {
  * Stores `batches` as a node does (lib/net/ingest.ts, lib/cli/net_ledger.ts): the pool verifies a batch while this
  * thread stores the one before; at most two batches in flight, and the next is handed to the
  * pool as soon as a commit ends, so the worker has it queued before it finishes the one it
- * is on. Returns the time this thread was busy (the synchronous part of each `prepareTxs`:
+ * is on. Until the batch it is about to store is ready, this thread checks chunks the worker
+ * has not reached (`Verifier.helpOne`, one per turn of the event loop), unless `steal` is
+ * false (the worker then does all the verifying: the bench reads the ledger thread's own cost
+ * from such runs). Returns the time this thread was busy (the synchronous part of each `prepareTxs`:
  * decoding and handing the batch over; and each commit), the time the workers reported, and
  * the CPU time of this thread and of the worker threads over the run (`threadCpuMs`; null
  * where /proc cannot be read), which also counts what runs between those calls (replies
@@ -57,6 +66,7 @@ export async function ingestPipelined(
   ledger: Ledger,
   batches: readonly Uint8Array[][],
   verifier: Pick<Verifier, "verifyTxs"> & Partial<Pick<Verifier, "helpOne">>,
+  steal = true,
 ): Promise<{
   busyMs: number;
   workerMs: number;
@@ -79,8 +89,11 @@ export async function ingestPipelined(
   for (let k = 0; k < batches.length; k++) {
     // As a node does (lib/cli/net_ledger.ts): what the worker has not reached of the batch
     // about to be stored is checked here instead of waited for.
-    while (verifier.helpOne?.()) await nextTurn();
-    const ready = await inFlight.shift()!;
+    const next = inFlight.shift()!;
+    let done = false;
+    void next.then(() => done = true, () => done = true);
+    while (steal && !done && verifier.helpOne?.()) await nextTurn();
+    const ready = await next;
     workerMs += ready.workerMs ?? 0;
     localMs += ready.localMs ?? 0;
     const t0 = performance.now();
