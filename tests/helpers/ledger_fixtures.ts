@@ -3,9 +3,10 @@
  * @module
  */
 import { type Genesis, makeGenesis as genesisOf } from "../../lib/core/genesis.ts";
-import { toHex } from "../../lib/core/hash.ts";
+import { hash160, toHex } from "../../lib/core/hash.ts";
 import { confirmationWork } from "../../lib/core/pow.ts";
-import { type Tx, txid } from "../../lib/core/tx.ts";
+import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
+
 import { makeGenesis, T0 } from "./fixtures.ts";
 import type { KeyPair } from "../../lib/core/keys.ts";
 
@@ -31,4 +32,41 @@ export function nonceForWork(id: Uint8Array, work: number): bigint {
 export function testGenesis(keys: KeyPair, supply = 1_000_000n): Genesis {
   const tx: Tx = makeGenesis(keys, supply, T0);
   return genesisOf(tx, nonceForWork(txid(tx), 10));
+}
+
+/**
+ * `n` chained payments of 1 to `payee`, each spending the change of the one before (the first
+ * spends the genesis output), with a placeholder signature (in range, low-S, verifying
+ * nothing): for ledgers opened with `verify: () => true`, which test storage, not signatures.
+ * Returns the encodings and the txids, in order.
+ */
+export function unsignedChain(
+  genesis: Genesis,
+  payer: KeyPair,
+  payee: KeyPair,
+  n: number,
+): { raws: Uint8Array[]; ids: Uint8Array[] } {
+  const signature = new Uint8Array(64);
+  signature[31] = 1;
+  signature[63] = 1;
+  const raws: Uint8Array[] = [];
+  const ids: Uint8Array[] = [];
+  let prev = genesis.txid, index = 0, amount = genesis.supply;
+  for (let i = 0; i < n; i++) {
+    const t: Tx = {
+      version: 1,
+      timestamp: T0 + i,
+      inputs: [{ txid: prev, index, publicKey: payer.publicKey, signature }],
+      outputs: [
+        { amount: 1n, address: hash160(payee.publicKey) },
+        { amount: amount - 1n, address: hash160(payer.publicKey) },
+      ],
+    };
+    raws.push(encodeTx(t));
+    prev = txid(t);
+    ids.push(prev);
+    index = 1;
+    amount -= 1n;
+  }
+  return { raws, ids };
 }

@@ -1,10 +1,8 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { IdFilter } from "../../lib/ledger/id_filter.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
-import { hash160 } from "../../lib/core/hash.ts";
-import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
 import { prng, T0, testKeys } from "../helpers/fixtures.ts";
-import { testGenesis } from "../helpers/ledger_fixtures.ts";
+import { testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
 
 function randomIds(n: number, seed: number): Uint8Array[] {
   const rnd = prng(seed);
@@ -39,34 +37,11 @@ Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and afte
   try {
     const path = `${dir}/ledger.db`;
     // Past the smallest filter's capacity (2,048 items), so it is rebuilt while writing.
-    const N = 2_500;
-    const sig = new Uint8Array(64);
-    sig[31] = 1;
-    sig[63] = 1;
-    const ids: Uint8Array[] = [];
+    const { raws, ids } = unsignedChain(genesis, alice, bob, 2_500);
     const opts = { genesis, verify: () => true, clock: () => T0 + 1e9, idFilterCapacity: 1 };
     let ledger = await openLedger(path, opts);
-    let prev = genesis.txid, index = 0, amount = genesis.supply;
-    let batch: Uint8Array[] = [];
-    for (let i = 0; i < N; i++) {
-      const t: Tx = {
-        version: 1,
-        timestamp: T0 + i,
-        inputs: [{ txid: prev, index, publicKey: alice.publicKey, signature: sig }],
-        outputs: [
-          { amount: 1n, address: hash160(bob.publicKey) },
-          { amount: amount - 1n, address: hash160(alice.publicKey) },
-        ],
-      };
-      batch.push(encodeTx(t));
-      prev = txid(t);
-      ids.push(prev);
-      index = 1;
-      amount -= 1n;
-      if (batch.length === 500) {
-        assert(ledger.addTxs(batch).every((r) => r.kind === "accepted"));
-        batch = [];
-      }
+    for (let i = 0; i < raws.length; i += 500) {
+      assert(ledger.addTxs(raws.slice(i, i + 500)).every((r) => r.kind === "accepted"));
     }
     const absent = randomIds(2_000, 3);
     const check = () => {

@@ -4,13 +4,11 @@
  * ends confirmed with its exact weight, in memory, in the events and in the file.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { hash160 } from "../../lib/core/hash.ts";
-import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
 import { confirmationWeight } from "../../lib/core/confirmation.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import type { LedgerEvent } from "../../lib/ledger/events.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { TEST_CONFIRM_WORK, testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
 import { mineConf } from "../helpers/dag.ts";
 
 Deno.test("Ledger: one confirmation settles 300 chained transactions, each with its weight", async () => {
@@ -27,30 +25,9 @@ Deno.test("Ledger: one confirmation settles 300 chained transactions, each with 
     minConfBits: 1,
   };
   try {
-    const sig = new Uint8Array(64);
-    sig[31] = 1;
-    sig[63] = 1;
     // 300: two full groups of the grouped statement (128) and a remainder written one by one.
     const N = 300;
-    let prev = genesis.txid, index = 0, amount = genesis.supply;
-    const raws: Uint8Array[] = [];
-    const ids: Uint8Array[] = [];
-    for (let i = 0; i < N; i++) {
-      const t: Tx = {
-        version: 1,
-        timestamp: T0 + i,
-        inputs: [{ txid: prev, index, publicKey: alice.publicKey, signature: sig }],
-        outputs: [
-          { amount: 1n, address: hash160(bob.publicKey) },
-          { amount: amount - 1n, address: hash160(alice.publicKey) },
-        ],
-      };
-      raws.push(encodeTx(t));
-      prev = txid(t);
-      ids.push(prev);
-      index = 1;
-      amount -= 1n;
-    }
+    const { raws, ids } = unsignedChain(genesis, alice, bob, N);
     let ledger = await openLedger(path, opts);
     assert(ledger.addTxs(raws).every((r) => r.kind === "accepted"));
     // A weak confirmation of the middle one first: its ancestors get weight 2^4, still pending.
