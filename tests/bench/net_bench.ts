@@ -44,9 +44,13 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run). */
-const BEFORE = "2026-11-29 run at the end of the previous round (protocol v2, libsecp256k1, load " +
+const BEFORE = "2026-11-29 20:46 UTC, the previous round's last run (commit ea7fef3, load " +
+  "0.1-1.5): sync 10,000 txs on loopback 1.36 s (median of 1.31-1.42), between namespaces with " +
+  "10% loss 3.08 s, ledger ingest alone 0.88 s. In this round, an A/B in one process at 22:38 " +
+  "UTC: 1.24 s for this code against 1.50 s for that round's last code. Earlier that day, the " +
+  "run at the end of the round before (protocol v2, libsecp256k1, load " +
   "17-28 from other work): sync 10,000 txs on loopback 17.51 s (median of 15.60, 25.16, 17.51), " +
-  "between namespaces with 10% loss 4.50 s, ledger ingest alone 6.04 s. This round's first " +
+  "between namespaces with 10% loss 4.50 s, ledger ingest alone 6.04 s. That round's first " +
   "measurements, at load 1-4 (scratch runs, one trial each): loopback 2.6-2.9 s typical, with " +
   "stalls to 11-33 s in about one run in four, ingest alone 0.86-0.99 s. " +
   "And the 2026-11-26 run (protocol v1, node:crypto, before libsecp256k1): sync 10,000 txs on loopback " +
