@@ -15,8 +15,24 @@ import type { NetLedger, StoreTxsOptions } from "../net/ledger_port.ts";
  * Resolves after the event loop has had a turn, I/O callbacks included: `setImmediate`
  * (about 5 µs here), not `setTimeout(0)`, which Deno clamps to about 2 ms.
  */
-export function nextTurn(): Promise<void> {
+function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Waits for `batch`, a prepared batch about to be stored: until it is ready, this thread
+ * checks the chunks the verify workers have not reached (`Verifier.helpOne`), one per turn of
+ * the event loop, so received datagrams wait at most one chunk. When the workers are ahead
+ * there is nothing to take.
+ */
+export async function helpUntilReady<T>(
+  verifier: Partial<Pick<Verifier, "helpOne">> | undefined,
+  batch: Promise<T>,
+): Promise<T> {
+  let done = false;
+  void batch.then(() => done = true, () => done = true);
+  while (!done && verifier?.helpOne?.()) await nextTurn();
+  return await batch;
 }
 
 /**
@@ -58,13 +74,7 @@ export function netLedgerOf(
       // later, over and over (a 10,000-transaction sync with 10% loss took 100 s).
       const sources = opts.solicited ? undefined : opts.sources;
       if (prepared) {
-        // This batch is next: if the workers have not reached all of it, check the rest here
-        // rather than wait (when they are ahead, there is nothing left to take), a chunk at
-        // a time, letting received datagrams in between.
-        let done = false;
-        void prepared.then(() => done = true, () => done = true);
-        while (!done && verifier?.helpOne?.()) await nextTurn();
-        const ready = await prepared;
+        const ready = await helpUntilReady(verifier, prepared);
         return collect(() => ledger.commitTxs(ready, sources));
       }
       return collect(() => ledger.addTxs(txs, sources));

@@ -57,7 +57,7 @@ import {
   txRecord,
   unspentOf,
 } from "./reads.ts";
-import { prepareStatements, type Statements } from "./statements.ts";
+import { prepareStatements, SETTLE_CHUNK, type Statements } from "./statements.ts";
 import { rebuildWeightIndex, recomputeFromRule } from "./rebuild.ts";
 import { StatusWalker } from "./status_walk.ts";
 import { mineTemplateOf } from "./template.ts";
@@ -123,9 +123,6 @@ type Row = Record<string, unknown>;
 
 /** Items the id filter is first sized for (see `LedgerOptions.idFilterCapacity`). */
 const ID_FILTER_CAPACITY = 65_536;
-
-/** Most transactions one settling statement writes (`#offerConf`). */
-const SETTLE_CHUNK = 128;
 
 /** How many recently stored transactions `#recentParents` keeps (about 1 MiB). */
 const RECENT_PARENTS = 4096;
@@ -194,8 +191,6 @@ export class Ledger {
   readonly #listeners: LedgerListener[] = [];
   readonly #s: Statements;
   readonly #insOuts: StatementSync[] = [];
-  /** `settleConfirmed` for SETTLE_CHUNK transactions at once (see `#offerConf`). */
-  readonly #settleMany: StatementSync;
   readonly #weights = new WeightIndex();
   readonly #dag: DagQueries;
   readonly #walk: StatusWalker;
@@ -254,10 +249,6 @@ export class Ledger {
     this.#ids = options.readOnly === true ? null : new IdFilter(0);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     this.#s = prepareStatements(db);
-    this.#settleMany = db.prepare(
-      "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq IN (" +
-        Array(SETTLE_CHUNK).fill("?").join(", ") + ")",
-    );
     const rows = (st: string, ...args: number[]) =>
       (this.#s[st].all(...args) as Row[]).map((r) => Number(Object.values(r)[0]));
     this.#dag = {
@@ -599,24 +590,23 @@ export class Ledger {
     // outpoint that already has a spender is a conflict: old co-spenders get exact weights
     // again (re-watched) and are re-evaluated.
     let height = 0;
+    const parentRows: ParentRow[] = [];
     const parentSeqs: number[] = [];
     const parentStatus: TxStatus[] = [];
+    // Per input, the address hash of the output it spends (for the status event).
+    const spent: Uint8Array[] = [];
+    const rivals = new Set<number>();
     for (const inp of tx.inputs) {
       const p = parentOf(inp.txid)!;
+      parentRows.push(p);
       parentSeqs.push(p.seq);
       parentStatus.push(p.status);
+      spent.push(p.outputs[inp.index].address);
       if (p.height >= height) height = p.height + 1;
-    }
-    const rivals = new Set<number>();
-    for (let i = 0; i < tx.inputs.length; i++) {
-      const inp = tx.inputs[i];
-      const known = parentOf(inp.txid)!.spenders;
-      if (known !== undefined) {
-        for (const r of known[inp.index] ?? NO_SPENDERS) rivals.add(r);
+      if (p.spenders !== undefined) {
+        for (const r of p.spenders[inp.index] ?? NO_SPENDERS) rivals.add(r);
       } else {
-        for (const r of this.#s.spendersOf.all(parentSeqs[i], inp.index) as Row[]) {
-          rivals.add(Number(r.tx));
-        }
+        for (const r of this.#s.spendersOf.all(p.seq, inp.index) as Row[]) rivals.add(Number(r.tx));
       }
     }
     for (const r of rivals) this.#walk.ensureWatched(r);
@@ -627,17 +617,15 @@ export class Ledger {
       [...rivals].map((r) => this.#walk.keyOf(r)),
       this.#confirmWork,
     );
-    const spent: Uint8Array[] = [];
-    for (const inp of tx.inputs) spent.push(parentOf(inp.txid)!.outputs[inp.index].address);
     const seq = this.#insert(idBytes, raw, tx, parentSeqs, { height, status, weight: 0n }, {
       inDigest,
       id,
       spent,
     });
-    for (const inp of tx.inputs) {
-      const known = parentOf(inp.txid)!.spenders;
+    tx.inputs.forEach((inp, i) => {
+      const known = parentRows[i].spenders;
       if (known !== undefined) (known[inp.index] ??= []).push(seq);
-    }
+    });
     if (rivals.size > 0) {
       this.#weights.markContested(seq, this.#dag);
       for (const r of rivals) this.#weights.markContested(r, this.#dag);
@@ -866,7 +854,7 @@ export class Ledger {
     for (const g of settled.values()) {
       let i = 0;
       for (; i + SETTLE_CHUNK <= g.seqs.length; i += SETTLE_CHUNK) {
-        this.#settleMany.run(g.weight, g.best, ...g.seqs.slice(i, i + SETTLE_CHUNK));
+        this.#s.settleMany.run(g.weight, g.best, ...g.seqs.slice(i, i + SETTLE_CHUNK));
       }
       for (; i < g.seqs.length; i++) this.#s.settleConfirmed.run(g.weight, g.best, g.seqs[i]);
     }

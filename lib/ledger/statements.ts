@@ -9,6 +9,12 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 const UNSPENT = "NOT EXISTS (SELECT 1 FROM spends s JOIN txs st ON st.seq = s.tx " +
   "WHERE s.prev = o.tx AND s.prev_idx = o.idx AND st.status IN ('pending', 'confirmed'))";
 
+/** Transactions `settleMany` writes at once (a confirmation settling many, ledger.ts). */
+export const SETTLE_CHUNK = 128;
+
+/** Settles transactions to weight ?, best hash ?: the start of `settleConfirmed`/`settleMany`. */
+const SETTLE = "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq";
+
 /** Every prepared statement of a ledger, by name. */
 export type Statements = Record<string, StatementSync>;
 
@@ -72,9 +78,8 @@ export function prepareStatements(db: DatabaseSync): Statements {
     referrers: p("SELECT conf FROM conf_refs WHERE ref = ?"),
     setStatus: p("UPDATE txs SET status = ? WHERE seq = ?"),
     setWeight: p("UPDATE txs SET weight = ?, best = ?, watched = ? WHERE seq = ?"),
-    settleConfirmed: p(
-      "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'confirmed' WHERE seq = ?",
-    ),
+    settleConfirmed: p(`${SETTLE} = ?`),
+    settleMany: p(`${SETTLE} IN (${Array(SETTLE_CHUNK).fill("?").join(", ")})`),
     watchedRows: p("SELECT seq, txid, weight, best, status FROM txs WHERE watched = 1"),
     allTxRows: p("SELECT seq, txid, raw FROM txs ORDER BY seq"),
     tips: p(

@@ -5,7 +5,7 @@
  */
 import type { Ledger } from "../../lib/ledger/ledger.ts";
 import type { Verifier } from "../../lib/ledger/verifier.ts";
-import { nextTurn } from "../../lib/cli/net_ledger.ts";
+import { helpUntilReady } from "../../lib/cli/net_ledger.ts";
 
 /** `items` in consecutive batches of `size`. */
 export function batchesOf<T>(items: readonly T[], size: number): T[][] {
@@ -90,10 +90,7 @@ export async function ingestPipelined(
     // As a node does (lib/cli/net_ledger.ts): what the worker has not reached of the batch
     // about to be stored is checked here instead of waited for.
     const next = inFlight.shift()!;
-    let done = false;
-    void next.then(() => done = true, () => done = true);
-    while (steal && !done && verifier.helpOne?.()) await nextTurn();
-    const ready = await next;
+    const ready = steal ? await helpUntilReady(verifier, next) : await next;
     workerMs += ready.workerMs ?? 0;
     localMs += ready.localMs ?? 0;
     const t0 = performance.now();
