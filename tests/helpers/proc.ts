@@ -10,14 +10,17 @@ import { startTaskFlags } from "../../tools/compile.ts";
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
- * The permission and V8 flags of `deno task start`, read from deno.json so they cannot drift:
- * test nodes run the way users run them. `v8: false` leaves out the V8 flags (to compare a
- * node on V8's defaults).
+ * The permission, V8 and `--quiet` flags of `deno task start`, read from deno.json so they
+ * cannot drift: test nodes run the way users run them. `v8: false` leaves out the V8 flags (to
+ * compare a node on V8's defaults). Without `--quiet`, Deno's own progress line (drawn on
+ * stderr by another thread while a worker's modules load) can erase the node's prompt on a
+ * terminal some milliseconds after it is drawn: the pty tests failed so on a loaded machine.
  */
 export async function startFlags(opts: { v8?: boolean } = {}): Promise<string[]> {
   const config = await Deno.readTextFile(new URL("../../deno.json", import.meta.url));
   return startTaskFlags(config).flags.filter((w) =>
-    w.startsWith("--allow-") || (opts.v8 !== false && w.startsWith("--v8-flags="))
+    w.startsWith("--allow-") || w === "--quiet" ||
+    (opts.v8 !== false && w.startsWith("--v8-flags="))
   ).map(fromRoot);
 }
 

@@ -60,10 +60,14 @@ class Pty {
   }
 }
 
-/** A shell command running main.ts with `args`, then writing its status and `stty -a`. */
+/**
+ * A shell command running main.ts with `args`, then writing `stty -a` to a file and its status
+ * to the screen, in that order: a test that sees "exit=" can read the file (it once read it
+ * before the shell had written it).
+ */
 async function command(dir: string, args: string[], env = "NO_COLOR=1"): Promise<string> {
   const argv = [Deno.execPath(), "run", ...(await startFlags()), MAIN, ...args].map(q).join(" ");
-  return `env ${env} ${argv}; echo "exit=$?"; stty -a > ${q(dir)}/stty; sleep 30`;
+  return `env ${env} ${argv}; code=$?; stty -a > ${q(dir)}/stty; echo "exit=$code"; sleep 30`;
 }
 
 async function withPty(fn: (pty: Pty, dir: string) => Promise<void>): Promise<void> {
