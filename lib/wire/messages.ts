@@ -6,6 +6,7 @@
  * @module
  */
 import { type ByteReader, type ByteWriter, checkBytes } from "../core/bytes.ts";
+import { toHex } from "../core/hash.ts";
 
 import { type Confirmation, readConfirmation, writeConfirmation } from "../core/confirmation.ts";
 import {
@@ -87,9 +88,9 @@ export function checkTxEncodable(tx: Tx): void {
  * page names new txids.
  */
 function isDistinctFromCursor(after: Uint8Array, entries: readonly InvEntry[]): boolean {
-  const seen = new Set<string>([after.join(",")]);
+  const seen = new Set<string>([toHex(after)]);
   for (const e of entries) {
-    const k = e.txid.join(",");
+    const k = toHex(e.txid);
     if (seen.has(k)) return false;
     seen.add(k);
   }

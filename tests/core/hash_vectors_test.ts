@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ripemd160 } from "@noble/hashes/legacy.js";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { fromHex, hash160, sha256, sha256d, toHex } from "../../lib/core/hash.ts";
 import { parseRsp, readVectorJson, readVectorText } from "./vectors.ts";
 import { Buffer } from "node:buffer";
@@ -63,4 +64,29 @@ Deno.test("toHex() gives lowercase hex of any view, subarrays and Buffers includ
     if (toHex(view) !== slow(view)) throw new Error(`subarray of ${n}`);
     if (toHex(Buffer.from(view)) !== slow(view)) throw new Error(`Buffer of ${n}`);
   }
+});
+
+Deno.test("sha256, sha256d and hash160 reuse one hasher each: same as noble's one-shot calls, interleaved", () => {
+  // The helpers reset a kept hasher instead of building one per call (lib/core/hash.ts). Every
+  // length from 0 to 300 bytes (one to five blocks, every padding case), the three helpers
+  // interleaved so that each one's state follows another's, against a fresh noble hasher.
+  const one = (d: Uint8Array) => nobleSha256(d);
+  const results: Uint8Array[] = [];
+  for (let n = 0; n <= 300; n++) {
+    const data = Uint8Array.from({ length: n }, (_, i) => (i * 131 + n * 7) & 0xff);
+    const a = sha256(data);
+    const b = hash160(data);
+    const c = sha256d(data);
+    assert.equal(toHex(a), toHex(one(data)), `sha256 of ${n} bytes`);
+    assert.equal(toHex(b), toHex(ripemd160(one(data))), `hash160 of ${n} bytes`);
+    assert.equal(toHex(c), toHex(one(one(data))), `sha256d of ${n} bytes`);
+    results.push(a, b, c);
+  }
+  // Each result is its own array: none is a view of a shared buffer that a later call rewrote.
+  assert.equal(new Set(results.map((r) => r.buffer)).size, results.length);
+  assert.equal(toHex(results[0]), toHex(one(new Uint8Array(0))));
+  // A view into a larger buffer hashes only its own bytes.
+  const big = Uint8Array.from({ length: 200 }, (_, i) => i);
+  assert.equal(toHex(sha256d(big.subarray(50, 150))), toHex(one(one(big.slice(50, 150)))));
+  assert.throws(() => sha256("abc" as unknown as Uint8Array), TypeError);
 });
