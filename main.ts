@@ -11,7 +11,7 @@ import {
   UsageError,
   VERSION,
 } from "./lib/cli/args.ts";
-import { exportLedger, walletCommand } from "./lib/cli/export.ts";
+import { exportLedger } from "./lib/cli/export.ts";
 import { makeLogger } from "./lib/cli/log.ts";
 import { LineEditor, TerminalLines } from "./lib/cli/line_editor.ts";
 import { CommandLoop } from "./lib/cli/loop.ts";
@@ -216,7 +216,6 @@ const RUNNERS: { [K in Command["kind"]]: (cmd: Extract<Command, { kind: K }>) =>
       if (cmd.secrets) await addExportSecrets(doc, cmd.data, { ...realPassphraseIo(), stderr });
       return print(JSON.stringify(doc, null, 2));
     },
-    wallet: async (cmd) => print(await walletCommand(cmd.data, cmd.import)),
     rpc: (cmd) => rpcCommand(cmd.data, cmd.method, [...cmd.args], stdout, stderr),
     node: (cmd) => runNode(cmd.options),
   };

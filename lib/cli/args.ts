@@ -65,11 +65,6 @@ export type Command =
     readonly genesis: string | null;
     /** --secrets: add the wallet's secrets (a terminal only; lib/cli/wallet_node.ts). */
     readonly secrets?: boolean;
-  }
-  | {
-    readonly kind: "wallet";
-    readonly data: string;
-    readonly import: string | null;
   };
 
 /** Environment lookups the parser needs (injected for tests). */
@@ -126,13 +121,6 @@ Prints the ledger of DIR as JSON: the network, the wallet address, every transac
 inputs, outputs, work and status, the balances by address, and the supply check. Works while a
 node runs on DIR, and on a read-only copy of DIR. --secrets adds the wallet's recovery words and
 keys (on a terminal only, with a warning; it asks the passphrase of an encrypted wallet).`;
-
-/** The usage text of `wallet`. */
-export const WALLET_HELP = `Usage: crackcoin wallet --data DIR [--import FILE]
-
-Prints the address of the wallet in DIR. With --import FILE, copies the wallet file FILE (for
-example genesis/demo_wallet.json, or the wallet.json written by 'deno task genesis') into DIR,
-which must not have a wallet yet.`;
 
 function defaultData(env: ArgsEnv): string {
   const fromEnv = env.get("CRACKCOIN_DATA");
@@ -312,15 +300,6 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       data: dataFlag(str(v, "data"), env),
       genesis: fileFlag("genesis", str(v, "genesis")),
       ...(v.secrets === true ? { secrets: true } : {}),
-    }),
-  },
-  wallet: {
-    options: { data: { type: "string" }, import: { type: "string" } },
-    help: WALLET_HELP,
-    build: (v, env) => ({
-      kind: "wallet",
-      data: dataFlag(str(v, "data"), env),
-      import: fileFlag("import", str(v, "import")),
     }),
   },
   rpc: {

@@ -8,7 +8,6 @@ import { encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { openLedger } from "../ledger/ledger.ts";
-import { loadWallet, walletFromJson, writeWallet } from "../wallet/wallet_file.ts";
 import { dataPaths, resolveGenesis } from "./run_node.ts";
 import { type WalletExport, walletView } from "./wallet_node.ts";
 
@@ -99,22 +98,4 @@ export async function exportLedger(dir: string, genesisFlag: string | null): Pro
   } finally {
     ledger.close();
   }
-}
-
-/** `crackcoin wallet`: the address, after importing FILE when asked. */
-export async function walletCommand(dir: string, importFile: string | null): Promise<string> {
-  const paths = dataPaths(dir);
-  if (importFile !== null) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(importFile);
-    } catch (e) {
-      throw new LedgerError(`Cannot read wallet file ${importFile}: ${(e as Error).message}`);
-    }
-    const w = walletFromJson(text, importFile);
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeWallet(paths.wallet, w.keys);
-    return w.address;
-  }
-  return (await loadWallet(paths.wallet)).address;
 }

@@ -91,8 +91,6 @@ Deno.test("parseCommand() reads flags, subcommands and defaults", () => {
     [["export", "--data", "/d"], env(), { kind: "export", data: "/d", genesis: null }],
     [["export"], env(), { kind: "export", data: "/home/u/.crackcoin" }],
     [["export", "--help"], env(), { kind: "help", topic: "export" }],
-    [["wallet", "--data", "/d"], env(), { kind: "wallet", data: "/d" }],
-    [["wallet", "-h"], env(), { kind: "help", topic: "wallet" }],
   ];
   for (const [argv, e, expected] of cases) {
     const got = pick(parseCommand(argv, e));
