@@ -22,25 +22,20 @@ const MEASURED = 6000;
 /** testKeys index of the first measured payer (past the fixtures' named keys). */
 const PAYER_KEYS = 100;
 const TRIALS = 5;
-const BATCH = 256; // a sync burst; the net layer commits up to 1,024 received txs at once
+/** One commit's worth: a node commits what it received once SYNC_BATCH (160) wait, or more. */
+const BATCH = 256;
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
-/**
- * The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run, load
- * about 1.1; node:crypto behind the noble point check and a key cache), shown beside this run's.
- */
-const BEFORE = "2026-11-29 20:46 UTC, the previous round's last run (code of commit ea7fef3, " +
-  "load 0.1-1.5; one payer key for every transaction; no work stealing): pipelined 11,443 / " +
-  "11,837 tx/s, ledger thread 52.3 / 49.0 µs per transaction, worker 82.5 / 79.7 µs, at " +
-  "10,000 / 100,000 transactions in the ledger. Before that, the same day, " +
-  "this round's first run of this section (code of commit 90820ad, " +
-  "load about 0.9), libsecp256k1: pipelined 11,770 / 11,430 tx/s, sequential 8,073 / 7,232 tx/s, " +
-  "store only 64 / 76 µs, at 10,000 / 100,000 transactions in the ledger (all the hashing was on " +
-  "the ledger's thread, so its cost in the pipelined mode was the store-only cost plus decoding). " +
-  "That run's ledgers held the same chain unconfirmed, so every stored transaction was watched " +
-  "(kept in memory with an exact weight). Earlier, 2026-11-26 run (before libsecp256k1; node:crypto behind the noble point check " +
-  "and a key cache; load average about 1.1): verify-only 5,977 / 6,141 /s, sequential 4,081 / " +
-  "4,115 tx/s, pipelined 5,610 / 5,734 tx/s, store only 71 / 84 µs, at 10,000 / 100,000 " +
-  "transactions in the ledger";
+/** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
+const BEFORE = "2026-11-29 22:47 UTC, the last committed run before this one (code of commit " +
+  "b1fc81e, distinct payer keys, work stealing; the machine about 25% slower than at 22:22): " +
+  "pipelined 13,889 / 11,218 tx/s, worker only 12,141 / 10,192 tx/s, ledger thread's own " +
+  "43.2 / 63.1 µs per transaction, at 10,000 / 100,000 transactions in the ledger; the 22:22 " +
+  "run of the same day (without the forced collections): pipelined 14,713 / 11,946 tx/s, own " +
+  "37.1 / 43.6 µs. The previous round's last run (20:46 UTC, code of commit ea7fef3, one payer " +
+  "key for every transaction, no work stealing): pipelined 11,443 / 11,837 tx/s, ledger thread " +
+  "52.3 / 49.0 µs. Earlier, 2026-11-26 run (before libsecp256k1; node:crypto behind the noble " +
+  "point check and a key cache): verify-only 5,977 / 6,141 /s, pipelined 5,610 / 5,734 tx/s, " +
+  "store only 71 / 84 µs";
 
 function chainTx(prev: Uint8Array, index: number, amount: bigint, i: number): Tx {
   // Fill transactions: well-formed and owned, with a placeholder (in-range, low-S) signature;

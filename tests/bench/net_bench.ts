@@ -44,18 +44,16 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run). */
-const BEFORE = "2026-11-29 20:46 UTC, the previous round's last run (commit ea7fef3, load " +
-  "0.1-1.5): sync 10,000 txs on loopback 1.36 s (median of 1.31-1.42), between namespaces with " +
-  "10% loss 3.08 s, ledger ingest alone 0.88 s. In this round, an A/B in one process at 22:38 " +
-  "UTC: 1.24 s for this code against 1.50 s for that round's last code. Earlier that day, the " +
-  "run at the end of the round before (protocol v2, libsecp256k1, load " +
-  "17-28 from other work): sync 10,000 txs on loopback 17.51 s (median of 15.60, 25.16, 17.51), " +
-  "between namespaces with 10% loss 4.50 s, ledger ingest alone 6.04 s. That round's first " +
-  "measurements, at load 1-4 (scratch runs, one trial each): loopback 2.6-2.9 s typical, with " +
-  "stalls to 11-33 s in about one run in four, ingest alone 0.86-0.99 s. " +
-  "And the 2026-11-26 run (protocol v1, node:crypto, before libsecp256k1): sync 10,000 txs on loopback " +
-  "2.31 s (median of 2.31, 2.40, 2.26), between namespaces with 10% loss 4.19 s, ledger ingest " +
-  "alone 1.89 s, datagrams per tx synced 0.048 (loopback) and 0.066 (10% loss)";
+const BEFORE = "2026-11-29 22:28 UTC, the last committed run before this one (committed in " +
+  "215fe91; load 1.0-1.3): sync 10,000 txs on loopback 1.36 s (median of 1.29, 1.42, 1.36), " +
+  "both nodes on node:crypto 2.09 s, between namespaces with 10% loss 2.98 s, ledger ingest " +
+  "alone 0.95 s. The previous round's last run (20:46 UTC, commit ea7fef3, load 0.1-1.5): " +
+  "loopback 1.36 s (median of 1.31-1.42), 10% loss 3.08 s, ingest alone 0.88 s. Earlier that " +
+  "day, the run at the end of the round before (protocol v2, libsecp256k1, load 17-28 from " +
+  "other work): loopback 17.51 s (median of 15.60, 25.16, 17.51), 10% loss 4.50 s. And the " +
+  "2026-11-26 run (protocol v1, node:crypto, before libsecp256k1): loopback 2.31 s (median of " +
+  "2.31, 2.40, 2.26), 10% loss 4.19 s, ingest alone 1.89 s, datagrams per tx synced 0.048 " +
+  "(loopback) and 0.066 (10% loss)";
 /** Datagrams in the flood (NET_BENCH_FLOOD overrides it for a quick trial). */
 const FLOOD = Number(Deno.env.get("NET_BENCH_FLOOD") ?? 1_000_000);
 
