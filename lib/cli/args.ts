@@ -381,6 +381,12 @@ function glueDashValues(args: readonly string[], options: OptionSpec): string[] 
   return out;
 }
 
+/**
+ * Every command's name, as usage errors list them: the parser's subcommands and `wallet`, which
+ * main.ts hands to lib/cli/wallet_cmd.ts before parsing (it has commands of its own).
+ */
+export const COMMAND_NAMES: readonly string[] = ["export", "wallet", "rpc"];
+
 /** Parses the command line. Throws UsageError on anything unknown or malformed. */
 export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
   const first = argv[0];
@@ -389,7 +395,7 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
     if (!Object.hasOwn(SUBCOMMANDS, first)) {
       throw new UsageError(
         `Unknown command "${first}"; the commands are ${
-          Object.keys(SUBCOMMANDS).join(", ")
+          COMMAND_NAMES.join(", ")
         }, or none to run a node`,
       );
     }
@@ -416,8 +422,10 @@ export function parseCommand(argv: readonly string[], env: ArgsEnv): Command {
       throw new UsageError(
         sub
           ? `Unexpected argument "${word}": "${sub}" takes flags only`
+          : COMMAND_NAMES.includes(word)
+          ? `"${word}" is a command: it comes first (crackcoin ${word} [flags])`
           : `Unknown command "${word}"; a command comes first (crackcoin ${
-            Object.keys(SUBCOMMANDS).join("|")
+            COMMAND_NAMES.join("|")
           } [flags]), or none to run a node`,
       );
     }

@@ -1,6 +1,6 @@
 /**
- * `crackcoin export` and `crackcoin wallet`: one-shot commands that read a data directory,
- * even while a node runs on it (the ledger is opened read-only; WAL lets readers in).
+ * `crackcoin export`: a one-shot command that reads a data directory, even while a node runs
+ * on it (the ledger is opened read-only; WAL lets readers in).
  * @module
  */
 import { type WeightJson, weightJson } from "../core/weight.ts";

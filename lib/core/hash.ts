@@ -17,9 +17,9 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
  * digest element). `nobleSha256(data)` builds a hasher each time (its block buffer, views and
  * output copy), which cost as much as the hashing on a 32-byte input. Here one hasher per
  * function is reset from a fresh one (`_cloneInto`, noble's own way to copy a state, which
- * its HMAC uses) and reused: same library, same results, half the time and no garbage. A
- * JavaScript thread runs one of these to its end before any other, and each worker has its
- * own copy of this module, so sharing them is safe.
+ * its HMAC uses) and reused: same library, same results, about half the time and a small
+ * fraction of the garbage. A JavaScript thread runs one of these to its end before any other,
+ * and each worker has its own copy of this module, so sharing them is safe.
  */
 const FRESH_SHA256 = nobleSha256.create();
 const sha256State = nobleSha256.create();

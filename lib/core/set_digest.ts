@@ -70,9 +70,13 @@ const U64 = (1n << 64n) - 1n;
 /**
  * Unsigned integer from 384 little-endian bytes: reversed, then parsed as one hexadecimal
  * literal, which V8 does in linear time (about 40% faster than joining 64-bit words, which
- * copies the growing number at every level).
+ * copies the growing number at every level). Throws RangeError unless `b` has exactly 384 bytes
+ * (both callers check that first).
  */
 function fromLE(b: Uint8Array): bigint {
+  if (b.length !== MUHASH_NUM_BYTES) {
+    throw new RangeError(`expected ${MUHASH_NUM_BYTES} bytes, got ${b.length}`);
+  }
   for (let i = 0; i < MUHASH_NUM_BYTES; i++) REVERSED[i] = b[MUHASH_NUM_BYTES - 1 - i];
   return BigInt("0x" + toHex(REVERSED));
 }

@@ -43,9 +43,9 @@ import { batchesOf, ingestPipelined } from "./pipeline.ts";
 const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
-/** The figures before the verification issue (docs/BENCHMARKS.md of the 2026-11-26 run). */
+/** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
 const BEFORE = "2026-11-29 22:28 UTC, the last committed run before this one (committed in " +
-  "215fe91; load 1.0-1.3): sync 10,000 txs on loopback 1.36 s (median of 1.29, 1.42, 1.36), " +
+  "059a045; load 1.0-1.3): sync 10,000 txs on loopback 1.36 s (median of 1.29, 1.42, 1.36), " +
   "both nodes on node:crypto 2.09 s, between namespaces with 10% loss 2.98 s, ledger ingest " +
   "alone 0.95 s. The previous round's last run (20:46 UTC, commit ea7fef3, load 0.1-1.5): " +
   "loopback 1.36 s (median of 1.31-1.42), 10% loss 3.08 s, ingest alone 0.88 s. Earlier that " +

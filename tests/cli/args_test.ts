@@ -3,6 +3,7 @@ import {
   type ArgsEnv,
   checkBroadcast,
   type Command,
+  COMMAND_NAMES,
   helpText,
   MAX_MINE_CAP_BITS,
   parseCommand,
@@ -186,7 +187,16 @@ Deno.test("parseCommand() empty file flags and unknown subcommands are refused",
   assertEquals(usage(["--data", ""]), 'Invalid --data "": expected a directory');
   const unknown = usage(["frobnicate"]);
   assert(unknown.startsWith('Unknown command "frobnicate"'), unknown);
-  for (const name of Object.keys(SUBCOMMANDS)) assert(unknown.includes(name), unknown);
+  // Every command is listed: the parser's own and wallet, which main.ts routes before it.
+  for (const name of Object.keys(SUBCOMMANDS)) assert(COMMAND_NAMES.includes(name), name);
+  for (const name of COMMAND_NAMES) assert(unknown.includes(name), unknown);
+  assert(unknown.includes("wallet"), unknown);
+  assert(usage(["--quiet", "rpcx"]).includes("crackcoin export|wallet|rpc [flags]"));
+  // A command after a flag is named as one, not called unknown.
+  assertEquals(
+    usage(["--data", "/d", "wallet"]),
+    '"wallet" is a command: it comes first (crackcoin wallet [flags])',
+  );
   assert(usage(["export", "extra"]).includes('"export" takes flags only'));
   assert(usage(["--quiet", "frobnicate"]).startsWith('Unknown command "frobnicate"'));
 });
