@@ -18,7 +18,8 @@ CREATE TABLE meta (
 -- Every valid transaction we hold, winners and losers alike. Orphans are not stored here.
 CREATE TABLE txs (
   seq       INTEGER PRIMARY KEY,         -- local storage order (shared with confs.seq); 1 = genesis
-  txid      BLOB NOT NULL UNIQUE,        -- 32 bytes, SHA-256d of raw
+  txid      BLOB NOT NULL,               -- 32 bytes, SHA-256d of raw; distinct (the ledger
+                                         -- stores a txid only after finding it absent)
   raw       BLOB NOT NULL,               -- canonical encoding (PROTOCOL.md §4)
   height    INTEGER NOT NULL,            -- 0 for the genesis, else 1 + max(parent height)
   timestamp INTEGER NOT NULL,            -- from the tx, ms since the epoch
@@ -29,6 +30,10 @@ CREATE TABLE txs (
   status    TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'conflicted'))
 ) STRICT;
 CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1;
+-- Lookups by txid go through its first 8 bytes (`WHERE substr(txid, 1, 8) = substr(?1, 1, 8)
+-- AND txid = ?1`, lib/ledger/statements.ts): an index a third the size of one on all 32 bytes,
+-- so that each stored transaction dirties fewer of its pages (schema version 4).
+CREATE INDEX txs_by_txid ON txs (substr(txid, 1, 8));
 
 -- Outputs of stored transactions, by owner: the address queries (balance, unspent coins)
 -- read one key range. Validation reads a parent's outputs from its raw encoding instead.
@@ -67,4 +72,4 @@ CREATE TABLE conf_refs (
   PRIMARY KEY (ref, conf)
 ) STRICT, WITHOUT ROWID;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

@@ -72,7 +72,7 @@ export function openDagView(path: string): DagView {
       txids(
         sql(
           "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
-            "WHERE p.txid = ? AND s.prev_idx = ?",
+            "WHERE substr(p.txid, 1, 8) = substr(?1, 1, 8) AND p.txid = ?1 AND s.prev_idx = ?2",
         ).all(fromHex(txid), index),
       ),
     approvedBy: (txid) =>
@@ -80,7 +80,8 @@ export function openDagView(path: string): DagView {
         sql(
           "SELECT DISTINCT t2.txid FROM txs t1 JOIN confs c1 ON c1.tx = t1.seq " +
             "JOIN conf_refs r ON r.conf = c1.seq JOIN confs c2 ON c2.seq = r.ref " +
-            "JOIN txs t2 ON t2.seq = c2.tx WHERE t1.txid = ? AND t2.seq <> t1.seq",
+            "JOIN txs t2 ON t2.seq = c2.tx WHERE substr(t1.txid, 1, 8) = substr(?1, 1, 8) " +
+            "AND t1.txid = ?1 AND t2.seq <> t1.seq",
         ).all(fromHex(txid)),
       ),
     coSpendersOf: (txid) =>
@@ -88,7 +89,8 @@ export function openDagView(path: string): DagView {
         sql(
           "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
             "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
-            "AND s2.tx <> s1.tx JOIN txs t2 ON t2.seq = s2.tx WHERE t1.txid = ?",
+            "AND s2.tx <> s1.tx JOIN txs t2 ON t2.seq = s2.tx " +
+            "WHERE substr(t1.txid, 1, 8) = substr(?1, 1, 8) AND t1.txid = ?1",
         ).all(fromHex(txid)),
       ),
     touching: (hashes, limit, offset) => {
