@@ -181,7 +181,11 @@ export function leaveWalMode(path: string): boolean {
  */
 export async function openDatabase(
   path: string,
-  options: { readOnly?: boolean } = {},
+  options: {
+    readOnly?: boolean;
+    /** Called before each migration, from schema version `from` to `from + 1`. */
+    onMigrate?: (from: number, to: number) => void;
+  } = {},
 ): Promise<DatabaseSync> {
   if (path !== ":memory:") await checkHeader(path);
   let db: DatabaseSync;
@@ -219,7 +223,7 @@ export async function openDatabase(
       if (options.readOnly) {
         throw new LedgerError(`The ${describe(path)} needs a migration; open it read-write once`);
       }
-      await migrate(db, version, path);
+      await migrate(db, version, path, options.onMigrate);
     }
     if (!options.readOnly) {
       const check = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
@@ -257,13 +261,19 @@ async function createSchema(db: DatabaseSync): Promise<void> {
   }
 }
 
-async function migrate(db: DatabaseSync, from: number, path: string): Promise<void> {
+async function migrate(
+  db: DatabaseSync,
+  from: number,
+  path: string,
+  onMigrate?: (from: number, to: number) => void,
+): Promise<void> {
   for (let v = from; v < SCHEMA_VERSION; v++) {
     const file = MIGRATIONS[v];
     if (file === undefined) {
       throw new LedgerError(`No migration from schema version ${v} for ${describe(path)}`);
     }
     const sql = await readSql(file);
+    onMigrate?.(v, v + 1);
     db.exec("BEGIN IMMEDIATE");
     try {
       db.exec(sql);

@@ -2,7 +2,7 @@
  * Schema migration: a ledger written by the schema-1 code (tests/ledger/fixtures/
  * ledger_v1.db, made at commit a53ad3c: the genesis, five payments with a double spend and a
  * child of each side, four confirmations; ledger_v1.json is what that code reported for it)
- * opens under the current schema (3, protocol v2) through migrations 2 and 3 with every
+ * opens under the current schema (4, protocol v2) through migrations 2, 3 and 4 with every
  * transaction in its place. Version 1 confirmations are dropped (docs/PROTOCOL.md §11), so
  * statuses are the pure rule's over the transactions alone, and v2 confirmations then harden
  * them again. The migrated tables match a freshly created database column for column.
@@ -170,4 +170,97 @@ Deno.test("a read-only open of a schema-1 ledger refuses and leaves the file unt
     await assertRejects(() => open(path, true), LedgerError, "needs a migration");
     assert((await Deno.readFile(path)).every((b, i) => b === bytes[i]));
   });
+});
+
+Deno.test("a schema-3 ledger with confirmations migrates to 4 with every row, ref and weight", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    // A ledger with a chain of payments, a double spend and confirmations that ref each other.
+    const l = await open(path);
+    let prev = genesis.txid, index = 0, amount = genesis.supply;
+    const ids: Uint8Array[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = pay([{ txid: prev, index, amount, keys: alice }], [
+        { to: bob, amount: 1n },
+        { to: alice, amount: amount - 1n },
+      ], T0 + i);
+      assertEquals(l.addTx(t).kind, "accepted");
+      prev = fromHex(idHex(t));
+      ids.push(prev);
+      index = 1;
+      amount -= 1n;
+    }
+    const twin = pay([{ txid: ids[4], index: 1, amount: amount + 1n, keys: alice }], [
+      { to: carol, amount: amount + 1n },
+    ], T0 + 50);
+    assertEquals(l.addTx(twin).kind, "accepted");
+    const c1 = mineConf(ids[2], 6);
+    assertEquals(l.addConfirmation(c1).kind, "stored");
+    const c2 = mineConf(ids[5], 6, [c1.id]);
+    assertEquals(l.addConfirmation(c2).kind, "stored");
+    const before = {
+      records: [...l.all()].map((r) => ({ txid: r.txid, seq: r.seq, status: r.status })),
+      work: ids.map((id) => l.workOf(id)),
+      confs: [...l.confirmations()].map((c) => c.id),
+      digest: l.summary().digest,
+    };
+    assertEquals(l.confirmationCount, 2);
+    l.close();
+    // Back to schema 3 by hand: the UNIQUE index on the whole txid, no prefix index.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "DROP INDEX txs_by_txid; CREATE UNIQUE INDEX txs_txid_v3 ON txs (txid); " +
+        "PRAGMA user_version = 3",
+    );
+    const tables = ["txs", "outputs", "spends", "confs", "conf_refs"];
+    const rows = (d: DatabaseSync): [string, unknown[]][] =>
+      tables.map((t) => [t, d.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]);
+    const rowsBefore = rows(db);
+    db.close();
+
+    // The node logs each step before it runs (a big ledger takes a while).
+    const steps: [number, number][] = [];
+    const m = await openLedger(path, {
+      genesis,
+      clock: () => T0 + 1e6,
+      confirmWork: TEST_CONFIRM_WORK,
+      minConfBits: 1,
+      onMigrate: (from, to) => steps.push([from, to]),
+    });
+    assertEquals(steps, [[3, 4]]);
+    // Every row of every rebuilt table is there, unchanged, the conf_refs edge c2 -> c1
+    // included.
+    const after = new DatabaseSync(path, { readOnly: true });
+    const rowsAfter = rows(after);
+    after.close();
+    assertEquals(rowsAfter.map(([t]) => t), tables);
+    for (const [i, [t, r]] of rowsBefore.entries()) assertEquals(rowsAfter[i][1], r, t);
+    assertEquals(
+      rowsAfter[4][1].map((r) => ({ ...r as object })),
+      [{ ref: 2 + ids.length + 1, conf: 2 + ids.length + 2 }],
+    );
+    assertEquals(
+      [...m.all()].map((r) => ({ txid: r.txid, seq: r.seq, status: r.status })),
+      before.records,
+    );
+    assertEquals(ids.map((id) => m.workOf(id)), before.work);
+    assertEquals([...m.confirmations()].map((c) => c.id), before.confs);
+    assertEquals(m.summary().digest, before.digest);
+    assertEquals(m.integrityCheck(), "ok");
+    assertEquals(m.supply().ok, true);
+    // Lookups by txid and the confirmation DAG work on the migrated file.
+    assert(m.hasTx(idHex(twin)));
+    assertEquals(m.getConfirmation(c2.id)?.refs.length, 1);
+    const c3 = mineConf(ids[5], 6, [c2.id]);
+    assertEquals(m.addConfirmation(c3).kind, "stored");
+    m.close();
+    (await openLedger(path, { genesis, onMigrate: (f, t) => steps.push([f, t]) })).close();
+    assertEquals(steps, [[3, 4]], "a migrated file is not migrated again");
+    const fresh = `${dir}/fresh.db`;
+    (await open(fresh)).close();
+    assertEquals(shape(path), shape(fresh));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
