@@ -44,7 +44,10 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-29 22:28 UTC, the last committed run before this one (committed in " +
+const BEFORE = "2026-11-30 00:14 UTC, the last run before ledger schema 4 (code of commit " +
+  "1946159, load 0.6-1.4): sync 10,000 txs on loopback 1.16 s (median of 1.08, 1.16, 1.24), both " +
+  "nodes on node:crypto 2.06 s, between namespaces with 10% loss 3.43 s, ledger ingest alone " +
+  "0.80 s. 2026-11-29 22:28 UTC (committed in " +
   "059a045; load 1.0-1.3): sync 10,000 txs on loopback 1.36 s (median of 1.29, 1.42, 1.36), " +
   "both nodes on node:crypto 2.09 s, between namespaces with 10% loss 2.98 s, ledger ingest " +
   "alone 0.95 s. The previous round's last run (20:46 UTC, commit ea7fef3, load 0.1-1.5): " +
