@@ -1,4 +1,4 @@
--- crackcoin ledger schema, version 3 (PRAGMA user_version = 3): protocol v2, confirmations form
+-- crackcoin ledger schema, version 4 (PRAGMA user_version = 4): protocol v2, confirmations form
 -- a DAG (docs/PROTOCOL.md §6, §11).
 -- Applied to an empty database in one transaction. A database of an older version is
 -- upgraded by sql/migrations/NNN.sql, which turns version NNN-1 into NNN; see

@@ -288,8 +288,16 @@ async function migrate(
 
 /**
  * Rolls back, unless SQLite already did (it does on SQLITE_FULL, and ROLLBACK then fails with
- * "no transaction is active", which would hide the real error).
+ * "no transaction is active", which would hide the real error). After SQLITE_FULL in
+ * rollback-journal mode (a file a node stopped cleanly, see `Ledger.close`) the pager is in its
+ * error state and leaves a hot journal and a grown file behind; one read makes it roll them
+ * back now, so the file is as it was, rather than at the next read-write open (review finding:
+ * a read-only open in between failed with a misleading "read-only" error, and the disk stayed
+ * full).
  */
 function rollback(db: DatabaseSync): void {
   if (db.isTransaction) db.exec("ROLLBACK");
+  try {
+    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+  } catch { /* the caller reports the error that got us here */ }
 }

@@ -15,6 +15,7 @@ import { fromHex } from "../../lib/core/hash.ts";
 import { SCHEMA_VERSION } from "../../lib/ledger/db.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
+import { BY_TXID, prepareStatements } from "../../lib/ledger/statements.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { mineConf } from "../helpers/dag.ts";
 import { idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
@@ -68,6 +69,11 @@ function shape(path: string): unknown {
           name: i.name.startsWith("sqlite_autoindex") ? "auto" : i.name,
           seq: 0,
           columns: db.prepare(`PRAGMA index_xinfo("${i.name}")`).all(),
+          // index_xinfo shows an expression key only as "no column" and a partial index's
+          // WHERE not at all: its SQL text tells substr(txid, 1, 8) from substr(txid, 1, 9).
+          sql: ((db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+            .get(i.name) as { sql: string | null } | undefined)?.sql ?? "")
+            .replace(/\s+/g, " "),
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
     }));
@@ -229,6 +235,16 @@ Deno.test("a schema-3 ledger with confirmations migrates to 4 with every row, re
       onMigrate: (from, to) => steps.push([from, to]),
     });
     assertEquals(steps, [[3, 4]]);
+    // Lookups by txid on the migrated file go through its index (a miss would scan txs).
+    const planDb = new DatabaseSync(path, { readOnly: true });
+    for (const [name, st] of Object.entries(prepareStatements(planDb))) {
+      if (!st.sourceSQL.includes(BY_TXID)) continue;
+      const plan = (planDb.prepare(`EXPLAIN QUERY PLAN ${st.sourceSQL}`).all(ids[0]) as {
+        detail: string;
+      }[]).map((r) => r.detail).filter((d) => /\btxs\b/.test(d));
+      assert(plan.length > 0 && plan.every((d) => d.includes("txs_by_txid")), `${name}: ${plan}`);
+    }
+    planDb.close();
     // Every row of every rebuilt table is there, unchanged, the conf_refs edge c2 -> c1
     // included.
     const after = new DatabaseSync(path, { readOnly: true });
