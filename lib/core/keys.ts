@@ -7,6 +7,7 @@ import * as secp from "@noble/secp256k1";
 import { createPublicKey } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { checkBytes } from "./bytes.ts";
+import { toHex } from "./hash.ts";
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from "./sizes.ts";
 
 export { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES };
@@ -59,6 +60,15 @@ const VALID_KEYS_MAX = 4096;
 const SPKI_PREFIX = Buffer.from("3036301006072a8648ce3d020106052b8104000a032200", "hex");
 
 /**
+ * True when `pk` has the shape of a compressed SEC1 key: 33 bytes, prefix 0x02 or 0x03 (OpenSSL
+ * would also take 0x05, which this refuses). Says nothing of whether it is a point; see
+ * {@linkcode isValidPublicKey}.
+ */
+export function hasCompressedKeyShape(pk: Uint8Array): boolean {
+  return pk.length === PUBLIC_KEY_BYTES && (pk[0] === 0x02 || pk[0] === 0x03);
+}
+
+/**
  * True when `pk` is a valid compressed SEC1 point on secp256k1 (SEC1 2.3.4): 33 bytes, prefix
  * 0x02 or 0x03 (checked here: OpenSSL would also take 0x05), and an x below p with a square root
  * of x³ + 7. The decompression is node:crypto's (OpenSSL), about 5x faster than noble's bigint
@@ -66,8 +76,8 @@ const SPKI_PREFIX = Buffer.from("3036301006072a8648ce3d020106052b8104000a032200"
  * tests/verify/backend_test.ts checks it against noble's `Point.fromBytes`.
  */
 export function isValidPublicKey(pk: Uint8Array): boolean {
-  if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false;
-  const id = pk.join(",");
+  if (!hasCompressedKeyShape(pk)) return false;
+  const id = toHex(pk);
   if (validKeys.has(id)) return true;
   const der = Buffer.allocUnsafe(SPKI_PREFIX.length + PUBLIC_KEY_BYTES);
   der.set(SPKI_PREFIX);

@@ -7,7 +7,7 @@
 import { isValidAmount, MAX_SUPPLY } from "./amount.ts";
 import { RuleError } from "./errors.ts";
 import { bytesEqual, hash160, toHex } from "./hash.ts";
-import { isValidPublicKey, PUBLIC_KEY_BYTES } from "./keys.ts";
+import { hasCompressedKeyShape, isValidPublicKey } from "./keys.ts";
 import { isLowS, isSignatureInRange } from "./sign.ts";
 import {
   MAX_INPUTS,
@@ -58,9 +58,7 @@ export function checkTxSanity(tx: Tx, now: number, verified?: readonly boolean[]
       seen.add(key);
     }
     const pk = inp.publicKey;
-    const keyOk = verified?.[i] === true
-      ? pk.length === PUBLIC_KEY_BYTES && (pk[0] === 2 || pk[0] === 3)
-      : isValidPublicKey(pk);
+    const keyOk = verified?.[i] === true ? hasCompressedKeyShape(pk) : isValidPublicKey(pk);
     if (!keyOk) {
       throw new RuleError(
         "bad-pubkey",

@@ -15,6 +15,7 @@
 import { verify } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { isLowS, isSignatureInRange } from "./sign.ts";
+import { hasCompressedKeyShape } from "./keys.ts";
 
 /** Length of a compact r‖s signature. */
 const SIGNATURE_BYTES = 64;
@@ -64,8 +65,7 @@ const SPKI_PREFIX = Uint8Array.from([
  */
 export function passesVerifyPrechecks(signature: Uint8Array, publicKey: Uint8Array): boolean {
   return signature instanceof Uint8Array && signature.length === SIGNATURE_BYTES &&
-    publicKey instanceof Uint8Array && publicKey.length === PUBLIC_KEY_BYTES &&
-    (publicKey[0] === 0x02 || publicKey[0] === 0x03) &&
+    publicKey instanceof Uint8Array && hasCompressedKeyShape(publicKey) &&
     isSignatureInRange(signature) && isLowS(signature);
 }
 

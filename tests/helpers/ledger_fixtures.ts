@@ -9,6 +9,7 @@ import { encodeTx, type Tx, txid } from "../../lib/core/tx.ts";
 
 import { makeGenesis, T0 } from "./fixtures.ts";
 import type { KeyPair } from "../../lib/core/keys.ts";
+import { type Ledger, type LedgerOptions, openLedger } from "../../lib/ledger/ledger.ts";
 
 /** Confirmation threshold used by ledger tests, so that nonces are cheap to find. */
 export const TEST_CONFIRM_WORK = 8;
@@ -69,4 +70,25 @@ export function unsignedChain(
     amount -= 1n;
   }
   return { raws, ids };
+}
+
+/**
+ * Runs `check` on `ledger`, closes it, opens the file at `path` again with `options` (a
+ * restart: what was committed must read back the same) and runs `check` on that, then closes
+ * it too.
+ */
+export async function checkAcrossReopen(
+  ledger: Ledger,
+  path: string,
+  options: LedgerOptions,
+  check: (ledger: Ledger) => void,
+): Promise<void> {
+  check(ledger);
+  ledger.close();
+  const reopened = await openLedger(path, options);
+  try {
+    check(reopened);
+  } finally {
+    reopened.close();
+  }
 }

@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { IdFilter } from "../../lib/ledger/id_filter.ts";
-import { openLedger } from "../../lib/ledger/ledger.ts";
+import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import { prng, T0, testKeys } from "../helpers/fixtures.ts";
-import { testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
+import { checkAcrossReopen, testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
 
 function randomIds(n: number, seed: number): Uint8Array[] {
   const rnd = prng(seed);
@@ -39,12 +39,12 @@ Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and afte
     // Past the smallest filter's capacity (2,048 items), so it is rebuilt while writing.
     const { raws, ids } = unsignedChain(genesis, alice, bob, 2_500);
     const opts = { genesis, verify: () => true, clock: () => T0 + 1e9, idFilterCapacity: 1 };
-    let ledger = await openLedger(path, opts);
+    const ledger = await openLedger(path, opts);
     for (let i = 0; i < raws.length; i += 500) {
       assert(ledger.addTxs(raws.slice(i, i + 500)).every((r) => r.kind === "accepted"));
     }
     const absent = randomIds(2_000, 3);
-    const check = () => {
+    const check = (ledger: Ledger) => {
       for (const id of ids) {
         assert(ledger.hasTx(id));
         assert(ledger.hasItem(id));
@@ -61,11 +61,7 @@ Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and afte
       if (item?.kind !== "tx") throw new Error("a stored transaction is not found");
       assertEquals(ledger.addTx(item.raw).kind, "duplicate");
     };
-    check();
-    ledger.close();
-    ledger = await openLedger(path, opts);
-    check();
-    ledger.close();
+    await checkAcrossReopen(ledger, path, opts, check);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

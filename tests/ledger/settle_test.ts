@@ -5,10 +5,15 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { confirmationWeight } from "../../lib/core/confirmation.ts";
-import { openLedger } from "../../lib/ledger/ledger.ts";
+import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import type { LedgerEvent } from "../../lib/ledger/events.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { TEST_CONFIRM_WORK, testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
+import {
+  checkAcrossReopen,
+  TEST_CONFIRM_WORK,
+  testGenesis,
+  unsignedChain,
+} from "../helpers/ledger_fixtures.ts";
 import { mineConf } from "../helpers/dag.ts";
 
 Deno.test("Ledger: one confirmation settles 300 chained transactions, each with its weight", async () => {
@@ -28,7 +33,7 @@ Deno.test("Ledger: one confirmation settles 300 chained transactions, each with 
     // 300: two full groups of the grouped statement (128) and a remainder written one by one.
     const N = 300;
     const { raws, ids } = unsignedChain(genesis, alice, bob, N);
-    let ledger = await openLedger(path, opts);
+    const ledger = await openLedger(path, opts);
     assert(ledger.addTxs(raws).every((r) => r.kind === "accepted"));
     // A weak confirmation of the middle one first: its ancestors get weight 2^4, still pending.
     ledger.addConfirmation(mineConf(ids[149], 4));
@@ -39,7 +44,7 @@ Deno.test("Ledger: one confirmation settles 300 chained transactions, each with 
     assertEquals(ledger.addConfirmation(mineConf(ids[N - 1], strong)).kind, "stored");
     const settled = events.filter((e) => e.kind === "status" && e.to === "confirmed");
     assertEquals(settled.length, N);
-    const check = () => {
+    const check = (ledger: Ledger) => {
       for (let i = 0; i < N; i++) {
         const r = ledger.getTx(ids[i])!;
         assertEquals(r.status, "confirmed");
@@ -48,11 +53,7 @@ Deno.test("Ledger: one confirmation settles 300 chained transactions, each with 
         assertEquals(r.weight, want, `weight of ${i}`);
       }
     };
-    check();
-    ledger.close();
-    ledger = await openLedger(path, opts);
-    check();
-    ledger.close();
+    await checkAcrossReopen(ledger, path, opts, check);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
