@@ -1,13 +1,14 @@
--- crackcoin ledger schema, version 4 (PRAGMA user_version = 4): protocol v2, confirmations form
+-- crackcoin ledger schema, version 5 (PRAGMA user_version = 5): protocol v2, confirmations form
 -- a DAG (docs/PROTOCOL.md §6, §11).
 -- Applied to an empty database in one transaction. A database of an older version is
 -- upgraded by sql/migrations/NNN.sql, which turns version NNN-1 into NNN; see
 -- docs/PROTOCOL.md §11.
 --
 -- Layout for write locality: rows are keyed by `seq`, the local arrival order, so that a new
--- transaction appends to every table and index except the one txid index it must have.
--- (Version 1 keyed everything by txid, a random key: a batch of 256 transactions dirtied
--- about 1,300 pages scattered over six B-trees.)
+-- transaction appends to every table and index but the outputs' (keyed by address). Txids are
+-- random, so no SQLite index holds them: a Ledger finds a txid's seq through an index it keeps
+-- in memory (lib/ledger/txid_index.ts, schema version 5). (Version 1 keyed everything by txid:
+-- a batch of 256 transactions dirtied about 1,300 pages scattered over six B-trees.)
 
 -- Key/value facts about this ledger: the network id and the genesis txid.
 CREATE TABLE meta (
@@ -19,7 +20,8 @@ CREATE TABLE meta (
 CREATE TABLE txs (
   seq       INTEGER PRIMARY KEY,         -- local storage order (shared with confs.seq); 1 = genesis
   txid      BLOB NOT NULL,               -- 32 bytes, SHA-256d of raw; distinct (the ledger
-                                         -- stores a txid only after finding it absent)
+                                         -- stores a txid only after finding it absent); found
+                                         -- through the Ledger's in-memory txid index
   raw       BLOB NOT NULL,               -- canonical encoding (PROTOCOL.md §4)
   height    INTEGER NOT NULL,            -- 0 for the genesis, else 1 + max(parent height)
   timestamp INTEGER NOT NULL,            -- from the tx, ms since the epoch
@@ -30,10 +32,6 @@ CREATE TABLE txs (
   status    TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'conflicted'))
 ) STRICT;
 CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1;
--- Lookups by txid go through its first 8 bytes (`WHERE substr(txid, 1, 8) = substr(?1, 1, 8)
--- AND txid = ?1`, lib/ledger/statements.ts): an index a third the size of one on all 32 bytes,
--- so that each stored transaction dirties fewer of its pages (schema version 4).
-CREATE INDEX txs_by_txid ON txs (substr(txid, 1, 8));
 
 -- Outputs of stored transactions, by owner: the address queries (balance, unspent coins)
 -- read one key range. Validation reads a parent's outputs from its raw encoding instead.
@@ -72,4 +70,4 @@ CREATE TABLE conf_refs (
   PRIMARY KEY (ref, conf)
 ) STRICT, WITHOUT ROWID;
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

@@ -109,7 +109,7 @@ export function makeNodeView(node: Node): NodeViewHandle {
     }
   };
   // ---
-  const dag = openDagView(ledger.path);
+  const dag = openDagView(ledger.path, (txid) => ledger.seqOf(txid));
   const listeners = new Set<(e: NodeEventJson) => void>();
   const emit = (e: NodeEventJson) => {
     for (const fn of listeners) {

@@ -4,8 +4,9 @@
  * set of addresses. They run on a second, read-only connection to the ledger file (WAL lets
  * it read while the node writes; every statement sees the last commit), for the local API
  * (lib/http through lib/cli/node_view.ts). They name only the stable columns of the schema
- * (`txs.seq`, `txs.txid`, `outputs`, `spends`; sql/schema.sql). Answers are txids (lowercase
- * hex); read the records through `Ledger.getTx`.
+ * (`txs.seq`, `txs.txid`, `outputs`, `spends`; sql/schema.sql). A txid is found through the
+ * writer's in-memory index (`Ledger.seqOf`; no SQLite index holds txids) and checked against
+ * the row. Answers are txids (lowercase hex); read the records through `Ledger.getTx`.
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
@@ -35,7 +36,10 @@ export interface DagView {
 }
 
 /**
- * A DagView of the ledger file at `path`; nothing is opened until the first query.
+ * A DagView of the ledger file at `path`; nothing is opened until the first query. `seqOf`
+ * gives a stored transaction's seq (`Ledger.seqOf` of the Ledger writing the file); a txid it
+ * does not know, or one whose row this connection does not see yet, has no spenders, co-spenders
+ * or approvals.
  *
  * @example
  * ```ts
@@ -44,7 +48,7 @@ export interface DagView {
  * import { openDagView } from "./dag_view.ts";
  * const dir = await Deno.makeTempDir();
  * const ledger = await openLedger(`${dir}/l.db`);
- * const dag = openDagView(`${dir}/l.db`);
+ * const dag = openDagView(`${dir}/l.db`, (txid) => ledger.seqOf(txid));
  * const genesis = ledger.genesis.tx;
  * if (dag.spendersOf(toHex(ledger.genesis.txid), 0).length !== 0) throw new Error("unspent");
  * if (dag.touching([genesis.outputs[0].address], 10, 0).length !== 1) throw new Error("touching");
@@ -53,7 +57,10 @@ export interface DagView {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function openDagView(path: string): DagView {
+export function openDagView(
+  path: string,
+  seqOf: (txid: Uint8Array) => number | undefined,
+): DagView {
   let db: DatabaseSync | null = null;
   const statements = new Map<string, StatementSync>();
   const sql = (text: string): StatementSync => {
@@ -67,31 +74,34 @@ export function openDagView(path: string): DagView {
   };
   const txids = (rows: unknown[]) =>
     (rows as Record<string, unknown>[]).map((r) => toHex(r.txid as Uint8Array));
+  // Rows of `text` for the transaction `txid` (hex): ?1 is its seq, ?2 the txid itself, which
+  // the query checks against the row.
+  const byTx = (text: string, txid: string, ...more: number[]): string[] => {
+    const id = fromHex(txid);
+    const seq = seqOf(id);
+    return seq === undefined ? [] : txids(sql(text).all(seq, id, ...more));
+  };
   return {
     spendersOf: (txid, index) =>
-      txids(
-        sql(
-          "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
-            "WHERE substr(p.txid, 1, 8) = substr(?1, 1, 8) AND p.txid = ?1 AND s.prev_idx = ?2",
-        ).all(fromHex(txid), index),
+      byTx(
+        "SELECT t.txid FROM spends s JOIN txs p ON p.seq = s.prev JOIN txs t ON t.seq = s.tx " +
+          "WHERE p.seq = ?1 AND p.txid = ?2 AND s.prev_idx = ?3",
+        txid,
+        index,
       ),
     approvedBy: (txid) =>
-      txids(
-        sql(
-          "SELECT DISTINCT t2.txid FROM txs t1 JOIN confs c1 ON c1.tx = t1.seq " +
-            "JOIN conf_refs r ON r.conf = c1.seq JOIN confs c2 ON c2.seq = r.ref " +
-            "JOIN txs t2 ON t2.seq = c2.tx WHERE substr(t1.txid, 1, 8) = substr(?1, 1, 8) " +
-            "AND t1.txid = ?1 AND t2.seq <> t1.seq",
-        ).all(fromHex(txid)),
+      byTx(
+        "SELECT DISTINCT t2.txid FROM txs t1 JOIN confs c1 ON c1.tx = t1.seq " +
+          "JOIN conf_refs r ON r.conf = c1.seq JOIN confs c2 ON c2.seq = r.ref " +
+          "JOIN txs t2 ON t2.seq = c2.tx WHERE t1.seq = ?1 AND t1.txid = ?2 AND t2.seq <> t1.seq",
+        txid,
       ),
     coSpendersOf: (txid) =>
-      txids(
-        sql(
-          "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
-            "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
-            "AND s2.tx <> s1.tx JOIN txs t2 ON t2.seq = s2.tx " +
-            "WHERE substr(t1.txid, 1, 8) = substr(?1, 1, 8) AND t1.txid = ?1",
-        ).all(fromHex(txid)),
+      byTx(
+        "SELECT DISTINCT t2.txid FROM txs t1 JOIN spends s1 ON s1.tx = t1.seq " +
+          "JOIN spends s2 ON s2.prev = s1.prev AND s2.prev_idx = s1.prev_idx " +
+          "AND s2.tx <> s1.tx JOIN txs t2 ON t2.seq = s2.tx WHERE t1.seq = ?1 AND t1.txid = ?2",
+        txid,
       ),
     touching: (hashes, limit, offset) => {
       if (hashes.length === 0) return [];

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { LedgerError } from "./errors.ts";
 
 /** Schema version this code writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** PRAGMA application_id marking a crackcoin ledger ("CRKC"). */
 export const APPLICATION_ID = 0x43524b43;
 
@@ -22,6 +22,7 @@ export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({
   1: "migrations/002.sql",
   2: "migrations/003.sql",
   3: "migrations/004.sql",
+  4: "migrations/005.sql",
 });
 
 async function readSql(name: string): Promise<string> {

@@ -44,6 +44,7 @@ import { loadDefaultGenesis } from "./genesis_file.ts";
 import type { BatchHint, Verifier } from "./verifier.ts";
 import { ITEM_CONF, ITEM_TX, itemElement } from "./item_digest.ts";
 import { IdFilter } from "./id_filter.ts";
+import { TxidIndex } from "./txid_index.ts";
 import { MuHash3072 } from "../core/set_digest.ts";
 import { weightBits } from "../core/weight.ts";
 import type { Coin, MineTemplate, StoredItem, TxRecord } from "./types.ts";
@@ -101,8 +102,8 @@ export interface LedgerOptions {
   /** Orphan pool bounds. */
   orphans?: ConstructorParameters<typeof OrphanPool>[0];
   /**
-   * Items the id filter is first sized for (default 65,536, 128 KiB; it doubles as the ledger
-   * grows past half of it). Tests pass a small one to see it grow.
+   * Confirmation ids the id filter is first sized for (default 65,536, 128 KiB; it doubles as
+   * the ledger's confirmations grow past half of it). Tests pass a small one to see it grow.
    */
   idFilterCapacity?: number;
   /**
@@ -235,14 +236,24 @@ export class Ledger {
   #inTx = false;
   #closed = false;
   /**
-   * Every stored item's id (txids and confirmation ids): an id it does not have is not
-   * stored, which answers most lookups of a sync or an ingest without a database read. It
-   * learns of the items this Ledger stores, so it needs this Ledger to be the file's only
-   * writer (the node's data lock, lib/cli/data_lock.ts); a read-only Ledger, which another
-   * process may be writing under, has none and reads the database for every lookup.
+   * Every stored confirmation's id: an id it does not have is not stored, which answers most
+   * lookups of a sync or an ingest without a database read. It learns of the confirmations
+   * this Ledger stores, so it needs this Ledger to be the file's only writer (the node's data
+   * lock, lib/cli/data_lock.ts); a read-only Ledger, which another process may be writing
+   * under, has none and reads the database for every lookup.
    */
   #ids: IdFilter | null;
   readonly #idCapacity: number;
+  /**
+   * Where each stored txid's row is (schema 5 has no SQLite index on txids): built from the
+   * txs table when a writer opens, or at a read-only Ledger's first lookup by txid, and then
+   * told of every transaction this Ledger stores. Its answers are candidates, checked against
+   * the row (`#txRow`).
+   */
+  #txids: TxidIndex | null = null;
+  /** The last seq the txid index was built over (a read-only Ledger reads the rows after it). */
+  #txidsBuiltTo = 0;
+  readonly #readOnly: boolean;
 
   constructor(db: DatabaseSync, path: string, genesis: Genesis, options: LedgerOptions) {
     this.#db = db;
@@ -255,7 +266,8 @@ export class Ledger {
     this.#minConfBits = options.minConfBits ?? MIN_CONF_BITS;
     this.orphans = new OrphanPool(options.orphans);
     this.#idCapacity = options.idFilterCapacity ?? ID_FILTER_CAPACITY;
-    this.#ids = options.readOnly === true ? null : new IdFilter(0);
+    this.#readOnly = options.readOnly === true;
+    this.#ids = this.#readOnly ? null : new IdFilter(0);
     this.waitingConfs = new OrphanPool({ maxCount: MAX_WAITING_CONFS });
     this.#s = prepareStatements(db);
     const rows = (st: string, ...args: number[]) =>
@@ -352,30 +364,69 @@ export class Ledger {
     this.#reloadCounters();
   }
 
-  /** Fills the id filter from the database, sized for twice the items stored. */
+  /**
+   * A writer fills its id filter (confirmations, sized for twice those stored) and its txid
+   * index from the database; a read-only Ledger builds the index at its first lookup.
+   */
   #loadIds(): void {
     if (this.#ids === null) return;
-    const ids = new IdFilter(Math.max(this.#idCapacity, 2 * (this.#count + this.#confCount)));
-    for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
+    const ids = new IdFilter(Math.max(this.#idCapacity, 2 * this.#confCount));
     for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) ids.add(r.id as Uint8Array);
     this.#ids = ids;
+    this.#txids ??= this.#buildTxidIndex();
   }
 
-  /** Records a newly stored id; a filter past its capacity is rebuilt at twice the size. */
+  /** Records a newly stored confirmation id; a filter past its capacity is rebuilt larger. */
   #addId(id: Uint8Array): void {
     if (this.#ids === null) return;
     this.#ids.add(id);
     if (this.#ids.full) this.#loadIds();
   }
 
-  /** False when the id is surely not stored; true when it may be (then read the database). */
+  /** False when the confirmation id is surely not stored; true when it may be. */
   #mightHave(id: Uint8Array): boolean {
     return this.#ids === null || this.#ids.mightHave(id);
   }
 
-  /** True when an item with this id is stored (the filter first, then the database). */
+  /** The txid index of every stored transaction, from one scan of the txs table. */
+  #buildTxidIndex(): TxidIndex {
+    const index = new TxidIndex(this.#count);
+    let top = 0;
+    for (const r of this.#s.allTxids.iterate() as Iterable<Row>) {
+      const seq = Number(r.seq);
+      index.add(r.txid as Uint8Array, seq);
+      if (seq > top) top = seq;
+    }
+    this.#txidsBuiltTo = top;
+    return index;
+  }
+
+  /**
+   * The row that `st` (a statement by seq whose columns include txid) gives for the stored
+   * transaction `txid`, or undefined when it is not stored. Each candidate of the txid index
+   * is checked against its row's txid. A read-only Ledger also looks among the rows another
+   * process stored after its index was built.
+   */
+  #txRow(txid: Uint8Array, st: StatementSync): Row | undefined {
+    this.#txids ??= this.#buildTxidIndex();
+    for (const seq of this.#txids.candidates(txid)) {
+      const r = st.get(seq) as Row | undefined;
+      if (r !== undefined && bytesEqual(r.txid as Uint8Array, txid)) return r;
+    }
+    if (!this.#readOnly || txid.length !== 32) return undefined;
+    const later = this.#s.txAfter.get(this.#txidsBuiltTo, txid) as Row | undefined;
+    return later === undefined ? undefined : st.get(later.seq as number) as Row | undefined;
+  }
+
+  /** True when a transaction with this txid is stored. */
   #hasTxRow(id: Uint8Array): boolean {
-    return this.#mightHave(id) && this.#s.has.get(id) !== undefined;
+    return this.#txRow(id, this.#s.txidAt) !== undefined;
+  }
+
+  /** The storage order (`seq`) of a stored transaction, or undefined when it is not stored. */
+  seqOf(txid: Uint8Array): number | undefined {
+    const r = this.#txRow(txid, this.#s.txidAt);
+    return r === undefined ? undefined : Number(r.seq);
   }
 
   #hasConfRow(id: Uint8Array): boolean {
@@ -654,8 +705,7 @@ export class Ledger {
         (this.#s.headBySeq.get(recent.seq) as Row).status as TxStatus;
       return { ...recent, status };
     }
-    if (!this.#mightHave(txid)) return undefined;
-    const r = this.#s.parent.get(txid) as Row | undefined;
+    const r = this.#txRow(txid, this.#s.parentAt);
     if (r === undefined) return undefined;
     return {
       seq: Number(r.seq),
@@ -693,7 +743,7 @@ export class Ledger {
     for (let i = 0; i < tx.inputs.length; i++) {
       this.#s.insSpend.run(parentSeqs[i], tx.inputs[i].index, seq);
     }
-    this.#addId(idBytes);
+    this.#txids?.add(idBytes, seq);
     this.#count++;
     this.#statusCounts[st.status]++;
     // inDigest: the commit already added the workers' element for it (commitTxs).
@@ -780,9 +830,7 @@ export class Ledger {
     const idBytes = checked.id;
     const id = toHex(idBytes);
     if (this.#hasConfRow(idBytes)) return { kind: "known", id };
-    const txRow = this.#mightHave(c.txid)
-      ? this.#s.txSeq.get(c.txid) as Row | undefined
-      : undefined;
+    const txRow = this.#txRow(c.txid, this.#s.txidAt);
     const missing: string[] = [];
     if (txRow === undefined) missing.push(toHex(c.txid));
     const refSeqs: number[] = [];
@@ -891,7 +939,7 @@ export class Ledger {
 
   /** The encoding of a stored transaction (no decoding). */
   getRaw(txid: Uint8Array): { raw: Uint8Array } | undefined {
-    const r = this.#s.getRaw.get(txid) as Row | undefined;
+    const r = this.#txRow(txid, this.#s.txAt);
     return r === undefined ? undefined : { raw: r.raw as Uint8Array };
   }
 
@@ -907,9 +955,9 @@ export class Ledger {
 
   /** A stored item (transaction or confirmation) by id, for sync replies. */
   getItem(id: Uint8Array): StoredItem | undefined {
-    if (!this.#mightHave(id)) return undefined;
     const tx = this.getRaw(id);
     if (tx) return { kind: "tx", raw: tx.raw };
+    if (!this.#mightHave(id)) return undefined;
     const conf = this.getConfirmation(id);
     return conf ? { kind: "conf", conf } : undefined;
   }
@@ -947,7 +995,7 @@ export class Ledger {
     opts: { readonly exactWeight?: boolean } = {},
   ): TxRecord | undefined {
     const b = typeof txid === "string" ? fromHex(txid) : txid;
-    const r = this.#s.getTx.get(b) as Row | undefined;
+    const r = this.#txRow(b, this.#s.txAt);
     if (r === undefined) return undefined;
     const rec = this.#record(r);
     if (rec.weightExact || !opts.exactWeight) return rec;
@@ -1024,7 +1072,7 @@ export class Ledger {
    * after its tx and refs). `work` carries the kind: 0 transaction, 1 confirmation.
    */
   inventory(after: Uint8Array, limit: number): { txid: Uint8Array; work: number }[] {
-    return inventoryPage(this.#s, after, limit);
+    return inventoryPage(this.#s, after, limit, (id) => this.seqOf(id));
   }
 
   /**

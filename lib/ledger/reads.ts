@@ -97,15 +97,17 @@ export function allBalances(s: Statements): Map<string, bigint> {
 /**
  * Up to `limit` stored items after the item `after` (all zeros: from the start), in storage
  * order, which is topological for transactions and confirmations alike; `work` carries the
- * kind (0 transaction, 1 confirmation). Two indexed range scans, merged.
+ * kind (0 transaction, 1 confirmation). Two indexed range scans, merged. `txSeqOf` gives a
+ * stored transaction's seq (the Ledger's txid index); a confirmation's is read by its id.
  */
 export function inventoryPage(
   s: Statements,
   after: Uint8Array,
   limit: number,
+  txSeqOf: (txid: Uint8Array) => number | undefined,
 ): { txid: Uint8Array; work: number }[] {
-  const c = s.cursorSeq.get(after) as Row | undefined;
-  const from = c === undefined ? 0 : Number(c.seq);
+  const c = txSeqOf(after) ?? (s.confSeq.get(after) as Row | undefined)?.seq;
+  const from = c === undefined ? 0 : Number(c);
   const txs = (s.invTxs.all(from, limit) as Row[]).map((r) => ({
     seq: Number(r.seq),
     txid: r.id as Uint8Array,

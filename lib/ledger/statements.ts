@@ -18,13 +18,6 @@ const SETTLE = "UPDATE txs SET weight = ?, best = ?, watched = 0, status = 'conf
 /** Every prepared statement of a ledger, by name. */
 export type Statements = Record<string, StatementSync>;
 
-/**
- * The condition that finds a transaction by its txid (parameter ?1): through the index on the
- * txid's first 8 bytes (sql/schema.sql `txs_by_txid`), then the whole txid. SQLite uses an
- * expression index only when a query repeats its expression exactly.
- */
-export const BY_TXID = "substr(txid, 1, 8) = substr(?1, 1, 8) AND txid = ?1";
-
 /** Prepares every statement the ledger uses on `db`. */
 export function prepareStatements(db: DatabaseSync): Statements {
   const p = (sql: string) => db.prepare(sql);
@@ -36,12 +29,16 @@ export function prepareStatements(db: DatabaseSync): Statements {
       "INSERT INTO meta (key, value) VALUES (?, ?) " +
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     ),
-    has: p(`SELECT 1 AS x FROM txs WHERE ${BY_TXID}`),
+    // By seq, for a candidate of the in-memory txid index (lib/ledger/txid_index.ts): each
+    // returns the row's txid, which the caller compares with the one it looks for.
+    txidAt: p("SELECT seq, txid FROM txs WHERE seq = ?"),
+    txAt: p("SELECT txid, raw, weight, watched, status, seq FROM txs WHERE seq = ?"),
+    parentAt: p("SELECT seq, txid, status, height, raw FROM txs WHERE seq = ?"),
+    // A read-only Ledger's lookup among the rows stored since it built its txid index.
+    txAfter: p("SELECT seq FROM txs WHERE seq > ? AND txid = ?"),
+    allTxids: p("SELECT seq, txid FROM txs"),
     hasConf: p("SELECT 1 AS x FROM confs WHERE id = ?"),
-    txSeq: p(`SELECT seq FROM txs WHERE ${BY_TXID}`),
     confSeq: p("SELECT seq FROM confs WHERE id = ?"),
-    getTx: p(`SELECT txid, raw, weight, watched, status, seq FROM txs WHERE ${BY_TXID}`),
-    getRaw: p(`SELECT raw FROM txs WHERE ${BY_TXID}`),
     getConf: p(
       "SELECT c.id, t.txid, c.bits, c.nonce, c.refs FROM confs c " +
         "JOIN txs t ON t.seq = c.tx WHERE c.id = ?",
@@ -52,7 +49,6 @@ export function prepareStatements(db: DatabaseSync): Statements {
     ),
     confBySeq: p("SELECT id, bits FROM confs WHERE seq = ?"),
     headBySeq: p("SELECT txid, status, height, weight FROM txs WHERE seq = ?"),
-    parent: p(`SELECT seq, status, height, raw FROM txs WHERE ${BY_TXID}`),
     insTx: p(
       "INSERT INTO txs (seq, txid, raw, height, timestamp, weight, best, watched, status) " +
         "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
@@ -124,9 +120,6 @@ export function prepareStatements(db: DatabaseSync): Statements {
         "LIMIT ? OFFSET ?",
     ),
     all: p("SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq"),
-    cursorSeq: p(
-      `SELECT seq FROM txs WHERE ${BY_TXID} UNION ALL SELECT seq FROM confs WHERE id = ?1`,
-    ),
     invTxs: p("SELECT seq, txid AS id FROM txs WHERE seq > ? ORDER BY seq LIMIT ?"),
     invConfs: p("SELECT seq, id FROM confs WHERE seq > ? ORDER BY seq LIMIT ?"),
     digestTxs: p("SELECT txid AS id FROM txs"),

@@ -17,7 +17,7 @@ Deno.test("openDagView() finds a double spend's spenders and an address's transa
   const [alice, bob, carol] = [testKeys(0), testKeys(1), testKeys(2)];
   const genesis = testGenesis(alice, 1000n);
   const ledger = await openLedger(`${dir}/l.db`, { genesis, clock: () => T0 + 1e7 });
-  const dag = openDagView(`${dir}/l.db`);
+  const dag = openDagView(`${dir}/l.db`, (txid) => ledger.seqOf(txid));
   try {
     const coin = { txid: genesis.txid, index: 0, amount: 1000n, keys: alice };
     const toBob = pay([coin], [{ to: bob, amount: 10n }], T0 + 1);
@@ -58,7 +58,7 @@ Deno.test("openDagView().approvedBy() follows confirmation refs to the approved 
     minConfBits: 1,
     clock: () => T0 + 1e7,
   });
-  const dag = openDagView(`${dir}/l.db`);
+  const dag = openDagView(`${dir}/l.db`, (txid) => ledger.seqOf(txid));
   try {
     const coin = { txid: genesis.txid, index: 0, amount: 1000n, keys: alice };
     const toBob = pay([coin], [{ to: bob, amount: 1000n }], T0 + 1);

@@ -29,14 +29,15 @@ Deno.test("IdFilter: ids that are not 32 bytes are never stored", () => {
   assert(!f.mightHave(new Uint8Array(0)));
 });
 
-Deno.test("Ledger: lookups behind the id filter stay exact as it grows, and after reopen", async () => {
+Deno.test("Ledger: lookups behind the txid index and id filter stay exact as they grow, and after reopen", async () => {
   const alice = testKeys(0);
   const bob = testKeys(1);
   const genesis = testGenesis(alice, 1_000_000n);
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-idfilter-" });
   try {
     const path = `${dir}/ledger.db`;
-    // Past the smallest filter's capacity (2,048 items), so it is rebuilt while writing.
+    // Past the txid index's first size (4,096 slots, grown when half full), so it grows while
+    // writing; the id filter now holds confirmation ids only.
     const { raws, ids } = unsignedChain(genesis, alice, bob, 2_500);
     const opts = { genesis, verify: () => true, clock: () => T0 + 1e9, idFilterCapacity: 1 };
     const ledger = await openLedger(path, opts);

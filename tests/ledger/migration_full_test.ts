@@ -60,7 +60,7 @@ Deno.test({
       l.close();
       const db = new DatabaseSync(src);
       db.exec(
-        "DROP INDEX txs_by_txid; CREATE UNIQUE INDEX txs_txid_v3 ON txs (txid); " +
+        "CREATE UNIQUE INDEX txs_txid_v3 ON txs (txid); " +
           "PRAGMA user_version = 3; PRAGMA journal_mode = DELETE",
       );
       db.close();
