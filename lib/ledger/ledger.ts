@@ -473,6 +473,8 @@ export class Ledger {
       this.#storedEvent.clear();
       this.#inTx = false;
       this.#reloadCounters();
+      // The txid index forgets what the rolled-back write stored (seqs past the file's last).
+      this.#txids?.dropAbove(this.#seq);
       this.#reloadWeightsAfterRollback();
       if (e instanceof LedgerError || e instanceof RuleError) throw e;
       throw new LedgerError(`Cannot write to ${this.path}: ${(e as Error).message}`, { cause: e });
@@ -502,12 +504,15 @@ export class Ledger {
    */
   #reloadCounters(): void {
     const c = this.#s.count.get() as Row;
-    this.#count = Number(c.n);
     this.#confCount = Number(c.c);
     this.#seq = Number(c.seq ?? 0);
     this.#statusCounts = { pending: 0, confirmed: 0, conflicted: 0, orphan: 0 };
+    // The transaction count is the sum by status: one scan of txs, not two (no index is
+    // smaller than the table since schema 5).
+    this.#count = 0;
     for (const r of this.#s.statusCounts.all() as Row[]) {
       this.#statusCounts[r.status as TxStatus] = Number(r.n);
+      this.#count += Number(r.n);
     }
     const stored = (this.#s.getMeta.get("muhash") as Row | undefined)?.value;
     this.#digestChanged = false;

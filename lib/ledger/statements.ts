@@ -125,7 +125,7 @@ export function prepareStatements(db: DatabaseSync): Statements {
     digestTxs: p("SELECT txid AS id FROM txs"),
     digestConfs: p("SELECT id FROM confs"),
     count: p(
-      "SELECT (SELECT count(*) FROM txs) AS n, (SELECT count(*) FROM confs) AS c, " +
+      "SELECT (SELECT count(*) FROM confs) AS c, " +
         "max(coalesce((SELECT max(seq) FROM txs), 0), coalesce((SELECT max(seq) FROM confs), 0)) AS seq",
     ),
     statusCounts: p("SELECT status, count(*) AS n FROM txs GROUP BY status"),

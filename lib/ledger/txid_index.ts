@@ -6,12 +6,14 @@
  * each insert into an index on them (even one on 8-byte prefixes, schema 4) dirtied another of
  * its pages, and every commit wrote about one 4 KiB page of that index per transaction to the
  * WAL. This table costs 12 bytes per slot, at most half of them used (24–48 bytes per
- * transaction), and is rebuilt from the `txs` table by one scan when a ledger is opened.
+ * transaction; while it grows, the old table and the new one for a moment), and is rebuilt from
+ * the `txs` table by one scan when a ledger is opened.
  *
  * - An answer is a candidate, never a verdict: the owner reads the row at that seq and compares
- *   the whole txid. Entries are never removed; one left by a rolled-back write, or a txid that
- *   shares its first 8 bytes with another (about 1 in 3·10^7 at a million transactions), costs
- *   one extra row read and never a wrong answer.
+ *   the whole txid. So a txid that shares its first 8 bytes with another (any two of a million
+ *   transactions do with a probability of about 3·10^-8) costs one extra row read and never a
+ *   wrong answer; so would an entry of a rolled-back write, which the owner drops
+ *   (`dropAbove`).
  * - Open addressing with linear probing, grown to twice the size when half full. Slots are
  *   chosen by a hash of the 8 bytes under a random per-table salt, so that txids ground to
  *   share their low bits (each costs its maker proof-of-work-like hashing) cannot line up into
@@ -106,13 +108,36 @@ export class TxidIndex {
   }
 
   #grow(): void {
+    this.#rehash(this.#seq.length * 2, Infinity);
+  }
+
+  /** Moves the entries with seq ≤ `top` into a new table of `slots` slots; returns how many. */
+  #rehash(slots: number, top: number): number {
     const [hi, lo, seq] = [this.#hi, this.#lo, this.#seq];
-    const slots = seq.length * 2;
     this.#hi = new Uint32Array(slots);
     this.#lo = new Uint32Array(slots);
     this.#seq = new Uint32Array(slots);
     this.#mask = slots - 1;
-    for (let i = 0; i < seq.length; i++) if (seq[i] !== 0) this.#put(hi[i], lo[i], seq[i]);
+    let kept = 0;
+    for (let i = 0; i < seq.length; i++) {
+      if (seq[i] !== 0 && seq[i] <= top) {
+        this.#put(hi[i], lo[i], seq[i]);
+        kept++;
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * Forgets every entry with a seq above `top`: after a write is rolled back, `top` is the last
+   * seq the file holds, and the entries of the transactions that write stored are gone, so a
+   * commit retried again and again (a full disk) leaves nothing behind. One pass over the table,
+   * and none when there is nothing to forget.
+   */
+  dropAbove(top: number): void {
+    let above = 0;
+    for (let i = 0; i < this.#seq.length; i++) if (this.#seq[i] > top) above++;
+    if (above > 0) this.#count = this.#rehash(this.#seq.length, top);
   }
 
   /**

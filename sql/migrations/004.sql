@@ -1,11 +1,13 @@
--- Schema version 3 → 4: transactions are looked up by the first 8 bytes of their txid
--- (index txs_by_txid, on substr(txid, 1, 8)) instead of through a UNIQUE index on all 32
--- bytes. That index is a third the size, so each stored transaction dirties fewer of its pages
--- (docs/BENCHMARKS.md "Ledger ingest"). SQLite cannot drop a UNIQUE constraint, so txs is
--- rebuilt, and with it every table whose foreign keys name it (outputs, spends, confs, and
--- conf_refs, which names confs), each copied row for row with the same seqs. Children are
--- dropped before their parents, so that no foreign key is ever left dangling. Runs in one
--- database transaction; the caller sets PRAGMA user_version = 4 in the same transaction.
+-- Schema version 3 → 4: the UNIQUE index on all 32 bytes of the txid goes, because txids are
+-- random and each stored transaction dirtied another page of it (docs/PROTOCOL.md §11). SQLite
+-- cannot drop a UNIQUE constraint, so txs is rebuilt, and with it every table whose foreign keys
+-- name it (outputs, spends, confs, and conf_refs, which names confs), each copied row for row
+-- with the same seqs. Children are dropped before their parents, so that no foreign key is ever
+-- left dangling. Runs in one database transaction; the caller sets PRAGMA user_version = 4 in
+-- the same transaction.
+-- (As first released, this step also created txs_by_txid. Schema 5 keeps no SQLite index on
+-- txids and 005.sql drops it, so this step no longer builds it only to have it dropped; a file
+-- upgraded to 4 by the first release still has it until 005.)
 
 CREATE TABLE txs_v4 (
   seq       INTEGER PRIMARY KEY,
@@ -67,6 +69,5 @@ ALTER TABLE spends_v4 RENAME TO spends;
 ALTER TABLE confs_v4 RENAME TO confs;
 ALTER TABLE conf_refs_v4 RENAME TO conf_refs;
 CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1;
-CREATE INDEX txs_by_txid ON txs (substr(txid, 1, 8));
 CREATE INDEX spends_by_tx ON spends (tx);
 CREATE INDEX confs_by_tx ON confs (tx);

@@ -2,7 +2,8 @@
 -- A node finds transactions by txid through an index it keeps in memory instead
 -- (lib/ledger/txid_index.ts, built from txs when the ledger is opened), because txids are
 -- random and every stored transaction dirtied another page of the SQLite index
--- (docs/BENCHMARKS.md "Ledger ingest"). No table changes. Runs in one database transaction;
--- the caller sets PRAGMA user_version = 5 in the same transaction.
+-- (docs/PROTOCOL.md §11). No table changes. A file that 004.sql upgraded after it stopped
+-- building the index has none to drop. Runs in one database transaction; the caller sets
+-- PRAGMA user_version = 5 in the same transaction.
 
-DROP INDEX txs_by_txid;
+DROP INDEX IF EXISTS txs_by_txid;

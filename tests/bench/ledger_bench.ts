@@ -26,7 +26,10 @@ const TRIALS = 5;
 const BATCH = 256;
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 00:11 UTC, the last run before schema 4 (code of commit 1946159, " +
+const BEFORE = "2026-11-30 00:57 UTC, the last run before schema 5 (code of commit f9b3cfa, " +
+  "schema 4: an SQLite index on the first 8 bytes of the txid; a slower machine): pipelined " +
+  "12,173 / 12,712 tx/s, worker only 11,842 / 11,788 tx/s, ledger thread's own 43.3 / 45.5 µs " +
+  "per transaction, store only 80 / 92 µs. 00:11 UTC, the last run before schema 4 (code of commit 1946159, " +
   "the UNIQUE index on all 32 bytes of the txid): pipelined 14,159 / 13,911 tx/s, worker only " +
   "11,861 / 12,428 tx/s, ledger thread's own 37.7 / 42.6 µs per transaction, store only 71 / " +
   "81 µs. 2026-11-29 22:47 UTC (code of commit " +

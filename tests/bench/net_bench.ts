@@ -44,7 +44,10 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 00:14 UTC, the last run before ledger schema 4 (code of commit " +
+const BEFORE = "2026-11-30 01:00 UTC, the last run before ledger schema 5 (code of commit " +
+  "f9b3cfa, schema 4; a slower machine, load 1.5-1.6): sync 10,000 txs on loopback 1.56 s " +
+  "(median of 1.61, 1.28, 1.56), both nodes on node:crypto 2.67 s, between namespaces with 10% " +
+  "loss 3.46 s, ledger ingest alone 1.03 s. 00:14 UTC, the last run before ledger schema 4 (code of commit " +
   "1946159, load 0.6-1.4): sync 10,000 txs on loopback 1.16 s (median of 1.08, 1.16, 1.24), both " +
   "nodes on node:crypto 2.06 s, between namespaces with 10% loss 3.43 s, ledger ingest alone " +
   "0.80 s. 2026-11-29 22:28 UTC (committed in " +

@@ -2,7 +2,7 @@
  * Schema migration: a ledger written by the schema-1 code (tests/ledger/fixtures/
  * ledger_v1.db, made at commit a53ad3c: the genesis, five payments with a double spend and a
  * child of each side, four confirmations; ledger_v1.json is what that code reported for it)
- * opens under the current schema (4, protocol v2) through migrations 2, 3 and 4 with every
+ * opens under the current schema (5, protocol v2) through migrations 2, 3, 4 and 5 with every
  * transaction in its place. Version 1 confirmations are dropped (docs/PROTOCOL.md §11), so
  * statuses are the pure rule's over the transactions alone, and v2 confirmations then harden
  * them again. The migrated tables match a freshly created database column for column.
@@ -177,7 +177,7 @@ Deno.test("a read-only open of a schema-1 ledger refuses and leaves the file unt
   });
 });
 
-Deno.test("a schema-3 ledger with confirmations migrates to 4 with every row, ref and weight", async () => {
+Deno.test("a schema-3 ledger with confirmations migrates to 5 with every row, ref and weight", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
     const path = `${dir}/ledger.db`;
@@ -265,6 +265,38 @@ Deno.test("a schema-3 ledger with confirmations migrates to 4 with every row, re
     const fresh = `${dir}/fresh.db`;
     (await open(fresh)).close();
     assertEquals(shape(path), shape(fresh));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) migrates to 5", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    const l = await open(path);
+    const t = pay([{ txid: genesis.txid, index: 0, amount: genesis.supply, keys: alice }], [
+      { to: bob, amount: 1n },
+      { to: alice, amount: genesis.supply - 1n },
+    ], T0 + 1);
+    assertEquals(l.addTx(t).kind, "accepted");
+    l.close();
+    const db = new DatabaseSync(path);
+    db.exec("CREATE INDEX txs_by_txid ON txs (substr(txid, 1, 8)); PRAGMA user_version = 4");
+    db.close();
+    const steps: [number, number][] = [];
+    const m = await openLedger(path, {
+      genesis,
+      clock: () => T0 + 1e6,
+      onMigrate: (from, to) => steps.push([from, to]),
+    });
+    assertEquals(steps, [[4, 5]]);
+    assertEquals(m.seqOf(fromHex(idHex(t))), 2);
+    assertEquals(m.addTx(t).kind, "duplicate");
+    m.close();
+    const fresh = `${dir}/fresh.db`;
+    (await open(fresh)).close();
+    assertEquals(shape(path), shape(fresh), "the index is gone");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

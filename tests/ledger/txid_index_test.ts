@@ -66,6 +66,29 @@ Deno.test("TxidIndex: bad input is a RangeError, and a short id has no candidate
   assertEquals(index.size, 1);
 });
 
+Deno.test("TxidIndex.dropAbove() forgets exactly the entries above a seq, and keeps the rest", () => {
+  const index = new TxidIndex();
+  const ids = Array.from({ length: 3000 }, randomId);
+  ids.forEach((id, i) => index.add(id, i + 1));
+  const bytes = index.bytes;
+  index.dropAbove(3000); // nothing above: unchanged
+  assertEquals(index.size, 3000);
+  index.dropAbove(1000);
+  assertEquals(index.size, 1000);
+  assertEquals(index.bytes, bytes, "the table keeps its size");
+  for (const [i, id] of ids.entries()) {
+    assertEquals([...index.candidates(id)], i < 1000 ? [i + 1] : [], `entry ${i + 1}`);
+  }
+  // Added again after the drop (a retried commit), each is found once.
+  ids.slice(1000, 1500).forEach((id, i) => index.add(id, 1001 + i));
+  for (const [i, id] of ids.slice(0, 1500).entries()) {
+    assertEquals([...index.candidates(id)], [i + 1]);
+  }
+  index.dropAbove(0);
+  assertEquals(index.size, 0);
+  assertEquals(index.candidates(ids[0]).length, 0);
+});
+
 Deno.test("no SQLite index holds txids, and each candidate's row is read by its primary key", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-txidx-" });
   try {
@@ -157,6 +180,35 @@ Deno.test("candidates left by a rolled-back commit never answer, even when their
     assertEquals(ledger.seqOf(txid(t2)), 4);
     assertEquals(ledger.addTx(t1).kind, "duplicate");
     ledger.close();
+    // A commit that fails again and again (a full disk, a peer resending its batch) leaves no
+    // entries behind: the index forgets what each rolled-back write stored.
+    let stale = -1;
+    const candidates = TxidIndex.prototype.candidates;
+    const t3 = pay([coinsOf(t2, [carol])[0]], [{ to: alice, amount: 50n }], T0 + 4);
+    const t4 = pay([coinsOf(t3, [alice])[0]], [{ to: bob, amount: 20n }], T0 + 5);
+    const failing = await openLedger(`${dir}/l.db`, {
+      genesis,
+      clock: () => T0 + 1e6,
+      verify: (sig, msg, key) => {
+        if (bytesEqual(sig, t4.inputs[0].signature)) throw new Error("disk full");
+        return verifyMessageNoble(sig, msg, key);
+      },
+    });
+    try {
+      for (let i = 0; i < 50; i++) {
+        assertThrows(() => failing.addTxs([t3, t4]), LedgerError, "disk full");
+      }
+      TxidIndex.prototype.candidates = function (id: Uint8Array) {
+        const found = candidates.call(this, id);
+        if (bytesEqual(id, txid(t3))) stale = found.length;
+        return found;
+      };
+      assertEquals(failing.hasTx(txid(t3)), false);
+      assertEquals(stale, 0, "entries of rolled-back writes");
+    } finally {
+      TxidIndex.prototype.candidates = candidates;
+      failing.close();
+    }
     // Reopened, the index is built from the rows alone.
     const again = await openLedger(`${dir}/l.db`, { genesis, clock: () => T0 + 1e6 });
     assertEquals([t1, t2, other].map((t) => again.seqOf(txid(t))), [3, 4, 2]);
