@@ -158,7 +158,8 @@ export class Relay {
           });
           break;
       }
-      this.#sync.onArrived(e.txid, now, e.kind === "orphan");
+      // A transaction just stored holds its inventory work (0) without a ledger lookup.
+      this.#sync.onArrived(e.txid, now, e.kind === "orphan", e.kind === "accepted" ? 0 : undefined);
     }
     for (const { addr, ids } of missing.values()) {
       const parents = [...ids].filter((p) => !this.#ctx.ledger.hasTx(p)).map(fromHex);

@@ -110,9 +110,12 @@ export class SyncDriver {
     return this.#session?.wants(txid) ?? false;
   }
 
-  /** Tells the running session that `txid` (hex) arrived, as an orphan or stored. */
-  onArrived(txid: string, now: number, orphan = false): void {
-    this.#session?.onArrived(txid, now, orphan);
+  /**
+   * Tells the running session that `txid` (hex) arrived, as an orphan or stored
+   * (`storedWork`: see `SyncSession.onArrived`).
+   */
+  onArrived(txid: string, now: number, orphan = false, storedWork?: number): void {
+    this.#session?.onArrived(txid, now, orphan, storedWork);
   }
 
   /**

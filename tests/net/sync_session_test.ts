@@ -97,3 +97,32 @@ Deno.test("SyncSession asks again for a lost first inventory page before it give
   assert(SYNC_RETRY_MS + 1 < SYNC_FIRST_REPLY_MS);
   assertEquals(s.state, "running");
 });
+
+Deno.test("SyncSession takes a stored transaction's work from the caller without a lookup", () => {
+  const local = new Map<string, number>();
+  let lookups = 0;
+  const t0 = 3_000_000;
+  const s = new SyncSession("peer", (txid) => {
+    lookups++;
+    return local.get(toHex(txid));
+  }, t0);
+  s.tick(t0);
+  s.onInv(new Uint8Array(32), [1, 2].map((n) => ({ txid: id(n), work: 0 })), false, t0);
+  assertEquals(asked(s.tick(t0)), [hex(1), hex(2)]);
+  assertEquals(s.wanted, 2);
+  const before = lookups;
+  // Stored (the ledger said "accepted"): the session counts it without asking the ledger.
+  s.onArrived(hex(1), t0 + 5, false, 0);
+  assertEquals(lookups, before);
+  assertEquals(s.wanted, 1);
+  assertEquals(s.fetched, 1);
+  // Without the hint it asks, and an item it does not hold yet stays wanted.
+  s.onArrived(hex(2), t0 + 6);
+  assertEquals(lookups, before + 1);
+  assertEquals(s.wanted, 1);
+  local.set(hex(2), 0);
+  s.onArrived(hex(2), t0 + 7);
+  assertEquals(s.wanted, 0);
+  s.tick(t0 + 10);
+  assertEquals(s.state, "done");
+});
