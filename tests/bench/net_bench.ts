@@ -44,7 +44,10 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 01:00 UTC, the last run before ledger schema 5 (code of commit " +
+const BEFORE = "2026-11-30 01:53 UTC, the last run with --max-semi-space-size=1 (code of " +
+  "commit e445176, ledger schema 5, load 1.6-1.8): sync 10,000 txs on loopback 1.30 s (median " +
+  "of 1.18, 1.30, 1.34), both nodes on node:crypto 2.27 s, between namespaces with 10% loss " +
+  "2.94 s, ledger ingest alone 0.86 s; RSS before the flood 109.9 MiB. 01:00 UTC, the last run before ledger schema 5 (code of commit " +
   "f9b3cfa, schema 4; a slower machine, load 1.5-1.6): sync 10,000 txs on loopback 1.56 s " +
   "(median of 1.61, 1.28, 1.56), both nodes on node:crypto 2.67 s, between namespaces with 10% " +
   "loss 3.46 s, ledger ingest alone 1.03 s. 00:14 UTC, the last run before ledger schema 4 (code of commit " +
@@ -473,7 +476,9 @@ export async function bench(): Promise<BenchSection> {
       `16 MiB and more), and garbage promoted to the old generation can grow it to several ` +
       `times its live size before a full collection (37 MiB for 9 MiB live in one diagnosis ` +
       `run with only the young generation capped; V8 heap space statistics taken in the ` +
-      `node). --max-semi-space-size=1 keeps the young generation at 2 MiB; ` +
+      `node). --max-semi-space-size=8 caps the young generation at 16 MiB (it was 1 until ` +
+      `2026-11-30: half the garbage collection on the node's thread in a sync, for about 15 MiB ` +
+      `more RSS); ` +
       `--heap-growing-percent=50 lets the old generation grow by half its live size between ` +
       `full collections. The fuzz test (tests/net/fuzz_test.ts) checks the ` +
       `node's live heap after a full collection: it grew by under 1 MiB over 100,000 hostile ` +
