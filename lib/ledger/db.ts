@@ -25,6 +25,17 @@ export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({
   4: "migrations/005.sql",
 });
 
+/**
+ * What each upgrade step does and costs (by the version it starts from), for the line a node
+ * logs before running it (`openLedger`'s `onMigrate`).
+ */
+export const MIGRATION_NOTES: Readonly<Record<number, string>> = Object.freeze({
+  1: "rebuilds the tables in arrival order",
+  2: "protocol v2: drops the v1 confirmations; every status is recomputed once",
+  3: "rebuilds the tables: about 1.5 s per 100,000 transactions",
+  4: "drops an index: instant",
+});
+
 async function readSql(name: string): Promise<string> {
   return await Deno.readTextFile(new URL(`../../sql/${name}`, import.meta.url));
 }
@@ -222,7 +233,11 @@ export async function openDatabase(
       );
     } else if (version < SCHEMA_VERSION) {
       if (options.readOnly) {
-        throw new LedgerError(`The ${describe(path)} needs a migration; open it read-write once`);
+        throw new LedgerError(
+          `The ${describe(path)} needs a migration (schema version ${version} to ` +
+            `${SCHEMA_VERSION}): start a node on its data directory once, which upgrades it, ` +
+            `then run this again. The file was left untouched.`,
+        );
       }
       await migrate(db, version, path, options.onMigrate);
     }

@@ -21,7 +21,7 @@ import { fromHex, toHex } from "../core/hash.ts";
 import { type Confirmation, confirmationId } from "../core/confirmation.ts";
 import type { EncodedTx, Tx } from "../core/tx.ts";
 import { type ConfResult, isConfEvent, isTxEvent, type LedgerEvent } from "../ledger/events.ts";
-import { packConfs, packTxs } from "../wire/mod.ts";
+import { ITEM_KIND_TX, packConfs, packTxs } from "../wire/mod.ts";
 import { bump } from "./counters.ts";
 import type { NetContext } from "./context.ts";
 import type { NetGuard } from "./guard.ts";
@@ -158,8 +158,14 @@ export class Relay {
           });
           break;
       }
-      // A transaction just stored holds its inventory work (0) without a ledger lookup.
-      this.#sync.onArrived(e.txid, now, e.kind === "orphan", e.kind === "accepted" ? 0 : undefined);
+      // A transaction just stored holds its inventory kind (ITEM_KIND_TX, what `workOf` would
+      // answer) without a ledger lookup.
+      this.#sync.onArrived(
+        e.txid,
+        now,
+        e.kind === "orphan",
+        e.kind === "accepted" ? ITEM_KIND_TX : undefined,
+      );
     }
     for (const { addr, ids } of missing.values()) {
       const parents = [...ids].filter((p) => !this.#ctx.ledger.hasTx(p)).map(fromHex);

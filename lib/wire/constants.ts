@@ -75,6 +75,8 @@ export const DIGEST_BYTES = SHA256_BYTES;
 export const SUMMARY_BYTES = 4 + DIGEST_BYTES;
 /** Bytes of a get-inv body: cursor 32, limit u16. */
 export const GET_INV_BYTES = TXID_BYTES + 2;
+/** Inventory kind of a transaction (lib/ledger/item_digest.ts `ITEM_TX` is the same number). */
+export const ITEM_KIND_TX = 0;
 /** Largest inventory kind: 0 a transaction, 1 a confirmation. */
 export const MAX_ITEM_KIND = 1;
 /** The v1 name of the inventory entry's limit; in v2 the entry carries a kind. */

@@ -477,8 +477,8 @@ export async function bench(): Promise<BenchSection> {
       `times its live size before a full collection (37 MiB for 9 MiB live in one diagnosis ` +
       `run with only the young generation capped; V8 heap space statistics taken in the ` +
       `node). --max-semi-space-size=8 caps the young generation at 16 MiB (it was 1 until ` +
-      `2026-11-30: half the garbage collection on the node's thread in a sync, for about 15 MiB ` +
-      `more RSS); ` +
+      `2026-11-30: about 40% less garbage collection on the node's thread in a sync, for about ` +
+      `17 MiB more RSS); ` +
       `--heap-growing-percent=50 lets the old generation grow by half its live size between ` +
       `full collections. The fuzz test (tests/net/fuzz_test.ts) checks the ` +
       `node's live heap after a full collection: it grew by under 1 MiB over 100,000 hostile ` +

@@ -172,7 +172,11 @@ Deno.test("a schema-1 ledger migrates with every transaction, status and balance
 Deno.test("a read-only open of a schema-1 ledger refuses and leaves the file untouched", async () => {
   await withCopy(async (path) => {
     const bytes = await Deno.readFile(path);
-    await assertRejects(() => open(path, true), LedgerError, "needs a migration");
+    await assertRejects(
+      () => open(path, true),
+      LedgerError,
+      "needs a migration (schema version 1 to 5): start a node on its data directory once",
+    );
     assert((await Deno.readFile(path)).every((b, i) => b === bytes[i]));
   });
 });

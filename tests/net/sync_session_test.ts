@@ -126,3 +126,9 @@ Deno.test("SyncSession takes a stored transaction's work from the caller without
   s.tick(t0 + 10);
   assertEquals(s.state, "done");
 });
+
+Deno.test("the inventory kind relay passes for a stored transaction is the ledger's own", async () => {
+  const { ITEM_KIND_TX } = await import("../../lib/wire/mod.ts");
+  const { ITEM_TX } = await import("../../lib/ledger/item_digest.ts");
+  assertEquals(ITEM_KIND_TX, ITEM_TX);
+});
