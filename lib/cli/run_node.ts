@@ -7,7 +7,7 @@ import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
 import { encodedTxFromTx, type Tx } from "../core/tx.ts";
 import { atomicWriteFile } from "../fs/atomic_write.ts";
-import { leaveWalMode, MIGRATION_NOTES } from "../ledger/db.ts";
+import { leaveWalMode, MIGRATIONS } from "../ledger/db.ts";
 import { LedgerError } from "../ledger/errors.ts";
 import { loadDefaultGenesis, loadGenesisFile } from "../ledger/genesis_file.ts";
 import type { LedgerEvent } from "../ledger/events.ts";
@@ -234,7 +234,7 @@ export class Node {
         onMigrate: (from, to) =>
           log(
             "info",
-            `upgrading the ledger's schema (once; ${MIGRATION_NOTES[from] ?? "a step"})`,
+            `upgrading the ledger's schema (once; ${MIGRATIONS[from]?.note ?? "a step"})`,
             {
               file: paths.ledger,
               from,

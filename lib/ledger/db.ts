@@ -13,27 +13,29 @@ export const APPLICATION_ID = 0x43524b43;
 
 const SQLITE_HEADER = "SQLite format 3\0";
 
-/**
- * Upgrades: sql/migrations/NNN.sql turns version NNN-1 into NNN. `migrate` applies them in
- * order, each in one database transaction together with its new user_version, so a crash
- * leaves either the old version or the new one.
- */
-export const MIGRATIONS: Readonly<Record<number, string>> = Object.freeze({
-  1: "migrations/002.sql",
-  2: "migrations/003.sql",
-  3: "migrations/004.sql",
-  4: "migrations/005.sql",
-});
+/** One upgrade step: its SQL file (under sql/) and what it does and costs, for the log. */
+export interface Migration {
+  readonly file: string;
+  readonly note: string;
+}
 
 /**
- * What each upgrade step does and costs (by the version it starts from), for the line a node
- * logs before running it (`openLedger`'s `onMigrate`).
+ * Upgrades, by the version they start from: sql/migrations/NNN.sql turns version NNN-1 into
+ * NNN. `migrate` applies them in order, each in one database transaction together with its new
+ * user_version, so a crash leaves either the old version or the new one. A node logs each
+ * step's note before running it (`openLedger`'s `onMigrate`).
  */
-export const MIGRATION_NOTES: Readonly<Record<number, string>> = Object.freeze({
-  1: "rebuilds the tables in arrival order",
-  2: "protocol v2: drops the v1 confirmations; every status is recomputed once",
-  3: "rebuilds the tables: about 1.5 s per 100,000 transactions",
-  4: "drops an index: instant",
+export const MIGRATIONS: Readonly<Record<number, Migration>> = Object.freeze({
+  1: { file: "migrations/002.sql", note: "rebuilds the tables in arrival order" },
+  2: {
+    file: "migrations/003.sql",
+    note: "protocol v2: drops the v1 confirmations; every status is recomputed once",
+  },
+  3: {
+    file: "migrations/004.sql",
+    note: "rebuilds the tables: about 1.5 s per 100,000 transactions",
+  },
+  4: { file: "migrations/005.sql", note: "drops an index: instant" },
 });
 
 async function readSql(name: string): Promise<string> {
@@ -284,11 +286,11 @@ async function migrate(
   onMigrate?: (from: number, to: number) => void,
 ): Promise<void> {
   for (let v = from; v < SCHEMA_VERSION; v++) {
-    const file = MIGRATIONS[v];
-    if (file === undefined) {
+    const step = MIGRATIONS[v];
+    if (step === undefined) {
       throw new LedgerError(`No migration from schema version ${v} for ${describe(path)}`);
     }
-    const sql = await readSql(file);
+    const sql = await readSql(step.file);
     onMigrate?.(v, v + 1);
     db.exec("BEGIN IMMEDIATE");
     try {

@@ -524,8 +524,8 @@ export class Ledger {
       } catch { /* not a valid state: recomputed below */ }
     }
     this.#muhash = new MuHash3072();
-    for (const r of this.#s.digestTxs.iterate() as Iterable<Row>) {
-      this.#muhash.insert(itemElement(ITEM_TX, r.id as Uint8Array));
+    for (const r of this.#s.allTxids.iterate() as Iterable<Row>) {
+      this.#muhash.insert(itemElement(ITEM_TX, r.txid as Uint8Array));
     }
     for (const r of this.#s.digestConfs.iterate() as Iterable<Row>) {
       this.#muhash.insert(itemElement(ITEM_CONF, r.id as Uint8Array));

@@ -36,7 +36,7 @@ export function prepareStatements(db: DatabaseSync): Statements {
     parentAt: p("SELECT seq, txid, status, height, raw FROM txs WHERE seq = ?"),
     // A read-only Ledger's lookup among the rows stored since it built its txid index.
     txAfter: p("SELECT seq FROM txs WHERE seq > ? AND txid = ?"),
-    allTxids: p("SELECT seq, txid FROM txs"),
+    allTxids: p("SELECT seq, txid FROM txs"), // the txid index, and the digest recomputed
     hasConf: p("SELECT 1 AS x FROM confs WHERE id = ?"),
     confSeq: p("SELECT seq FROM confs WHERE id = ?"),
     getConf: p(
@@ -122,7 +122,6 @@ export function prepareStatements(db: DatabaseSync): Statements {
     all: p("SELECT txid, raw, weight, watched, status, seq FROM txs ORDER BY seq"),
     invTxs: p("SELECT seq, txid AS id FROM txs WHERE seq > ? ORDER BY seq LIMIT ?"),
     invConfs: p("SELECT seq, id FROM confs WHERE seq > ? ORDER BY seq LIMIT ?"),
-    digestTxs: p("SELECT txid AS id FROM txs"),
     digestConfs: p("SELECT id FROM confs"),
     count: p(
       "SELECT (SELECT count(*) FROM confs) AS c, " +

@@ -71,7 +71,7 @@ export class TxidIndex {
     this.#mask = slots - 1;
   }
 
-  /** Entries added (stale ones included). */
+  /** Entries held (`dropAbove` takes some out). */
   get size(): number {
     return this.#count;
   }
