@@ -1,4 +1,4 @@
--- crackcoin ledger schema, version 5 (PRAGMA user_version = 5): protocol v2, confirmations form
+-- crackcoin ledger schema, version 6 (PRAGMA user_version = 6): protocol v2, confirmations form
 -- a DAG (docs/PROTOCOL.md §6, §11).
 -- Applied to an empty database in one transaction. A database of an older version is
 -- upgraded by sql/migrations/NNN.sql, which turns version NNN-1 into NNN; see
@@ -29,7 +29,10 @@ CREATE TABLE txs (
                                          -- watched, else the lower bound it had when unwatched
   best      BLOB,                        -- smallest approving pow hash, while watched
   watched   INTEGER NOT NULL DEFAULT 1,  -- 1: weight below the threshold, or contested (§11)
-  status    TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'conflicted'))
+  -- Written as ORs, not IN: SQLite builds a temporary table for an IN list of three or more
+  -- constants on every INSERT and status UPDATE (schema version 6).
+  status    TEXT NOT NULL
+            CHECK (status = 'pending' OR status = 'confirmed' OR status = 'conflicted')
 ) STRICT;
 CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1;
 
@@ -70,4 +73,4 @@ CREATE TABLE conf_refs (
   PRIMARY KEY (ref, conf)
 ) STRICT, WITHOUT ROWID;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;

@@ -2,7 +2,7 @@
  * Schema migration: a ledger written by the schema-1 code (tests/ledger/fixtures/
  * ledger_v1.db, made at commit a53ad3c: the genesis, five payments with a double spend and a
  * child of each side, four confirmations; ledger_v1.json is what that code reported for it)
- * opens under the current schema (5, protocol v2) through migrations 2, 3, 4 and 5 with every
+ * opens under the current schema (6, protocol v2) through migrations 2 to 6 with every
  * transaction in its place. Version 1 confirmations are dropped (docs/PROTOCOL.md §11), so
  * statuses are the pure rule's over the transactions alone, and v2 confirmations then harden
  * them again. The migrated tables match a freshly created database column for column.
@@ -11,8 +11,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addressFromPublicKey } from "../../lib/core/address.ts";
-import { fromHex } from "../../lib/core/hash.ts";
-import { SCHEMA_VERSION } from "../../lib/ledger/db.ts";
+import { fromHex, toHex } from "../../lib/core/hash.ts";
+import { openDatabase, SCHEMA_VERSION } from "../../lib/ledger/db.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
 import { openLedger } from "../../lib/ledger/ledger.ts";
 import { computeState } from "../../lib/core/state.ts";
@@ -60,6 +60,10 @@ function shape(path: string): unknown {
     ).all() as { name: string }[]).map((t) => t.name);
     return tables.map((t) => ({
       table: t,
+      checks: checksOf(
+        (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .get(t) as { sql: string }).sql,
+      ),
       columns: db.prepare(`PRAGMA table_xinfo("${t}")`).all(),
       keys: db.prepare(`PRAGMA foreign_key_list("${t}")`).all().map((k) => ({ ...k, id: 0 })),
       indexes: (db.prepare(`PRAGMA index_list("${t}")`).all() as { name: string }[])
@@ -79,6 +83,12 @@ function shape(path: string): unknown {
   } finally {
     db.close();
   }
+}
+
+/** A table's CHECK constraints, from its SQL text without comments or layout. */
+function checksOf(sql: string): string[] {
+  const flat = sql.replace(/--[^\n]*/g, "").replace(/\s+/g, " ");
+  return [...flat.matchAll(/CHECK \(((?:[^()]|\([^()]*\))*)\)/g)].map((m) => m[1]);
 }
 
 Deno.test("a schema-1 ledger migrates with every transaction, status and balance", async () => {
@@ -175,13 +185,13 @@ Deno.test("a read-only open of a schema-1 ledger refuses and leaves the file unt
     await assertRejects(
       () => open(path, true),
       LedgerError,
-      "needs a migration (schema version 1 to 5): start a node on its data directory once",
+      `needs a migration (schema version 1 to ${SCHEMA_VERSION}): start a node on its data directory once`,
     );
     assert((await Deno.readFile(path)).every((b, i) => b === bytes[i]));
   });
 });
 
-Deno.test("a schema-3 ledger with confirmations migrates to 5 with every row, ref and weight", async () => {
+Deno.test("a schema-3 ledger with confirmations migrates to 6 with every row, ref and weight", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
     const path = `${dir}/ledger.db`;
@@ -237,7 +247,7 @@ Deno.test("a schema-3 ledger with confirmations migrates to 5 with every row, re
       minConfBits: 1,
       onMigrate: (from, to) => steps.push([from, to]),
     });
-    assertEquals(steps, [[3, 4], [4, 5]]);
+    assertEquals(steps, [[3, 4], [4, 5], [5, 6]]);
     // Every row of every rebuilt table is there, unchanged, the conf_refs edge c2 -> c1
     // included.
     const after = new DatabaseSync(path, { readOnly: true });
@@ -265,7 +275,7 @@ Deno.test("a schema-3 ledger with confirmations migrates to 5 with every row, re
     assertEquals(m.addConfirmation(c3).kind, "stored");
     m.close();
     (await openLedger(path, { genesis, onMigrate: (f, t) => steps.push([f, t]) })).close();
-    assertEquals(steps, [[3, 4], [4, 5]], "a migrated file is not migrated again");
+    assertEquals(steps, [[3, 4], [4, 5], [5, 6]], "a migrated file is not migrated again");
     const fresh = `${dir}/fresh.db`;
     (await open(fresh)).close();
     assertEquals(shape(path), shape(fresh));
@@ -274,7 +284,7 @@ Deno.test("a schema-3 ledger with confirmations migrates to 5 with every row, re
   }
 });
 
-Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) migrates to 5", async () => {
+Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) migrates to 6", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
     const path = `${dir}/ledger.db`;
@@ -294,13 +304,130 @@ Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) m
       clock: () => T0 + 1e6,
       onMigrate: (from, to) => steps.push([from, to]),
     });
-    assertEquals(steps, [[4, 5]]);
+    assertEquals(steps, [[4, 5], [5, 6]]);
     assertEquals(m.seqOf(fromHex(idHex(t))), 2);
     assertEquals(m.addTx(t).kind, "duplicate");
     m.close();
     const fresh = `${dir}/fresh.db`;
     (await open(fresh)).close();
     assertEquals(shape(path), shape(fresh), "the index is gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a schema-5 ledger migrates to 6: txs copied row for row, its CHECK without an IN list", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    const l = await open(path);
+    let prev = genesis.txid, index = 0, amount = genesis.supply;
+    for (let i = 0; i < 4; i++) {
+      const t = pay([{ txid: prev, index, amount, keys: alice }], [
+        { to: bob, amount: 1n },
+        { to: alice, amount: amount - 1n },
+      ], T0 + i);
+      assertEquals(l.addTx(t).kind, "accepted");
+      prev = fromHex(idHex(t));
+      index = 1;
+      amount -= 1n;
+    }
+    assertEquals(l.addConfirmation(mineConf(prev, 6)).kind, "stored");
+    const digest = l.summary().digest;
+    l.close();
+    // Back to schema 5 by hand: txs as version 5 wrote it, the IN list in its CHECK.
+    const db = new DatabaseSync(path);
+    const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
+      sql: string;
+    }).sql.replace(
+      /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
+      "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
+    ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
+    assert(v5.includes("IN ('pending'"), "the schema-5 CHECK is in place");
+    db.exec(
+      "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
+        "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
+        "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; " +
+        "PRAGMA user_version = 5; COMMIT",
+    );
+    const tables = ["txs", "outputs", "spends", "confs", "conf_refs"];
+    const rows = (d: DatabaseSync) => tables.map((t) => d.prepare(`SELECT * FROM ${t}`).all());
+    const rowsBefore = rows(db);
+    db.close();
+
+    const steps: [number, number][] = [];
+    const m = await openDatabase(path, { onMigrate: (from, to) => steps.push([from, to]) });
+    assertEquals(steps, [[5, 6]]);
+    assertEquals(rows(m), rowsBefore, "every row, with its seq");
+    assertEquals(m.prepare("PRAGMA foreign_key_check").all(), []);
+    // Foreign keys are on again after the step, and the new CHECK holds.
+    assertEquals(
+      (m.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys,
+      1,
+    );
+    let refused = "";
+    try {
+      m.prepare("INSERT INTO spends (prev, prev_idx, tx) VALUES (999, 0, 999)").run();
+    } catch (e) {
+      refused = (e as Error).message;
+    }
+    assert(refused.includes("FOREIGN KEY"), `a dangling spend is refused: ${refused}`);
+    refused = "";
+    try {
+      m.prepare("UPDATE txs SET status = 'orphan' WHERE seq = 2").run();
+    } catch (e) {
+      refused = (e as Error).message;
+    }
+    assert(refused.includes("CHECK"), `a status outside the three is refused: ${refused}`);
+    m.close();
+
+    const l2 = await open(path);
+    assertEquals(l2.summary().digest, digest);
+    assertEquals(l2.integrityCheck(), "ok");
+    assertEquals(l2.supply().ok, true);
+    assert(l2.hasTx(toHex(prev)));
+    l2.close();
+    const fresh = `${dir}/fresh.db`;
+    (await open(fresh)).close();
+    assertEquals(shape(path), shape(fresh));
+    const txsChecks = (shape(path) as { table: string; checks: string[] }[])
+      .find((t) => t.table === "txs")!.checks;
+    assertEquals(txsChecks, [
+      "status = 'pending' OR status = 'confirmed' OR status = 'conflicted'",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a step that would leave a foreign key dangling is rolled back, foreign keys on again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    (await open(path)).close();
+    // A schema-5 file whose spends name a transaction that is not there: 006 copies txs, and
+    // the foreign-key check before its commit finds the dangling row.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "PRAGMA foreign_keys = OFF; INSERT INTO spends (prev, prev_idx, tx) VALUES (1, 0, 77); " +
+        "PRAGMA user_version = 5",
+    );
+    db.close();
+    const e = await assertRejects(() => openDatabase(path), LedgerError);
+    assert(e.message.includes("schema 6") && e.message.includes("spends"), e.message);
+    const after = new DatabaseSync(path, { readOnly: true });
+    assertEquals(
+      (after.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      5,
+      "the file is left at its version",
+    );
+    assertEquals(
+      (after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'txs_v6'").get() as {
+        n: number;
+      }).n,
+      0,
+    );
+    after.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
