@@ -26,7 +26,10 @@ const TRIALS = 5;
 const BATCH = 256;
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 00:57 UTC, the last run before schema 5 (code of commit f9b3cfa, " +
+const BEFORE = "2026-11-30 02:03 UTC, the last run before schema 6 (code of commit e445176, " +
+  "schema 5, the CHECK on txs.status an IN list): pipelined 12,037 / 11,282 tx/s, worker only " +
+  "12,018 / 10,815 tx/s, ledger thread's own 41.2 / 45.0 µs per transaction, store only 71 / " +
+  "85 µs. 00:57 UTC, the last run before schema 5 (code of commit f9b3cfa, " +
   "schema 4: an SQLite index on the first 8 bytes of the txid; a slower machine): pipelined " +
   "12,173 / 12,712 tx/s, worker only 11,842 / 11,788 tx/s, ledger thread's own 43.3 / 45.5 µs " +
   "per transaction, store only 80 / 92 µs. 00:11 UTC, the last run before schema 4 (code of commit 1946159, " +
