@@ -44,7 +44,10 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 01:53 UTC, the last run with --max-semi-space-size=1 (code of " +
+const BEFORE = "2026-11-30 02:33 UTC, the last run before ledger schema 6 (code of commit " +
+  "326a0f1, load 1.0-1.9): sync 10,000 txs on loopback 1.21 s (median of 1.15, 1.21, 1.26), " +
+  "both nodes on node:crypto 2.07 s, between namespaces with 10% loss 2.51 s, ledger ingest " +
+  "alone 0.74 s; RSS before the flood 126.8 MiB. 01:53 UTC, the last run with --max-semi-space-size=1 (code of " +
   "commit e445176, ledger schema 5, load 1.6-1.8): sync 10,000 txs on loopback 1.30 s (median " +
   "of 1.18, 1.30, 1.34), both nodes on node:crypto 2.27 s, between namespaces with 10% loss " +
   "2.94 s, ledger ingest alone 0.86 s; RSS before the flood 109.9 MiB. 01:00 UTC, the last run before ledger schema 5 (code of commit " +
