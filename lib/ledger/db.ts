@@ -19,8 +19,9 @@ export interface Migration {
   readonly note: string;
   /**
    * The step replaces a table that foreign keys name (a copy takes its name): foreign keys are
-   * off while it runs, and `PRAGMA foreign_key_check` must find nothing before it commits (the
-   * procedure of SQLite's "Making Other Kinds Of Table Schema Changes").
+   * off while it runs, and `PRAGMA foreign_key_check` must find no more rows naming a missing
+   * row after it than before, or it is rolled back (the procedure of SQLite's "Making Other
+   * Kinds Of Table Schema Changes").
    */
   readonly replacesReferencedTable?: boolean;
 }
@@ -306,18 +307,19 @@ async function migrate(
     // PRAGMA foreign_keys is a no-op inside a transaction: it is set around it.
     const keysWereOn = step.replacesReferencedTable === true && foreignKeysOn(db);
     if (keysWereOn) db.exec("PRAGMA foreign_keys = OFF");
-    db.exec("BEGIN IMMEDIATE");
     try {
+      db.exec("BEGIN IMMEDIATE");
+      // Rows that already named a missing row (only damage outside the node makes them: its
+      // connections enforce foreign keys) stay as they were; the step must add none.
+      const brokenBefore = step.replacesReferencedTable ? danglingRows(db) : 0;
       db.exec(sql);
-      if (step.replacesReferencedTable) {
-        const broken = db.prepare("PRAGMA foreign_key_check").all() as { table: string }[];
-        if (broken.length > 0) {
-          throw new LedgerError(
-            `Cannot upgrade ${describe(path)} to schema ${v + 1}: ${broken.length} rows of ` +
-              `${[...new Set(broken.map((b) => b.table))].join(", ")} name no row they refer ` +
-              `to; the file was left as it was`,
-          );
-        }
+      const brokenAfter = step.replacesReferencedTable ? danglingRows(db) : 0;
+      if (brokenAfter > brokenBefore) {
+        throw new LedgerError(
+          `Cannot upgrade ${describe(path)} to schema ${v + 1}: the step left ` +
+            `${brokenAfter - brokenBefore} rows naming rows that are not there; it was rolled ` +
+            `back and the file left as it was`,
+        );
       }
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
@@ -328,6 +330,11 @@ async function migrate(
       if (keysWereOn) db.exec("PRAGMA foreign_keys = ON");
     }
   }
+}
+
+/** How many rows name a row that is not there (`PRAGMA foreign_key_check`). */
+function danglingRows(db: DatabaseSync): number {
+  return db.prepare("PRAGMA foreign_key_check").all().length;
 }
 
 function foreignKeysOn(db: DatabaseSync): boolean {

@@ -5,9 +5,9 @@
 -- docs/PROTOCOL.md §11). SQLite cannot alter a CHECK, so txs is copied row for row (same seqs)
 -- into a new table that takes its name: the procedure of the SQLite documentation's "Making
 -- Other Kinds Of Table Schema Changes". The caller turns foreign keys off around this step
--- (outputs, spends and confs name txs and keep naming it), checks them with
--- PRAGMA foreign_key_check before the commit, and sets PRAGMA user_version = 6 in the same
--- transaction.
+-- (outputs, spends and confs name txs and keep naming it), checks with
+-- PRAGMA foreign_key_check that the step made no row name a missing row, and sets
+-- PRAGMA user_version = 6 in the same transaction.
 
 CREATE TABLE txs_v6 (
   seq       INTEGER PRIMARY KEY,
