@@ -160,16 +160,32 @@ export function weightAgainst(winner: number | bigint, loser: number | bigint): 
 /**
  * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8. `work` is
  * ⌊log2 of the cumulative weight⌋ (protocol v2), so equal figures still leave the exact weight
- * to decide, then the smaller best pow hash.
+ * to decide, then the smaller best pow hash. Given the `weight`s (hashes), a weight of 0 (no
+ * confirmation yet) is printed "0", and equal exact weights name what decided instead: the best
+ * hash, the height, the txid.
+ *
+ * @example
+ * ```ts
+ * import { whyWon } from "./output.ts";
+ * const w = whyWon({ txid: "aa", work: 24, weight: 1n << 24n }, { txid: "bb", work: 0, weight: 0n });
+ * if (w !== "more weight: weight 2^24 against 0") throw new Error(w);
+ * ```
  */
 export function whyWon(
-  winner: { txid: string; work: number },
-  loser: { txid: string; work: number },
+  winner: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
+  loser: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
 ): string {
-  return winner.work === loser.work
+  const shown = (s: { work: number; weight?: bigint }) =>
+    s.weight === 0n ? "0" : formatWeight(s.work);
+  const exact = winner.weightExact !== false && loser.weightExact !== false;
+  if (exact && winner.weight !== undefined && winner.weight === loser.weight) {
+    return `equal ${WEIGHT_NAME} (${shown(winner)}) on both sides: the smaller best hash, ` +
+      `then the lower height, then the lower txid`;
+  }
+  return winner.work === loser.work && winner.weight !== 0n && loser.weight !== 0n
     ? `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the ` +
       `exact cumulative weight, or on a tie the smaller best hash`
-    : `more ${WEIGHT_NAME}: ${weightAgainst(winner.work, loser.work)}`;
+    : `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${shown(winner)} against ${shown(loser)}`;
 }
 
 /** A local time as "YYYY-MM-DD HH:MM:SS" (ms since the epoch). */

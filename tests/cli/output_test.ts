@@ -1,5 +1,5 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { type InputView, Output, type OutputOptions } from "../../lib/cli/output.ts";
+import { type InputView, Output, type OutputOptions, whyWon } from "../../lib/cli/output.ts";
 
 function capture(opts: OutputOptions): { out: Output; text: () => string } {
   let text = "";
@@ -74,5 +74,45 @@ Deno.test("Output.event() and aside() with an editor redraw its line, and only w
   assertEquals(
     text().slice(before),
     "e2\n<begin Amount (base units): >\r\x1b[2Ke3\n<redraw Amount (base units): ><finish!>",
+  );
+});
+
+Deno.test("whyWon() prints a weight of 0 as 0 and names the tie-breaks of equal exact weights", () => {
+  const a = "aa".repeat(32), b = "bb".repeat(32);
+  // A confirmed spend against one nobody confirmed yet: "0", not "2^0" (weight 1).
+  assertEquals(
+    whyWon({ txid: a, work: 24, weight: 1n << 24n }, { txid: b, work: 0, weight: 0n }),
+    "more weight: weight 2^24 against 0",
+  );
+  // Neither confirmed: the rule's later keys decided (docs/PROTOCOL.md §8).
+  assertEquals(
+    whyWon({ txid: a, work: 0, weight: 0n }, { txid: b, work: 0, weight: 0n }),
+    "equal weight (0) on both sides: the smaller best hash, then the lower height, then the " +
+      "lower txid",
+  );
+  const w = 3n << 22n;
+  assertEquals(
+    whyWon({ txid: a, work: 23, weight: w }, { txid: b, work: 23, weight: w }),
+    "equal weight (2^23) on both sides: the smaller best hash, then the lower height, then the " +
+      "lower txid",
+  );
+  // Same ⌊log2⌋, different exact weights; or one only a lower bound: the exact weight decided.
+  const sameBits = "weight 2^23 on both sides: the exact cumulative weight, or on a tie the " +
+    "smaller best hash";
+  assertEquals(
+    whyWon({ txid: a, work: 23, weight: w + 1n }, { txid: b, work: 23, weight: w }),
+    sameBits,
+  );
+  assertEquals(
+    whyWon(
+      { txid: a, work: 23, weight: w, weightExact: false },
+      { txid: b, work: 23, weight: w },
+    ),
+    sameBits,
+  );
+  // Without weights, as before.
+  assertEquals(
+    whyWon({ txid: a, work: 24 }, { txid: b, work: 21 }),
+    "more weight: weight 2^24 against 2^21",
   );
 });
