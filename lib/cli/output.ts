@@ -141,6 +141,21 @@ export function formatWeight(work: number | bigint): string {
   return `2^${work}`;
 }
 
+/**
+ * A cumulative weight as printed: "0" when `weight` (hashes) is 0 (no confirmation yet; `work`
+ * is then 0 too, which {@linkcode formatWeight} would print as 2^0, a weight of 1), else
+ * `formatWeight(work)`.
+ *
+ * @example
+ * ```ts
+ * import { weightFigure } from "./output.ts";
+ * if (weightFigure(0, 0n) !== "0" || weightFigure(21) !== "2^21") throw new Error("figure");
+ * ```
+ */
+export function weightFigure(work: number, weight?: bigint): string {
+  return weight === 0n ? "0" : formatWeight(work);
+}
+
 /** Name of the quantity that decides conflicts, as printed ("weight": cumulative weight). */
 export const WEIGHT_NAME = "weight";
 
@@ -175,8 +190,7 @@ export function whyWon(
   winner: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
   loser: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
 ): string {
-  const shown = (s: { work: number; weight?: bigint }) =>
-    s.weight === 0n ? "0" : formatWeight(s.work);
+  const shown = (s: { work: number; weight?: bigint }) => weightFigure(s.work, s.weight);
   const exact = winner.weightExact !== false && loser.weightExact !== false;
   if (exact && winner.weight !== undefined && winner.weight === loser.weight) {
     return `equal ${WEIGHT_NAME} (${shown(winner)}) on both sides: the smaller best hash, ` +

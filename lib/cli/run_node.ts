@@ -373,8 +373,14 @@ export class Node {
     const rec = this.ledger.getTx(txid, { exactWeight: true });
     if (!rec) return {};
     const winner = winnerAgainst(this.ledger, rec);
-    if (winner) return { work: rec.work, winner: { txid: winner.txid, work: winner.work } };
-    return { work: rec.work, lostParent: lostParent(this.ledger, rec)?.txid };
+    if (winner) {
+      return {
+        work: rec.work,
+        weight: rec.weight,
+        winner: { txid: winner.txid, work: winner.work, weight: winner.weight },
+      };
+    }
+    return { work: rec.work, weight: rec.weight, lostParent: lostParent(this.ledger, rec)?.txid };
   }
 
   /** A stored transaction by txid or unique txid prefix (at least 8 hex digits). */

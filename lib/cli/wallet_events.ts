@@ -14,17 +14,19 @@
  */
 import type { TxStatus } from "../core/state.ts";
 import type { TxEffect } from "./wallet_view.ts";
-import { formatWeight, weightAgainst } from "./output.ts";
+import { WEIGHT_NAME, weightFigure } from "./output.ts";
 
 /** A message-worthy change of one of the wallet's transactions. */
 export interface WalletEvent {
   readonly kind: "received" | "confirmed" | "reversed";
   readonly txid: string;
   readonly effect: TxEffect;
-  /** The transaction's own work (reversed events). */
+  /** The transaction's own work (reversed events): ⌊log2⌋ of its cumulative weight. */
   readonly work?: number;
+  /** The transaction's own cumulative weight in hashes, when known (0: never confirmed). */
+  readonly weight?: bigint;
   /** For a reversal: the conflicting spend that won. */
-  readonly winner?: { readonly txid: string; readonly work: number };
+  readonly winner?: { readonly txid: string; readonly work: number; readonly weight?: bigint };
   /** For a reversal without a direct winner: the parent that lost its conflict. */
   readonly lostParent?: string;
 }
@@ -102,15 +104,16 @@ export function eventText(e: WalletEvent): string {
     case "confirmed":
       return `${what(e.effect)} confirmed (${id})`;
     case "reversed": {
+      const own = weightFigure(e.work ?? 0, e.weight);
       const why = e.winner
         ? `a conflicting spend ${e.winner.txid} won (${
-          e.winner.work === (e.work ?? 0)
+          e.winner.work === (e.work ?? 0) && e.weight !== 0n
             ? `weight 2^${e.work} on both sides; the exact weight or the smaller best hash decided`
-            : weightAgainst(e.winner.work, e.work ?? 0)
+            : `${WEIGHT_NAME} ${weightFigure(e.winner.work, e.winner.weight)} against ${own}`
         })`
         : e.lostParent
         ? `it spends ${e.lostParent}, which lost a double spend`
-        : `it lost a double spend (${formatWeight(e.work ?? 0)})`;
+        : `it lost a double spend (${own})`;
       return `${what(e.effect)} REVERSED: ${why}`;
     }
   }

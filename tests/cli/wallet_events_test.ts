@@ -74,4 +74,20 @@ Deno.test("eventText() speaks for the user: who, how much, and why a payment was
     eventText({ kind: "reversed", txid: id, effect: received, work: 21, lostParent: win }),
     `Payment of 500 from Cpayer REVERSED: it spends ${win}, which lost a double spend`,
   );
+  // A payment nobody confirmed yet has weight 0, printed so (2^0 would be a weight of 1).
+  assertEquals(
+    eventText({
+      kind: "reversed",
+      txid: id,
+      effect: received,
+      work: 0,
+      weight: 0n,
+      winner: { txid: win, work: 0, weight: 1n },
+    }),
+    `Payment of 500 from Cpayer REVERSED: a conflicting spend ${win} won (weight 2^0 against 0)`,
+  );
+  assertEquals(
+    eventText({ kind: "reversed", txid: id, effect: received, work: 0, weight: 0n }),
+    "Payment of 500 from Cpayer REVERSED: it lost a double spend (0)",
+  );
 });
