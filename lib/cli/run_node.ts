@@ -288,7 +288,11 @@ export class Node {
     this.verifier.close();
     this.ledger.close();
     // While the lock is still held: no other writer can be in the file.
-    leaveWalMode(this.paths.ledger);
+    if (!leaveWalMode(this.paths.ledger)) {
+      this.#log("info", "the ledger stays in WAL mode (a reader has it open, or it is read-only)", {
+        file: this.paths.ledger,
+      });
+    }
     this.#lock.release();
   }
 

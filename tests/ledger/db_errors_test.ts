@@ -90,3 +90,38 @@ Deno.test("openDatabase() on an unreachable or busy ledger says so and never say
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a write cut off mid-way (hot journal): a read-only open says to start a node once, which rolls it back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-sqlite-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    const db = await openDatabase(path);
+    db.exec("CREATE TABLE filler (x BLOB); INSERT INTO filler VALUES (randomblob(2000000))");
+    db.close();
+    assert(leaveWalMode(path));
+    // A crash snapshot: the file and its journal copied while a write is open, as a kill -9
+    // leaves them (nobody holds the lock on the copies, so the journal is hot). A small page
+    // cache makes the write spill into the file before its commit, as a big upgrade does.
+    const writer = new DatabaseSync(path);
+    writer.exec(
+      "PRAGMA cache_size = 10; BEGIN IMMEDIATE; UPDATE filler SET x = randomblob(2000000)",
+    );
+    await Deno.mkdir(`${dir}/crash`);
+    const crashed = `${dir}/crash/ledger.db`;
+    await Deno.copyFile(path, crashed);
+    await Deno.copyFile(`${path}-journal`, `${crashed}-journal`);
+    writer.exec("ROLLBACK");
+    writer.close();
+
+    const e = await failure(openDatabase(crashed, { readOnly: true }));
+    assertEquals(sqliteTrouble(e.cause), "interrupted");
+    assert(e.message.includes("start a node on its data directory once"), e.message);
+    assert(!/read-only|corrupt/.test(e.message), e.message);
+    // A read-write open rolls the cut-off write back: the file is as before it.
+    const fixed = await openDatabase(crashed);
+    assertEquals((fixed.prepare("SELECT count(*) AS n FROM filler").get() as { n: number }).n, 1);
+    fixed.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

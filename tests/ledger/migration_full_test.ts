@@ -43,10 +43,14 @@ if (SKIP) console.log(`migration_full_test skipped: ${SKIP}`);
 /**
  * Builds a ledger of 20,000 payments (about 9 MB: more than SQLite's default page cache, so a
  * rebuild spills pages into the file before its commit) off the tmpfs, turns it into an older
- * schema with `makeOld`, in rollback-journal mode, and opens a copy on a tmpfs with room for
- * `room` times the file: the migration must fail clearly and leave the file as it was.
+ * schema (`empty` changes the new, empty file before it is filled; `filled` after), in
+ * rollback-journal mode, and opens a copy on a tmpfs with room for `room` times the file: the
+ * migration must fail clearly and leave the file as it was.
  */
-async function fullDiskCase(makeOld: (db: DatabaseSync) => void, room: number): Promise<void> {
+async function fullDiskCase(
+  old: { empty?: (db: DatabaseSync) => void; filled: (db: DatabaseSync) => void },
+  room: number,
+): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "crackcoin-full-" });
   const mnt = `${work}/mnt`;
   await Deno.mkdir(mnt);
@@ -55,12 +59,19 @@ async function fullDiskCase(makeOld: (db: DatabaseSync) => void, room: number): 
     const alice = testKeys(0), bob = testKeys(1);
     const genesis = testGenesis(alice, 10_000_000n);
     const src = `${work}/ledger.db`;
-    const l = await openLedger(src, { genesis, verify: () => true, clock: () => T0 + 1e9 });
+    const options = { genesis, verify: () => true, clock: () => T0 + 1e9 };
+    if (old.empty) {
+      (await openLedger(src, options)).close();
+      const db = new DatabaseSync(src);
+      old.empty(db);
+      db.close();
+    }
+    const l = await openLedger(src, options);
     const { raws } = unsignedChain(genesis, alice, bob, 20_000);
     for (let i = 0; i < raws.length; i += 1000) l.addTxs(raws.slice(i, i + 1000));
     l.close();
     const db = new DatabaseSync(src);
-    makeOld(db);
+    old.filled(db);
     db.exec("PRAGMA journal_mode = DELETE");
     db.close();
     const size = (await Deno.stat(src)).size;
@@ -100,8 +111,10 @@ Deno.test({
   name: "migration 004 on a full disk fails clearly and leaves the schema-3 file as it was",
   ignore: SKIP !== null,
   async fn() {
-    await fullDiskCase((db) => {
-      db.exec("CREATE UNIQUE INDEX txs_txid_v3 ON txs (txid); PRAGMA user_version = 3");
+    await fullDiskCase({
+      filled: (db) => {
+        db.exec("CREATE UNIQUE INDEX txs_txid_v3 ON txs (txid); PRAGMA user_version = 3");
+      },
     }, 1.4);
   },
 });
@@ -110,21 +123,35 @@ Deno.test({
   name: "migration 006 on a full disk fails clearly and leaves the schema-5 file as it was",
   ignore: SKIP !== null,
   async fn() {
-    // 006 copies txs, the bulk of the file, with foreign keys off around its transaction.
-    await fullDiskCase((db) => {
-      const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
-        sql: string;
-      }).sql.replace(
-        /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
-        "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
-      ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
-      assert(v5.includes("IN ('pending'"), "the schema-5 CHECK is in place");
-      db.exec(
-        "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
-          "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
-          "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; " +
-          "PRAGMA user_version = 5; COMMIT; VACUUM",
-      );
+    // 006 copies txs, the bulk of the file, with foreign keys off around its transaction. The
+    // empty ledger's txs gets schema 5's CHECK before it is filled, so that the file has no
+    // free pages for the copy to reuse (VACUUM is not allowed under the test's permissions).
+    await fullDiskCase({
+      empty: (db) => {
+        const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
+          sql: string;
+        }).sql.replace(
+          /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
+          "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
+        ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
+        assert(v5.includes("IN ('pending'"), "the schema-5 CHECK is in place");
+        db.exec(
+          "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
+            "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
+            "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; COMMIT",
+        );
+      },
+      filled: (db) => {
+        assert(
+          /IN \('pending'/.test(
+            (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
+              sql: string;
+            }).sql,
+          ),
+          "filled under schema 5's CHECK",
+        );
+        db.exec("PRAGMA user_version = 5");
+      },
     }, 1.2);
   },
 });

@@ -430,3 +430,68 @@ Deno.test("a schema-5 file with a row that already names a missing row migrates,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-journal mode, WAL again after", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
+  try {
+    const path = `${dir}/ledger.db`;
+    const l = await open(path);
+    const t = pay([{ txid: genesis.txid, index: 0, amount: genesis.supply, keys: alice }], [
+      { to: bob, amount: 1n },
+      { to: alice, amount: genesis.supply - 1n },
+    ], T0 + 1);
+    assertEquals(l.addTx(t).kind, "accepted");
+    l.close();
+    // Schema 5 by hand, written in WAL mode and copied while its connection is open: the copy
+    // has the committed schema change only in its -wal, as a node killed then leaves it.
+    const db = new DatabaseSync(path);
+    const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
+      sql: string;
+    }).sql.replace(
+      /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
+      "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
+    ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
+    db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = OFF; BEGIN; " + v5 +
+        "; INSERT INTO txs_v5 SELECT * FROM txs; DROP TABLE txs; " +
+        "ALTER TABLE txs_v5 RENAME TO txs; " +
+        "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; " +
+        "PRAGMA user_version = 5; COMMIT",
+    );
+    await Deno.mkdir(`${dir}/crash`);
+    const crashed = `${dir}/crash/ledger.db`;
+    await Deno.copyFile(path, crashed);
+    await Deno.copyFile(`${path}-wal`, `${crashed}-wal`);
+    db.close();
+    assert((await Deno.stat(`${crashed}-wal`)).size > 0, "the schema-5 change is in the WAL");
+
+    const journalModes: string[] = [];
+    const m = await openDatabase(crashed, {
+      onMigrate: () => {
+        // Before the step runs: the file has left WAL mode already.
+        const probe = new DatabaseSync(crashed, { readOnly: true });
+        journalModes.push(
+          (probe.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+        );
+        probe.close();
+      },
+    });
+    assertEquals(journalModes, ["delete"]);
+    assertEquals(
+      (m.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+      "wal",
+    );
+    assertEquals(
+      (m.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      6,
+    );
+    assertEquals((m.prepare("SELECT count(*) AS n FROM txs").get() as { n: number }).n, 2);
+    m.close();
+    const l2 = await open(crashed);
+    assertEquals(l2.seqOf(fromHex(idHex(t))), 2);
+    assertEquals(l2.integrityCheck(), "ok");
+    l2.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
