@@ -26,7 +26,11 @@ const TRIALS = 5;
 const BATCH = 256;
 const VERIFY_WORKERS = 1; // about one datagram of simple payments
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 02:03 UTC, the last run before schema 6 (code of commit e445176, " +
+const BEFORE =
+  "2026-11-30 03:24 UTC, the first run on schema 6 (code of commit 10015c1): pipelined " +
+  "14,849 / 15,360 tx/s, worker only 13,220 / 12,555 tx/s, ledger thread's own 29.9 / 34.6 " +
+  "µs per transaction, store only 63 / 63 µs. " +
+  "2026-11-30 02:03 UTC, the last run before schema 6 (code of commit e445176, " +
   "schema 5, the CHECK on txs.status an IN list): pipelined 12,037 / 11,282 tx/s, worker only " +
   "12,018 / 10,815 tx/s, ledger thread's own 41.2 / 45.0 µs per transaction, store only 71 / " +
   "85 µs. 00:57 UTC, the last run before schema 5 (code of commit f9b3cfa, " +

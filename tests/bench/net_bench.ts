@@ -44,7 +44,12 @@ const N = 10_000;
 /** Syncs measured per setting (loopback, namespaces); the median is the figure. */
 const SYNC_TRIALS = 3;
 /** Earlier runs of this section (docs/BENCHMARKS.md as committed then), shown beside this one. */
-const BEFORE = "2026-11-30 02:33 UTC, the last run before ledger schema 6 (code of commit " +
+const BEFORE =
+  "2026-11-30 03:26 UTC, the first run on ledger schema 6 (code of commit 10015c1): sync " +
+  "10,000 txs on loopback 1.13 s (median of 1.13, 1.25, 1.13), both nodes on node:crypto " +
+  "1.69 s, between namespaces with 10% loss 2.18 s, ledger ingest alone 0.75 s; RSS before " +
+  "the flood 139.0 MiB. " +
+  "2026-11-30 02:33 UTC, the last run before ledger schema 6 (code of commit " +
   "326a0f1, load 1.0-1.9): sync 10,000 txs on loopback 1.21 s (median of 1.15, 1.21, 1.26), " +
   "both nodes on node:crypto 2.07 s, between namespaces with 10% loss 2.51 s, ledger ingest " +
   "alone 0.74 s; RSS before the flood 126.8 MiB. 01:53 UTC, the last run with --max-semi-space-size=1 (code of " +
