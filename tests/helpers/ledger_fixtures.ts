@@ -92,3 +92,23 @@ export async function checkAcrossReopen(
     reopened.close();
   }
 }
+
+/**
+ * SQL that turns a current ledger file's `txs` back into schema 5's, whose CHECK on `status` is
+ * an IN list (sql/migrations/006.sql undoes it), copying every row: for tests of migration 006.
+ * Reads the table's SQL from `db`; runs nothing. Run it outside a transaction: it turns
+ * foreign keys off for the copy. The caller sets `PRAGMA user_version` itself.
+ */
+export function backToSchema5Sql(db: { prepare(sql: string): { get(): unknown } }): string {
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
+    sql: string;
+  }).sql;
+  const v5 = sql.replace(
+    /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
+    "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
+  ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
+  if (!v5.includes("IN ('pending'")) throw new Error(`txs is not schema 6's: ${sql}`);
+  return "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
+    "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
+    "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; COMMIT";
+}

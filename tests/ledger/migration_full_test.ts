@@ -12,7 +12,7 @@ import { openLedger } from "../../lib/ledger/ledger.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
 import { sha256, toHex } from "../../lib/core/hash.ts";
 import { T0, testKeys } from "../helpers/fixtures.ts";
-import { testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
+import { backToSchema5Sql, testGenesis, unsignedChain } from "../helpers/ledger_fixtures.ts";
 
 async function run(cmd: string, args: string[]): Promise<{ code: number; err: string }> {
   try {
@@ -127,20 +127,7 @@ Deno.test({
     // empty ledger's txs gets schema 5's CHECK before it is filled, so that the file has no
     // free pages for the copy to reuse (VACUUM is not allowed under the test's permissions).
     await fullDiskCase({
-      empty: (db) => {
-        const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
-          sql: string;
-        }).sql.replace(
-          /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
-          "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
-        ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
-        assert(v5.includes("IN ('pending'"), "the schema-5 CHECK is in place");
-        db.exec(
-          "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
-            "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
-            "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; COMMIT",
-        );
-      },
+      empty: (db) => db.exec(backToSchema5Sql(db)),
       filled: (db) => {
         assert(
           /IN \('pending'/.test(

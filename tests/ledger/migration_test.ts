@@ -18,7 +18,7 @@ import { openLedger } from "../../lib/ledger/ledger.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { mineConf } from "../helpers/dag.ts";
 import { idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
-import { TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
+import { backToSchema5Sql, TEST_CONFIRM_WORK, testGenesis } from "../helpers/ledger_fixtures.ts";
 
 const FIXTURE = new URL("./fixtures/ledger_v1.db", import.meta.url);
 const [alice, bob, carol] = [0, 1, 2].map(testKeys);
@@ -337,19 +337,8 @@ Deno.test("a schema-5 ledger migrates to 6: txs copied row for row, its CHECK wi
     l.close();
     // Back to schema 5 by hand: txs as version 5 wrote it, the IN list in its CHECK.
     const db = new DatabaseSync(path);
-    const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
-      sql: string;
-    }).sql.replace(
-      /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
-      "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
-    ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
-    assert(v5.includes("IN ('pending'"), "the schema-5 CHECK is in place");
-    db.exec(
-      "PRAGMA foreign_keys = OFF; BEGIN; " + v5 + "; INSERT INTO txs_v5 SELECT * FROM txs; " +
-        "DROP TABLE txs; ALTER TABLE txs_v5 RENAME TO txs; " +
-        "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; " +
-        "PRAGMA user_version = 5; COMMIT",
-    );
+    db.exec(backToSchema5Sql(db));
+    db.exec("PRAGMA user_version = 5");
     const tables = ["txs", "outputs", "spends", "confs", "conf_refs"];
     const rows = (d: DatabaseSync) => tables.map((t) => d.prepare(`SELECT * FROM ${t}`).all());
     const rowsBefore = rows(db);
@@ -445,19 +434,9 @@ Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-jo
     // Schema 5 by hand, written in WAL mode and copied while its connection is open: the copy
     // has the committed schema change only in its -wal, as a node killed then leaves it.
     const db = new DatabaseSync(path);
-    const v5 = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'txs'").get() as {
-      sql: string;
-    }).sql.replace(
-      /CHECK \(status = 'pending' OR status = 'confirmed' OR status = 'conflicted'\)/,
-      "CHECK (status IN ('pending', 'confirmed', 'conflicted'))",
-    ).replace("CREATE TABLE txs", "CREATE TABLE txs_v5");
-    db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = OFF; BEGIN; " + v5 +
-        "; INSERT INTO txs_v5 SELECT * FROM txs; DROP TABLE txs; " +
-        "ALTER TABLE txs_v5 RENAME TO txs; " +
-        "CREATE INDEX txs_watched ON txs (watched) WHERE watched = 1; " +
-        "PRAGMA user_version = 5; COMMIT",
-    );
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(backToSchema5Sql(db));
+    db.exec("PRAGMA user_version = 5");
     await Deno.mkdir(`${dir}/crash`);
     const crashed = `${dir}/crash/ledger.db`;
     await Deno.copyFile(path, crashed);
