@@ -85,6 +85,18 @@ function shape(path: string): unknown {
   }
 }
 
+/** Makes a current ledger at `path` holding the genesis and one payment, which it returns. */
+async function ledgerWithOnePayment(path: string) {
+  const l = await open(path);
+  const t = pay([{ txid: genesis.txid, index: 0, amount: genesis.supply, keys: alice }], [
+    { to: bob, amount: 1n },
+    { to: alice, amount: genesis.supply - 1n },
+  ], T0 + 1);
+  assertEquals(l.addTx(t).kind, "accepted");
+  l.close();
+  return t;
+}
+
 /** A table's CHECK constraints, from its SQL text without comments or layout. */
 function checksOf(sql: string): string[] {
   const flat = sql.replace(/--[^\n]*/g, "").replace(/\s+/g, " ");
@@ -288,13 +300,7 @@ Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) m
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
     const path = `${dir}/ledger.db`;
-    const l = await open(path);
-    const t = pay([{ txid: genesis.txid, index: 0, amount: genesis.supply, keys: alice }], [
-      { to: bob, amount: 1n },
-      { to: alice, amount: genesis.supply - 1n },
-    ], T0 + 1);
-    assertEquals(l.addTx(t).kind, "accepted");
-    l.close();
+    const t = await ledgerWithOnePayment(path);
     const db = new DatabaseSync(path);
     db.exec("CREATE INDEX txs_by_txid ON txs (substr(txid, 1, 8)); PRAGMA user_version = 4");
     db.close();
@@ -424,13 +430,7 @@ Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-jo
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
     const path = `${dir}/ledger.db`;
-    const l = await open(path);
-    const t = pay([{ txid: genesis.txid, index: 0, amount: genesis.supply, keys: alice }], [
-      { to: bob, amount: 1n },
-      { to: alice, amount: genesis.supply - 1n },
-    ], T0 + 1);
-    assertEquals(l.addTx(t).kind, "accepted");
-    l.close();
+    const t = await ledgerWithOnePayment(path);
     // Schema 5 by hand, written in WAL mode and copied while its connection is open: the copy
     // has the committed schema change only in its -wal, as a node killed then leaves it.
     const db = new DatabaseSync(path);
