@@ -194,7 +194,9 @@ export class CommandLoop {
     o.line(`Peers:    ${n.net.peers().length}`);
     o.line(
       `Mining:   ${
-        m.workers === 0 ? "off" : `${fmtRate(m.totalHashRate)} on ${m.workers} workers`
+        m.workers === 0
+          ? "off"
+          : `${fmtRate(m.totalHashRate)} on ${m.workers} worker${m.workers === 1 ? "" : "s"}`
       }, ${m.found} confirmations found`,
     );
     o.line(

@@ -3,6 +3,8 @@
  * colours that honour NO_COLOR. Writes through an injected function, so tests need no TTY.
  * @module
  */
+import type { OrderKey } from "../core/state.ts";
+import { weightLog2 } from "../core/weight.ts";
 
 /** ANSI colour names used by the CLI. */
 export type Colour = "green" | "yellow" | "red" | "cyan" | "dim" | "bold";
@@ -172,12 +174,37 @@ export function weightAgainst(winner: number | bigint, loser: number | bigint): 
   return `${WEIGHT_NAME} ${formatWeight(winner)} against ${formatWeight(loser)}`;
 }
 
+/** One side of a conflict, as {@linkcode whyWon} reads it. */
+export interface ConflictSide {
+  readonly txid: string;
+  /** ⌊log2⌋ of its cumulative weight. */
+  readonly work: number;
+  /** Its cumulative weight in hashes, when known. */
+  readonly weight?: bigint;
+  /** False when `weight` is only a lower bound. */
+  readonly weightExact?: boolean;
+  /** Its order key under the conflict rule (`Ledger.orderKeyOf`), when the ledger has it. */
+  readonly key?: OrderKey;
+}
+
 /**
- * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8. `work` is
- * ⌊log2 of the cumulative weight⌋ (protocol v2), so equal figures still leave the exact weight
- * to decide, then the smaller best pow hash. Given the `weight`s (hashes), a weight of 0 (no
- * confirmation yet) is printed "0", and equal exact weights name what decided instead: the best
- * hash, the height, the txid.
+ * Which of the conflict rule's tie-breaks (docs/PROTOCOL.md §8) put `a` before `b`, two
+ * spends of equal weight: "the smaller best hash", "the lower height (1 against 2)" or "the
+ * lower txid".
+ */
+export function tieBreakOf(a: OrderKey, b: OrderKey): string {
+  if (a.best !== b.best) return "the smaller best hash";
+  if (a.height !== b.height) return `the lower height (${a.height} against ${b.height})`;
+  return "the lower txid";
+}
+
+/**
+ * Why `winner` beat `loser` under the conflict rule of docs/PROTOCOL.md §8, as a phrase after
+ * "by". `work` is ⌊log2 of the cumulative weight⌋ (protocol v2), so equal figures still leave
+ * the exact weight to decide. Given the `weight`s (hashes), a weight of 0 (no confirmation yet)
+ * is printed "0"; equal exact weights name the tie-break that decided (from the order keys,
+ * when given); and a winner lighter than the loser is explained by `lostThrough`: the loser
+ * spends a `parent` that lost a double spend, or loses another of its coins to `rival`.
  *
  * @example
  * ```ts
@@ -187,19 +214,40 @@ export function weightAgainst(winner: number | bigint, loser: number | bigint): 
  * ```
  */
 export function whyWon(
-  winner: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
-  loser: { txid: string; work: number; weight?: bigint; weightExact?: boolean },
+  winner: ConflictSide,
+  loser: ConflictSide,
+  lostThrough: { readonly parent?: string; readonly rival?: string } = {},
 ): string {
-  const shown = (s: { work: number; weight?: bigint }) => weightFigure(s.work, s.weight);
-  const exact = winner.weightExact !== false && loser.weightExact !== false;
-  if (exact && winner.weight !== undefined && winner.weight === loser.weight) {
-    return `equal ${WEIGHT_NAME} (${shown(winner)}) on both sides: the smaller best hash, ` +
-      `then the lower height, then the lower txid`;
+  const shown = (s: ConflictSide) => weightFigure(s.work, s.weight);
+  const known = winner.weight !== undefined && loser.weight !== undefined;
+  if (known && winner.weight! < loser.weight!) {
+    const reason = lostThrough.parent !== undefined
+      ? `${short(loser.txid)} spends ${short(lostThrough.parent)}, which lost a double spend`
+      : lostThrough.rival !== undefined
+      ? `${short(loser.txid)} loses another of its coins to ${short(lostThrough.rival)}`
+      : `${short(loser.txid)} depends on a transaction that lost a conflict`;
+    return `the conflict rule, with less ${WEIGHT_NAME} (${shown(winner)} against ` +
+      `${shown(loser)}): ${reason}`;
   }
-  return winner.work === loser.work && winner.weight !== 0n && loser.weight !== 0n
-    ? `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the ` +
-      `exact cumulative weight, or on a tie the smaller best hash`
-    : `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${shown(winner)} against ${shown(loser)}`;
+  const exact = winner.weightExact !== false && loser.weightExact !== false;
+  if (known && exact && winner.weight === loser.weight) {
+    const decider = winner.key !== undefined && loser.key !== undefined
+      ? `${tieBreakOf(winner.key, loser.key)} decided`
+      : "the smaller best hash, then the lower height, then the lower txid decide";
+    return `equal ${WEIGHT_NAME} (${shown(winner)}) on both sides; ${decider}`;
+  }
+  if (winner.work === loser.work && winner.weight !== 0n && loser.weight !== 0n) {
+    return known && exact
+      ? `more ${WEIGHT_NAME}: 2^${weightLog2(winner.weight!).toFixed(2)} against ` +
+        `2^${weightLog2(loser.weight!).toFixed(2)}`
+      : `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the exact cumulative ` +
+        `weight, or on a tie the smaller best hash`;
+  }
+  return `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${shown(winner)} against ${shown(loser)}`;
+}
+
+function short(txid: string): string {
+  return txid.slice(0, 16);
 }
 
 /** A local time as "YYYY-MM-DD HH:MM:SS" (ms since the epoch). */

@@ -29,13 +29,9 @@ import { netLedgerOf } from "./net_ledger.ts";
 import type { Logger } from "./log.ts";
 import { checkSockets } from "./socket_check.ts";
 import { EventFilter, type WalletEvent } from "./wallet_events.ts";
-import {
-  conflictPartners,
-  type IsMine,
-  lostParent,
-  txEffect,
-  winnerAgainst,
-} from "./wallet_view.ts";
+import { conflictPartners, type IsMine, lostParent, txEffect } from "./wallet_view.ts";
+import { tieBreakOf } from "./output.ts";
+import { isLive } from "../core/state.ts";
 
 export type { WalletEvent } from "./wallet_events.ts";
 
@@ -228,10 +224,12 @@ export class Node {
       // The worker starts now, beside the rest of the start-up: a node syncs when it starts,
       // and a sync's first batch would otherwise wait for it (about 110 ms).
       void verifier.warm();
+      let upgrade: { from: number; to: number; start: number } | undefined;
       const ledger = await openLedger(paths.ledger, {
         genesis,
         verify: verifier.verifySignature,
-        onMigrate: (from, to) =>
+        onMigrate: (from, to) => {
+          upgrade = { from: upgrade?.from ?? from, to, start: upgrade?.start ?? Date.now() };
           log(
             "info",
             `upgrading the ledger's schema (once; ${MIGRATIONS[from]?.note ?? "a step"})`,
@@ -240,8 +238,17 @@ export class Node {
               from,
               to,
             },
-          ),
+          );
+        },
       });
+      if (upgrade !== undefined) {
+        log("info", "the ledger's schema is upgraded", {
+          file: paths.ledger,
+          from: upgrade.from,
+          to: upgrade.to,
+          ms: Date.now() - upgrade.start,
+        });
+      }
       try {
         await rememberGenesis(options.genesis, paths);
       } catch (e) {
@@ -372,19 +379,27 @@ export class Node {
     return this.#walletTxs.ids;
   }
 
-  /** The winner (or the lost parent) behind a reversal, for its message. */
+  /**
+   * The winner (or the lost parent) behind a reversal, for its message: a live spend of the
+   * same coins at least as heavy (the rule put it first), else the parent that lost its own
+   * double spend, else any live spend of the same coins.
+   */
   #whyReversed(txid: string): Partial<WalletEvent> {
     const rec = this.ledger.getTx(txid, { exactWeight: true });
     if (!rec) return {};
-    const winner = winnerAgainst(this.ledger, rec);
-    if (winner) {
-      return {
-        work: rec.work,
-        weight: rec.weight,
-        winner: { txid: winner.txid, work: winner.work, weight: winner.weight },
-      };
-    }
-    return { work: rec.work, weight: rec.weight, lostParent: lostParent(this.ledger, rec)?.txid };
+    const own = { work: rec.work, weight: rec.weight };
+    const live = conflictPartners(this.ledger, rec).filter((p) => isLive(p.status));
+    const heavier = live.find((p) => p.weight >= rec.weight);
+    const parent = heavier === undefined ? lostParent(this.ledger, rec) : null;
+    if (parent) return { ...own, lostParent: parent.txid };
+    const winner = heavier ?? live[0];
+    if (winner === undefined) return own;
+    const [a, b] = [this.ledger.orderKeyOf(winner.txid), this.ledger.orderKeyOf(rec.txid)];
+    return {
+      ...own,
+      winner: { txid: winner.txid, work: winner.work, weight: winner.weight },
+      tieBreak: winner.weight === rec.weight && a && b ? tieBreakOf(a, b) : undefined,
+    };
   }
 
   /** A stored transaction by txid or unique txid prefix (at least 8 hex digits). */

@@ -7,10 +7,16 @@ import { addressFromPublicKey, encodeAddress } from "../core/address.ts";
 import { toHex } from "../core/hash.ts";
 import { isLive } from "../core/state.ts";
 import { formatWeight as describeWeight, shortWeight } from "../core/weight.ts";
-import type { TxRecord } from "../ledger/ledger.ts";
+import type { Ledger, TxRecord } from "../ledger/ledger.ts";
 import { formatTime, type Output, WEIGHT_NAME, whyWon } from "./output.ts";
 import type { Node } from "./run_node.ts";
-import { splitBalance, type TxEffect, txEffect } from "./wallet_view.ts";
+import {
+  conflictPartners,
+  lostParent,
+  splitBalance,
+  type TxEffect,
+  txEffect,
+} from "./wallet_view.ts";
 
 /** Most rows `l` prints. */
 export const MAX_HISTORY_ROWS = 1000;
@@ -138,16 +144,38 @@ export function printTransaction(node: Node, o: Output, rec: TxRecord): void {
       }`,
     );
   }
-  // The ledger's statuses apply the conflict rule; the live spend is the winner.
-  const live = isLive(rec.status) ? rec : partners.find((p) => isLive(p.status));
-  if (live === undefined) {
+  const outcome = conflictOutcome(node.ledger, rec, partners);
+  if (outcome === null) {
     o.line(`Winner:   none live (these coins come from a transaction that lost a conflict)`);
     return;
   }
-  const loser = live === rec ? partners[0] : rec;
   o.line(
-    `Winner:   ${live.txid.slice(0, 16)}${live === rec ? " (this one)" : ""}, by ${
-      whyWon(live, loser)
-    }`,
+    `Winner:   ${outcome.winner.txid.slice(0, 16)}${
+      outcome.winner === rec ? " (this one)" : ""
+    }, by ${outcome.why}`,
   );
+}
+
+/**
+ * Who won the coins `rec` spends against its `partners` (the other spends of them) and why,
+ * as `x` prints it: the ledger's statuses apply the conflict rule (docs/PROTOCOL.md §8), so the
+ * winner is the live one (`rec` first); the loser is `rec` or the first partner. A winner
+ * lighter than the loser is explained by the loser's lost parent, or by the rival that took
+ * another of its coins. Null when none is live.
+ */
+export function conflictOutcome(
+  ledger: Ledger,
+  rec: TxRecord,
+  partners: readonly TxRecord[],
+): { winner: TxRecord; loser: TxRecord; why: string } | null {
+  const winner = isLive(rec.status) ? rec : partners.find((p) => isLive(p.status));
+  if (winner === undefined || partners.length === 0) return null;
+  const loser = winner === rec ? partners[0] : rec;
+  const lostThrough = {
+    parent: lostParent(ledger, loser)?.txid,
+    rival: conflictPartners(ledger, loser)
+      .find((p) => isLive(p.status) && p.txid !== winner.txid)?.txid,
+  };
+  const side = (r: TxRecord) => ({ ...r, key: ledger.orderKeyOf(r.txid) });
+  return { winner, loser, why: whyWon(side(winner), side(loser), lostThrough) };
 }

@@ -27,6 +27,8 @@ export interface WalletEvent {
   readonly weight?: bigint;
   /** For a reversal: the conflicting spend that won. */
   readonly winner?: { readonly txid: string; readonly work: number; readonly weight?: bigint };
+  /** For a reversal by a spend of equal weight: the tie-break that decided (`tieBreakOf`). */
+  readonly tieBreak?: string;
   /** For a reversal without a direct winner: the parent that lost its conflict. */
   readonly lostParent?: string;
 }
@@ -105,9 +107,14 @@ export function eventText(e: WalletEvent): string {
       return `${what(e.effect)} confirmed (${id})`;
     case "reversed": {
       const own = weightFigure(e.work ?? 0, e.weight);
+      const equal = e.winner?.weight !== undefined && e.winner.weight === e.weight;
       const why = e.winner
         ? `a conflicting spend ${e.winner.txid} won (${
-          e.winner.work === (e.work ?? 0) && e.weight !== 0n
+          equal
+            ? `equal ${WEIGHT_NAME} (${own}) on both sides; ${
+              e.tieBreak ?? "the smaller best hash, the lower height or the lower txid"
+            } decided`
+            : e.winner.work === (e.work ?? 0) && e.weight !== 0n
             ? `weight 2^${e.work} on both sides; the exact weight or the smaller best hash decided`
             : `${WEIGHT_NAME} ${weightFigure(e.winner.work, e.winner.weight)} against ${own}`
         })`

@@ -157,15 +157,6 @@ export function conflictPartners(ledger: Ledger, rec: TxRecord): TxRecord[] {
   );
 }
 
-/**
- * The spend that won a coin `rec` spends, or null when none did. The ledger's statuses
- * already apply the conflict rule (docs/PROTOCOL.md §8), so the winner is the live spend of a
- * shared coin; it is not decided a second time here.
- */
-export function winnerAgainst(ledger: Ledger, rec: TxRecord): TxRecord | null {
-  return conflictPartners(ledger, rec).find((p) => isLive(p.status)) ?? null;
-}
-
 /** The first parent of `rec` that is conflicted (so `rec` lost through it), if any. */
 export function lostParent(ledger: Ledger, rec: TxRecord): TxRecord | null {
   for (const i of rec.tx.inputs) {

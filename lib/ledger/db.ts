@@ -45,8 +45,8 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = Object.freeze({
   4: { file: "migrations/005.sql", note: "drops an index: instant" },
   5: {
     file: "migrations/006.sql",
-    note: "copies the transactions table (about 0.4 s per 100,000 transactions); " +
-      "needs free disk space for the copy",
+    note: "copies the transactions table, about 0.4 s per 100,000 transactions, and needs " +
+      "free disk space for the copy",
     replacesReferencedTable: true,
   },
 });

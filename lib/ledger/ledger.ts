@@ -968,6 +968,19 @@ export class Ledger {
   }
 
   /**
+   * The conflict rule's order key (docs/PROTOCOL.md §8: weight, best hash, height, txid) of a
+   * stored transaction the ledger watches, exact; undefined when it is not stored or not
+   * watched (settled past the threshold and uncontested, so in no conflict). Every spender of
+   * a contested outpoint is watched. For explaining a conflict's outcome (`x`, reversals).
+   */
+  orderKeyOf(txid: string | Uint8Array): OrderKey | undefined {
+    const seq = this.seqOf(typeof txid === "string" ? fromHex(txid) : txid);
+    if (seq === undefined || !this.#weights.watched.has(seq)) return undefined;
+    const { status: _status, ...key } = this.#walk.keyOf(seq);
+    return key;
+  }
+
+  /**
    * Sync's view of an item: its kind (0 transaction, 1 confirmation, as in inventories)
    * when stored, undefined when not.
    */

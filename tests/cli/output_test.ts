@@ -1,5 +1,11 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { type InputView, Output, type OutputOptions, whyWon } from "../../lib/cli/output.ts";
+import {
+  type InputView,
+  Output,
+  type OutputOptions,
+  tieBreakOf,
+  whyWon,
+} from "../../lib/cli/output.ts";
 
 function capture(opts: OutputOptions): { out: Output; text: () => string } {
   let text = "";
@@ -77,38 +83,73 @@ Deno.test("Output.event() and aside() with an editor redraw its line, and only w
   );
 });
 
-Deno.test("whyWon() prints a weight of 0 as 0 and names the tie-breaks of equal exact weights", () => {
-  const a = "aa".repeat(32), b = "bb".repeat(32);
+Deno.test("whyWon() prints a weight of 0 as 0, names the tie-break, and explains a lighter winner", () => {
+  const a = "aa".repeat(32), b = "bb".repeat(32), p = "cc".repeat(32), r = "dd".repeat(32);
   // A confirmed spend against one nobody confirmed yet: "0", not "2^0" (weight 1).
   assertEquals(
     whyWon({ txid: a, work: 24, weight: 1n << 24n }, { txid: b, work: 0, weight: 0n }),
     "more weight: weight 2^24 against 0",
   );
-  // Neither confirmed: the rule's later keys decided (docs/PROTOCOL.md §8).
+  // Neither confirmed; without order keys the rule's later keys are listed.
   assertEquals(
     whyWon({ txid: a, work: 0, weight: 0n }, { txid: b, work: 0, weight: 0n }),
-    "equal weight (0) on both sides: the smaller best hash, then the lower height, then the " +
-      "lower txid",
+    "equal weight (0) on both sides; the smaller best hash, then the lower height, then the " +
+      "lower txid decide",
+  );
+  // With the order keys, the one that decided.
+  const key = (txid: string, height: number, best: string | null = null) => ({
+    txid,
+    weight: 0n,
+    best,
+    height,
+  });
+  const side = (txid: string, height: number, best: string | null = null, weight = 0n) => ({
+    txid,
+    work: 0,
+    weight,
+    key: { ...key(txid, height, best), weight },
+  });
+  assertEquals(
+    whyWon(side(a, 1), side(b, 1)),
+    "equal weight (0) on both sides; the lower txid decided",
+  );
+  assertEquals(
+    whyWon(side(b, 1), side(a, 2)),
+    "equal weight (0) on both sides; the lower height (1 against 2) decided",
   );
   const w = 3n << 22n;
   assertEquals(
-    whyWon({ txid: a, work: 23, weight: w }, { txid: b, work: 23, weight: w }),
-    "equal weight (2^23) on both sides: the smaller best hash, then the lower height, then the " +
-      "lower txid",
+    whyWon({ ...side(b, 3, "01", w), work: 23 }, { ...side(a, 1, "02", w), work: 23 }),
+    "equal weight (2^23) on both sides; the smaller best hash decided",
   );
-  // Same ⌊log2⌋, different exact weights; or one only a lower bound: the exact weight decided.
-  const sameBits = "weight 2^23 on both sides: the exact cumulative weight, or on a tie the " +
-    "smaller best hash";
+  assertEquals(tieBreakOf(key(a, 1, "01"), key(b, 1, "02")), "the smaller best hash");
+  // Same ⌊log2⌋, different exact weights: two decimals show the difference.
   assertEquals(
-    whyWon({ txid: a, work: 23, weight: w + 1n }, { txid: b, work: 23, weight: w }),
-    sameBits,
+    whyWon({ txid: a, work: 23, weight: w * 2n - 1n }, { txid: b, work: 23, weight: w }),
+    `more weight: 2^${(Math.floor(Math.log2(Number(w * 2n - 1n)) * 100) / 100).toFixed(2)} ` +
+      `against 2^${(Math.floor(Math.log2(Number(w)) * 100) / 100).toFixed(2)}`,
+  );
+  // One weight only a lower bound: the exact weight decided, at equal ⌊log2⌋.
+  assertEquals(
+    whyWon({ txid: a, work: 23, weight: w, weightExact: false }, { txid: b, work: 23, weight: w }),
+    "weight 2^23 on both sides: the exact cumulative weight, or on a tie the smaller best hash",
+  );
+  // A lighter winner: the loser lost through a parent, or another coin to a rival.
+  const light = { txid: a, work: 0, weight: 0n }, heavy = { txid: b, work: 26, weight: 1n << 26n };
+  assertEquals(
+    whyWon(light, heavy, { parent: p }),
+    `the conflict rule, with less weight (0 against 2^26): ${b.slice(0, 16)} spends ` +
+      `${p.slice(0, 16)}, which lost a double spend`,
   );
   assertEquals(
-    whyWon(
-      { txid: a, work: 23, weight: w, weightExact: false },
-      { txid: b, work: 23, weight: w },
-    ),
-    sameBits,
+    whyWon(light, heavy, { rival: r }),
+    `the conflict rule, with less weight (0 against 2^26): ${b.slice(0, 16)} loses another of ` +
+      `its coins to ${r.slice(0, 16)}`,
+  );
+  assertEquals(
+    whyWon(light, heavy),
+    `the conflict rule, with less weight (0 against 2^26): ${b.slice(0, 16)} depends on a ` +
+      "transaction that lost a conflict",
   );
   // Without weights, as before.
   assertEquals(

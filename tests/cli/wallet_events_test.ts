@@ -90,4 +90,18 @@ Deno.test("eventText() speaks for the user: who, how much, and why a payment was
     eventText({ kind: "reversed", txid: id, effect: received, work: 0, weight: 0n }),
     "Payment of 500 from Cpayer REVERSED: it lost a double spend (0)",
   );
+  // Equal weights: the tie-break that decided, as the node found it (tieBreakOf).
+  assertEquals(
+    eventText({
+      kind: "reversed",
+      txid: id,
+      effect: received,
+      work: 24,
+      weight: 1n << 24n,
+      winner: { txid: win, work: 24, weight: 1n << 24n },
+      tieBreak: "the smaller best hash",
+    }),
+    `Payment of 500 from Cpayer REVERSED: a conflicting spend ${win} won (equal weight ` +
+      `(2^24) on both sides; the smaller best hash decided)`,
+  );
 });
