@@ -3,7 +3,7 @@
  * colours that honour NO_COLOR. Writes through an injected function, so tests need no TTY.
  * @module
  */
-import type { OrderKey } from "../core/state.ts";
+import { compareOrder, type OrderKey } from "../core/state.ts";
 import { weightLog2 } from "../core/weight.ts";
 
 /** ANSI colour names used by the CLI. */
@@ -203,8 +203,10 @@ export function tieBreakOf(a: OrderKey, b: OrderKey): string {
  * "by". `work` is ⌊log2 of the cumulative weight⌋ (protocol v2), so equal figures still leave
  * the exact weight to decide. Given the `weight`s (hashes), a weight of 0 (no confirmation yet)
  * is printed "0"; equal exact weights name the tie-break that decided (from the order keys,
- * when given); and a winner lighter than the loser is explained by `lostThrough`: the loser
- * spends a `parent` that lost a double spend, or loses another of its coins to `rival`.
+ * when given); and a loser that comes first in the rule's order (more weight, or the
+ * tie-break; judged by the order keys when given, else by weight) is explained by
+ * `lostThrough`: it spends a `parent` that lost a double spend, or loses another of its coins
+ * to `rival`.
  *
  * @example
  * ```ts
@@ -220,14 +222,21 @@ export function whyWon(
 ): string {
   const shown = (s: ConflictSide) => weightFigure(s.work, s.weight);
   const known = winner.weight !== undefined && loser.weight !== undefined;
-  if (known && winner.weight! < loser.weight!) {
+  // The loser comes first in the rule's order (more weight, or a tie-break) and still lost:
+  // through a parent, or another of its coins.
+  const loserFirst = winner.key !== undefined && loser.key !== undefined
+    ? compareOrder(winner.key, loser.key) > 0
+    : known && winner.weight! < loser.weight!;
+  if (loserFirst) {
     const reason = lostThrough.parent !== undefined
       ? `${short(loser.txid)} spends ${short(lostThrough.parent)}, which lost a double spend`
       : lostThrough.rival !== undefined
       ? `${short(loser.txid)} loses another of its coins to ${short(lostThrough.rival)}`
       : `${short(loser.txid)} depends on a transaction that lost a conflict`;
-    return `the conflict rule, with less ${WEIGHT_NAME} (${shown(winner)} against ` +
-      `${shown(loser)}): ${reason}`;
+    const weights = known && winner.weight! < loser.weight!
+      ? `with less ${WEIGHT_NAME} (${shown(winner)} against ${shown(loser)})`
+      : `though ${short(loser.txid)} comes first in its order`;
+    return `the conflict rule, ${weights}: ${reason}`;
   }
   const exact = winner.weightExact !== false && loser.weightExact !== false;
   if (known && exact && winner.weight === loser.weight) {

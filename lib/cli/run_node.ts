@@ -31,7 +31,7 @@ import { checkSockets } from "./socket_check.ts";
 import { EventFilter, type WalletEvent } from "./wallet_events.ts";
 import { conflictPartners, type IsMine, lostParent, txEffect } from "./wallet_view.ts";
 import { tieBreakOf } from "./output.ts";
-import { isLive } from "../core/state.ts";
+import { compareOrder, isLive } from "../core/state.ts";
 
 export type { WalletEvent } from "./wallet_events.ts";
 
@@ -381,24 +381,30 @@ export class Node {
 
   /**
    * The winner (or the lost parent) behind a reversal, for its message: a live spend of the
-   * same coins at least as heavy (the rule put it first), else the parent that lost its own
-   * double spend, else any live spend of the same coins.
+   * same coins that comes first in the rule's order, else the parent that lost its own double
+   * spend.
    */
   #whyReversed(txid: string): Partial<WalletEvent> {
     const rec = this.ledger.getTx(txid, { exactWeight: true });
     if (!rec) return {};
     const own = { work: rec.work, weight: rec.weight };
-    const live = conflictPartners(this.ledger, rec).filter((p) => isLive(p.status));
-    const heavier = live.find((p) => p.weight >= rec.weight);
-    const parent = heavier === undefined ? lostParent(this.ledger, rec) : null;
-    if (parent) return { ...own, lostParent: parent.txid };
-    const winner = heavier ?? live[0];
-    if (winner === undefined) return own;
-    const [a, b] = [this.ledger.orderKeyOf(winner.txid), this.ledger.orderKeyOf(rec.txid)];
+    const key = this.ledger.orderKeyOf(rec.txid);
+    // A live spend of the same coins that comes first in the rule's order beat it; by weight
+    // where the ledger has no order keys.
+    const first = conflictPartners(this.ledger, rec).filter((p) => isLive(p.status))
+      .map((p) => ({ p, k: this.ledger.orderKeyOf(p.txid) }))
+      .find(({ p, k }) =>
+        k !== undefined && key !== undefined ? compareOrder(k, key) < 0 : p.weight >= rec.weight
+      );
+    if (first === undefined) {
+      const parent = lostParent(this.ledger, rec);
+      return parent ? { ...own, lostParent: parent.txid } : own;
+    }
+    const { p: winner, k } = first;
     return {
       ...own,
       winner: { txid: winner.txid, work: winner.work, weight: winner.weight },
-      tieBreak: winner.weight === rec.weight && a && b ? tieBreakOf(a, b) : undefined,
+      tieBreak: winner.weight === rec.weight && k && key ? tieBreakOf(k, key) : undefined,
     };
   }
 

@@ -151,6 +151,12 @@ Deno.test("whyWon() prints a weight of 0 as 0, names the tie-break, and explains
     `the conflict rule, with less weight (0 against 2^26): ${b.slice(0, 16)} depends on a ` +
       "transaction that lost a conflict",
   );
+  // Equal weight, the loser first by a tie-break: it lost through its parent, not the tie.
+  assertEquals(
+    whyWon(side(b, 2), side(a, 1), { parent: p }),
+    `the conflict rule, though ${a.slice(0, 16)} comes first in its order: ${a.slice(0, 16)} ` +
+      `spends ${p.slice(0, 16)}, which lost a double spend`,
+  );
   // Without weights, as before.
   assertEquals(
     whyWon({ txid: a, work: 24 }, { txid: b, work: 21 }),
