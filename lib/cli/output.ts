@@ -234,8 +234,8 @@ export function whyWon(
       ? `${short(loser.txid)} loses another of its coins to ${short(lostThrough.rival)}`
       : `${short(loser.txid)} depends on a transaction that lost a conflict`;
     const weights = known && winner.weight! < loser.weight!
-      ? `with less ${WEIGHT_NAME} (${shown(winner)} against ${shown(loser)})`
-      : `though ${short(loser.txid)} comes first in its order`;
+      ? `with less ${WEIGHT_NAME} (${figures(winner, loser)})`
+      : `though ${short(loser.txid)} comes first in the rule's order`;
     return `the conflict rule, ${weights}: ${reason}`;
   }
   const exact = winner.weightExact !== false && loser.weightExact !== false;
@@ -247,12 +247,35 @@ export function whyWon(
   }
   if (winner.work === loser.work && winner.weight !== 0n && loser.weight !== 0n) {
     return known && exact
-      ? `more ${WEIGHT_NAME}: 2^${weightLog2(winner.weight!).toFixed(2)} against ` +
-        `2^${weightLog2(loser.weight!).toFixed(2)}`
+      ? `more ${WEIGHT_NAME}: ${figures(winner, loser)}`
       : `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the exact cumulative ` +
         `weight, or on a tie the smaller best hash`;
   }
   return `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${shown(winner)} against ${shown(loser)}`;
+}
+
+/**
+ * Two weights as "2^26 against 0", or with two decimals ("2^26.82 against 2^26.80") when both
+ * are known, non-zero and have the same ⌊log2⌋, which would print the same figure twice.
+ *
+ * @example
+ * ```ts
+ * import { figures } from "./output.ts";
+ * const f = figures({ work: 1, weight: 3n }, { work: 1, weight: 2n });
+ * if (f !== "2^1.58 against 2^1.00") throw new Error(f);
+ * ```
+ */
+export function figures(
+  a: { readonly work: number; readonly weight?: bigint },
+  b: { readonly work: number; readonly weight?: bigint },
+): string {
+  if (
+    a.work === b.work && a.weight !== undefined && b.weight !== undefined && a.weight > 0n &&
+    b.weight > 0n
+  ) {
+    return `2^${weightLog2(a.weight).toFixed(2)} against 2^${weightLog2(b.weight).toFixed(2)}`;
+  }
+  return `${weightFigure(a.work, a.weight)} against ${weightFigure(b.work, b.weight)}`;
 }
 
 function short(txid: string): string {

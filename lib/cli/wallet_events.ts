@@ -14,7 +14,7 @@
  */
 import type { TxStatus } from "../core/state.ts";
 import type { TxEffect } from "./wallet_view.ts";
-import { WEIGHT_NAME, weightFigure } from "./output.ts";
+import { figures, WEIGHT_NAME, weightFigure } from "./output.ts";
 
 /** A message-worthy change of one of the wallet's transactions. */
 export interface WalletEvent {
@@ -114,9 +114,10 @@ export function eventText(e: WalletEvent): string {
             ? `equal ${WEIGHT_NAME} (${own}) on both sides; ${
               e.tieBreak ?? "the smaller best hash, the lower height or the lower txid"
             } decided`
-            : e.winner.work === (e.work ?? 0) && e.weight !== 0n
+            : e.winner.work === (e.work ?? 0) && e.weight !== 0n &&
+                (e.weight === undefined || e.winner.weight === undefined)
             ? `weight 2^${e.work} on both sides; the exact weight or the smaller best hash decided`
-            : `${WEIGHT_NAME} ${weightFigure(e.winner.work, e.winner.weight)} against ${own}`
+            : `${WEIGHT_NAME} ${figures(e.winner, { work: e.work ?? 0, weight: e.weight })}`
         })`
         : e.lostParent
         ? `it spends ${e.lostParent}, which lost a double spend`

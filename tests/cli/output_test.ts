@@ -154,8 +154,21 @@ Deno.test("whyWon() prints a weight of 0 as 0, names the tie-break, and explains
   // Equal weight, the loser first by a tie-break: it lost through its parent, not the tie.
   assertEquals(
     whyWon(side(b, 2), side(a, 1), { parent: p }),
-    `the conflict rule, though ${a.slice(0, 16)} comes first in its order: ${a.slice(0, 16)} ` +
+    `the conflict rule, though ${a.slice(0, 16)} comes first in the rule's order: ${
+      a.slice(0, 16)
+    } ` +
       `spends ${p.slice(0, 16)}, which lost a double spend`,
+  );
+  // Lighter with the same ⌊log2⌋: two decimals, not "2^26 against 2^26".
+  const w26 = 1n << 26n;
+  assertEquals(
+    whyWon({ txid: a, work: 26, weight: w26 + w26 / 64n }, {
+      txid: b,
+      work: 26,
+      weight: w26 + w26 / 2n,
+    }, { parent: p }),
+    `the conflict rule, with less weight (2^26.02 against 2^26.58): ${b.slice(0, 16)} spends ` +
+      `${p.slice(0, 16)}, which lost a double spend`,
   );
   // Without weights, as before.
   assertEquals(

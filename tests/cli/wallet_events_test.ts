@@ -90,6 +90,19 @@ Deno.test("eventText() speaks for the user: who, how much, and why a payment was
     eventText({ kind: "reversed", txid: id, effect: received, work: 0, weight: 0n }),
     "Payment of 500 from Cpayer REVERSED: it lost a double spend (0)",
   );
+  // The same ⌊log2⌋, different exact weights: two decimals.
+  assertEquals(
+    eventText({
+      kind: "reversed",
+      txid: id,
+      effect: received,
+      work: 26,
+      weight: 1n << 26n,
+      winner: { txid: win, work: 26, weight: (1n << 26n) + (1n << 25n) },
+    }),
+    `Payment of 500 from Cpayer REVERSED: a conflicting spend ${win} won (weight 2^26.58 ` +
+      `against 2^26.00)`,
+  );
   // Equal weights: the tie-break that decided, as the node found it (tieBreakOf).
   assertEquals(
     eventText({
