@@ -129,9 +129,9 @@ export class Output {
 /**
  * Formats the quantity that decides conflicts as people read it: `work` is ⌊log2⌋ of a
  * transaction's cumulative weight in hashes (protocol v2, docs/PROTOCOL.md §8), printed
- * "2^24". Every event that compares two spenders goes through here and
- * {@linkcode weightAgainst}; `l` and `x` print the exact weight with `shortWeight` /
- * `formatWeight` of lib/core/weight.ts.
+ * "2^24". Every sentence that compares two spenders goes through here ({@linkcode figures},
+ * {@linkcode whyWon}); `l` and `x` print the exact weight with `shortWeight` / `formatWeight`
+ * of lib/core/weight.ts.
  *
  * @example
  * ```ts
@@ -160,19 +160,6 @@ export function weightFigure(work: number, weight?: bigint): string {
 
 /** Name of the quantity that decides conflicts, as printed ("weight": cumulative weight). */
 export const WEIGHT_NAME = "weight";
-
-/**
- * "weight 2^24 against 2^21": the winner's cumulative weight against the loser's (⌊log2⌋).
- *
- * @example
- * ```ts
- * import { weightAgainst } from "./output.ts";
- * if (weightAgainst(24, 21) !== "weight 2^24 against 2^21") throw new Error("phrase");
- * ```
- */
-export function weightAgainst(winner: number | bigint, loser: number | bigint): string {
-  return `${WEIGHT_NAME} ${formatWeight(winner)} against ${formatWeight(loser)}`;
-}
 
 /** One side of a conflict, as {@linkcode whyWon} reads it. */
 export interface ConflictSide {
@@ -245,13 +232,11 @@ export function whyWon(
       : "the smaller best hash, then the lower height, then the lower txid decide";
     return `equal ${WEIGHT_NAME} (${shown(winner)}) on both sides; ${decider}`;
   }
-  if (winner.work === loser.work && winner.weight !== 0n && loser.weight !== 0n) {
-    return known && exact
-      ? `more ${WEIGHT_NAME}: ${figures(winner, loser)}`
-      : `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the exact cumulative ` +
-        `weight, or on a tie the smaller best hash`;
+  if (winner.work === loser.work && !(known && exact) && winner.weight !== 0n) {
+    return `${WEIGHT_NAME} ${formatWeight(winner.work)} on both sides: the exact cumulative ` +
+      `weight, or on a tie the smaller best hash`;
   }
-  return `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${shown(winner)} against ${shown(loser)}`;
+  return `more ${WEIGHT_NAME}: ${WEIGHT_NAME} ${figures(winner, loser)}`;
 }
 
 /**

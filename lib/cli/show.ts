@@ -171,10 +171,15 @@ export function conflictOutcome(
   const winner = isLive(rec.status) ? rec : partners.find((p) => isLive(p.status));
   if (winner === undefined || partners.length === 0) return null;
   const loser = winner === rec ? partners[0] : rec;
+  // Read only when the loser came first (whyWon asks then): finding a rival scans the ledger.
   const lostThrough = {
-    parent: lostParent(ledger, loser)?.txid,
-    rival: conflictPartners(ledger, loser)
-      .find((p) => isLive(p.status) && p.txid !== winner.txid)?.txid,
+    get parent() {
+      return lostParent(ledger, loser)?.txid;
+    },
+    get rival() {
+      return conflictPartners(ledger, loser)
+        .find((p) => isLive(p.status) && p.txid !== winner.txid)?.txid;
+    },
   };
   const side = (r: TxRecord) => ({ ...r, key: ledger.orderKeyOf(r.txid) });
   return { winner, loser, why: whyWon(side(winner), side(loser), lostThrough) };

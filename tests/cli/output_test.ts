@@ -126,7 +126,9 @@ Deno.test("whyWon() prints a weight of 0 as 0, names the tie-break, and explains
   // Same ⌊log2⌋, different exact weights: two decimals show the difference.
   assertEquals(
     whyWon({ txid: a, work: 23, weight: w * 2n - 1n }, { txid: b, work: 23, weight: w }),
-    `more weight: 2^${(Math.floor(Math.log2(Number(w * 2n - 1n)) * 100) / 100).toFixed(2)} ` +
+    `more weight: weight 2^${
+      (Math.floor(Math.log2(Number(w * 2n - 1n)) * 100) / 100).toFixed(2)
+    } ` +
       `against 2^${(Math.floor(Math.log2(Number(w)) * 100) / 100).toFixed(2)}`,
   );
   // One weight only a lower bound: the exact weight decided, at equal ⌊log2⌋.

@@ -14,7 +14,7 @@ import { addressFromPublicKey } from "../../lib/core/address.ts";
 import { fromHex, toHex } from "../../lib/core/hash.ts";
 import { openDatabase, SCHEMA_VERSION } from "../../lib/ledger/db.ts";
 import { LedgerError } from "../../lib/ledger/errors.ts";
-import { openLedger } from "../../lib/ledger/ledger.ts";
+import { type Ledger, openLedger } from "../../lib/ledger/ledger.ts";
 import { computeState } from "../../lib/core/state.ts";
 import { mineConf } from "../helpers/dag.ts";
 import { idHex, pay, T0, testKeys } from "../helpers/fixtures.ts";
@@ -40,15 +40,28 @@ interface Expected {
   least: { txid: string; work: number };
 }
 
-async function withCopy(fn: (path: string) => Promise<void>): Promise<void> {
+/** Runs `fn` with a fresh temporary directory, removed after. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
   try {
-    const path = `${dir}/ledger.db`;
-    await Deno.copyFile(FIXTURE, path);
-    await fn(path);
+    await fn(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Runs `fn` on a copy of the schema-1 fixture. */
+async function withCopy(fn: (path: string) => Promise<void>): Promise<void> {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/ledger.db`;
+    await Deno.copyFile(FIXTURE, path);
+    await fn(path);
+  });
+}
+
+/** The value of `PRAGMA name` on `db` (a number, or a string such as a journal mode). */
+function pragma<T extends number | string = number>(db: DatabaseSync, name: string): T {
+  return (db.prepare(`PRAGMA ${name}`).get() as Record<string, T>)[name];
 }
 
 /** Columns and indexes of every table, in a form that ignores how the SQL text was written. */
@@ -97,6 +110,27 @@ async function ledgerWithOnePayment(path: string) {
   return t;
 }
 
+/**
+ * Stores `n` payments of 1 from alice to bob on `l`, each spending the change of the one
+ * before (the first spends the genesis). Returns their txids and the last change amount.
+ */
+function payChain(l: Ledger, n: number): { ids: Uint8Array[]; change: bigint } {
+  let prev = genesis.txid, index = 0, amount = genesis.supply;
+  const ids: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = pay([{ txid: prev, index, amount, keys: alice }], [
+      { to: bob, amount: 1n },
+      { to: alice, amount: amount - 1n },
+    ], T0 + i);
+    assertEquals(l.addTx(t).kind, "accepted");
+    prev = fromHex(idHex(t));
+    ids.push(prev);
+    index = 1;
+    amount -= 1n;
+  }
+  return { ids, change: amount };
+}
+
 /** A table's CHECK constraints, from its SQL text without comments or layout. */
 function checksOf(sql: string): string[] {
   const flat = sql.replace(/--[^\n]*/g, "").replace(/\s+/g, " ");
@@ -110,7 +144,7 @@ Deno.test("a schema-1 ledger migrates with every transaction, status and balance
   await withCopy(async (path) => {
     const before = new DatabaseSync(path, { readOnly: true });
     assertEquals(
-      (before.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      pragma(before, "user_version"),
       1,
     );
     before.close();
@@ -170,7 +204,7 @@ Deno.test("a schema-1 ledger migrates with every transaction, status and balance
     l.close();
     const after = new DatabaseSync(path, { readOnly: true });
     assertEquals(
-      (after.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      pragma(after, "user_version"),
       SCHEMA_VERSION,
     );
     after.close();
@@ -204,24 +238,11 @@ Deno.test("a read-only open of a schema-1 ledger refuses and leaves the file unt
 });
 
 Deno.test("a schema-3 ledger with confirmations migrates to 6 with every row, ref and weight", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
-  try {
+  await inTempDir(async (dir) => {
     const path = `${dir}/ledger.db`;
     // A ledger with a chain of payments, a double spend and confirmations that ref each other.
     const l = await open(path);
-    let prev = genesis.txid, index = 0, amount = genesis.supply;
-    const ids: Uint8Array[] = [];
-    for (let i = 0; i < 6; i++) {
-      const t = pay([{ txid: prev, index, amount, keys: alice }], [
-        { to: bob, amount: 1n },
-        { to: alice, amount: amount - 1n },
-      ], T0 + i);
-      assertEquals(l.addTx(t).kind, "accepted");
-      prev = fromHex(idHex(t));
-      ids.push(prev);
-      index = 1;
-      amount -= 1n;
-    }
+    const { ids, change: amount } = payChain(l, 6);
     const twin = pay([{ txid: ids[4], index: 1, amount: amount + 1n, keys: alice }], [
       { to: carol, amount: amount + 1n },
     ], T0 + 50);
@@ -291,14 +312,11 @@ Deno.test("a schema-3 ledger with confirmations migrates to 6 with every row, re
     const fresh = `${dir}/fresh.db`;
     (await open(fresh)).close();
     assertEquals(shape(path), shape(fresh));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) migrates to 6", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
-  try {
+  await inTempDir(async (dir) => {
     const path = `${dir}/ledger.db`;
     const t = await ledgerWithOnePayment(path);
     const db = new DatabaseSync(path);
@@ -317,27 +335,14 @@ Deno.test("a schema-4 ledger with the 8-byte txid index (as 004 first made it) m
     const fresh = `${dir}/fresh.db`;
     (await open(fresh)).close();
     assertEquals(shape(path), shape(fresh), "the index is gone");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a schema-5 ledger migrates to 6: txs copied row for row, its CHECK without an IN list", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
-  try {
+  await inTempDir(async (dir) => {
     const path = `${dir}/ledger.db`;
     const l = await open(path);
-    let prev = genesis.txid, index = 0, amount = genesis.supply;
-    for (let i = 0; i < 4; i++) {
-      const t = pay([{ txid: prev, index, amount, keys: alice }], [
-        { to: bob, amount: 1n },
-        { to: alice, amount: amount - 1n },
-      ], T0 + i);
-      assertEquals(l.addTx(t).kind, "accepted");
-      prev = fromHex(idHex(t));
-      index = 1;
-      amount -= 1n;
-    }
+    const prev = payChain(l, 4).ids[3];
     assertEquals(l.addConfirmation(mineConf(prev, 6)).kind, "stored");
     const digest = l.summary().digest;
     l.close();
@@ -357,7 +362,7 @@ Deno.test("a schema-5 ledger migrates to 6: txs copied row for row, its CHECK wi
     assertEquals(m.prepare("PRAGMA foreign_key_check").all(), []);
     // Foreign keys are on again after the step, and the new CHECK holds.
     assertEquals(
-      (m.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys,
+      pragma(m, "foreign_keys"),
       1,
     );
     let refused = "";
@@ -390,14 +395,11 @@ Deno.test("a schema-5 ledger migrates to 6: txs copied row for row, its CHECK wi
     assertEquals(txsChecks, [
       "status = 'pending' OR status = 'confirmed' OR status = 'conflicted'",
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a schema-5 file with a row that already names a missing row migrates, the row kept", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
-  try {
+  await inTempDir(async (dir) => {
     const path = `${dir}/ledger.db`;
     (await open(path)).close();
     // Damage from outside the node (its connections enforce foreign keys): a spend naming a
@@ -417,18 +419,15 @@ Deno.test("a schema-5 file with a row that already names a missing row migrates,
     assertEquals(m.prepare("PRAGMA foreign_key_check").all(), dangling);
     assertEquals(m.prepare("SELECT * FROM spends WHERE tx = 77").all().length, 1);
     assertEquals(
-      (m.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys,
+      pragma(m, "foreign_keys"),
       1,
     );
     m.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-journal mode, WAL again after", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "crackcoin-migrate-" });
-  try {
+  await inTempDir(async (dir) => {
     const path = `${dir}/ledger.db`;
     const t = await ledgerWithOnePayment(path);
     // Schema 5 by hand, written in WAL mode and copied while its connection is open: the copy
@@ -450,18 +449,18 @@ Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-jo
         // Before the step runs: the file has left WAL mode already.
         const probe = new DatabaseSync(crashed, { readOnly: true });
         journalModes.push(
-          (probe.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+          pragma<string>(probe, "journal_mode"),
         );
         probe.close();
       },
     });
     assertEquals(journalModes, ["delete"]);
     assertEquals(
-      (m.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+      pragma<string>(m, "journal_mode"),
       "wal",
     );
     assertEquals(
-      (m.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      pragma(m, "user_version"),
       6,
     );
     assertEquals((m.prepare("SELECT count(*) AS n FROM txs").get() as { n: number }).n, 2);
@@ -470,7 +469,5 @@ Deno.test("a schema-5 ledger left in WAL mode by a crash migrates in rollback-jo
     assertEquals(l2.seqOf(fromHex(idHex(t))), 2);
     assertEquals(l2.integrityCheck(), "ok");
     l2.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
